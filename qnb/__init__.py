@@ -1,0 +1,65 @@
+"""qnb: run quantum jobs from Jupyter without blocking the kernel.
+
+``%load_ext qnb`` registers the magics; ``qnb.submit``, ``qnb.get_job`` and ``qnb.jobs`` are
+the Python API. Importing qnb is cheap: qiskit and ipywidgets are loaded on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .models import JobFailed, JobNotFound, JobStatus, QnbError, StoreError, SubmitError
+
+if TYPE_CHECKING:
+    from .job import Job, JobResult
+
+__version__ = "0.1.0"
+__all__ = [
+    "Job", "JobFailed", "JobNotFound", "JobResult", "JobStatus", "QnbError", "StoreError",
+    "SubmitError", "get_job", "jobs", "submit",
+]
+
+
+def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
+           name: str | None = None, seed: int | None = None, **kwargs: Any) -> Job:
+    """Queue circuits on a backend and return the ``Job`` at once (see ``qnb.api.submit``)."""
+    from .api import submit as _submit
+
+    return _submit(circuits, backend=backend, shots=shots, name=name, seed=seed, **kwargs)
+
+
+def get_job(job_id: str) -> Job:
+    """The job with this id."""
+    from .api import get_job as _get_job
+
+    return _get_job(job_id)
+
+
+def jobs(status: str | None = None, backend: str | None = None, limit: int = 50) -> list[Job]:
+    """The newest jobs, optionally filtered by status or backend."""
+    from .api import jobs as _jobs
+
+    return _jobs(status=status, backend=backend, limit=limit)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Job", "JobResult"):
+        from . import job
+
+        return getattr(job, name)
+    raise AttributeError(f"module 'qnb' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext qnb``."""
+    from .magics import QnbMagics
+
+    ipython.register_magics(QnbMagics)
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "qnb.server"}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "qnb-labextension"}]

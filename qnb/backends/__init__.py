@@ -1,0 +1,1 @@
+"""Backend adapters. ``registry`` chooses one by provider name; each module is one provider."""

@@ -1,0 +1,132 @@
+"""The small interface every backend adapter implements.
+
+A provider is built from a profile's plain spec (``{"name", "provider", "options"}``) in
+whichever process needs it: the kernel asks it cheap questions (``max_qubits``), the runner's
+worker processes call ``run`` for local backends, and the runner itself calls ``submit`` /
+``poll`` / ``result`` / ``cancel`` for remote ones. Modules defining providers must import
+their SDKs lazily, inside methods, so that listing backends stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from ..models import JobStatus
+
+
+class ProfileError(ValueError):
+    """A profile's settings are wrong; ``field`` names the offending key."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Field:
+    """A profile setting a provider accepts."""
+
+    type: type | tuple[type, ...]
+    required: bool = False
+    help: str = ""
+
+
+@dataclass
+class BackendInfo:
+    """What ``%qbackend`` and ``GET /qnb/api/backends`` show about one profile."""
+
+    name: str
+    provider: str
+    num_qubits: int | None
+    simulator: bool
+    reachable: bool
+    detail: str | None = None
+    default: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RemoteState:
+    """One poll of a remote job, normalised from the provider's own status values."""
+
+    status: JobStatus
+    provider_status: str
+    queue_position: int | None = None
+    estimated_start: float | None = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Provider:
+    """Base class of backend adapters. Subclasses set ``fields`` and implement their half."""
+
+    #: "local" runs in the runner's worker pool; "remote" is submitted and polled.
+    kind: ClassVar[str] = "local"
+    simulator: ClassVar[bool] = True
+    fields: ClassVar[dict[str, Field]] = {}
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.name: str = spec["name"]
+        self.options: dict[str, Any] = dict(spec.get("options", {}))
+
+    # -- profile checking (kernel, config loading) --------------------------------------
+    @classmethod
+    def validate_options(cls, options: dict[str, Any]) -> None:
+        """Raise ``ProfileError(field=...)`` for unknown, missing or mistyped settings."""
+        for key, value in options.items():
+            spec = cls.fields.get(key)
+            if spec is None:
+                allowed = ", ".join(sorted(cls.fields)) or "none"
+                raise ProfileError(f"unknown field (allowed: {allowed})", key)
+            if isinstance(value, bool) and spec.type is not bool and bool not in (
+                    spec.type if isinstance(spec.type, tuple) else (spec.type,)):
+                raise ProfileError(f"wrong type bool, expected {_type_name(spec.type)}", key)
+            if not isinstance(value, spec.type):
+                raise ProfileError(
+                    f"wrong type {type(value).__name__}, expected {_type_name(spec.type)}", key)
+        for key, spec in cls.fields.items():
+            if spec.required and key not in options:
+                raise ProfileError(f"missing field {key!r}", key)
+
+    # -- cheap questions (kernel) -------------------------------------------------------
+    def max_qubits(self) -> int | None:
+        """The widest circuit the backend takes, if known without a network call."""
+        return None
+
+    def describe(self) -> BackendInfo:
+        return BackendInfo(self.name, type(self).provider_name(), self.max_qubits(),
+                           self.simulator, True)
+
+    @classmethod
+    def provider_name(cls) -> str:
+        return getattr(cls, "name_", cls.__name__)
+
+    # -- local execution (worker process) -----------------------------------------------
+    def run(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
+            options: dict[str, Any]) -> dict[str, Any]:
+        """Run the job to completion and return its JSON-able result (``{"counts": [...]}``)."""
+        raise TypeError(f"provider {self.provider_name()!r} does not run locally")
+
+    # -- remote execution (runner process) ----------------------------------------------
+    def submit(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
+               options: dict[str, Any]) -> str:
+        """Send the job to the service and return its remote id."""
+        raise TypeError(f"provider {self.provider_name()!r} is not remote")
+
+    def poll(self, remote_id: str) -> RemoteState:
+        raise TypeError(f"provider {self.provider_name()!r} is not remote")
+
+    def result(self, remote_id: str) -> dict[str, Any]:
+        raise TypeError(f"provider {self.provider_name()!r} is not remote")
+
+    def cancel(self, remote_id: str) -> None:
+        raise TypeError(f"provider {self.provider_name()!r} is not remote")
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    if isinstance(t, tuple):
+        return " or ".join(x.__name__ for x in t)
+    return t.__name__

@@ -1,0 +1,153 @@
+"""Turning what a user gives (circuits, OpenQASM text, PennyLane objects) into a job payload.
+
+Runs in the kernel, so it only parses and checks; transpiling and simulating belong to the
+runner's workers. Heavy libraries are imported on first use.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from typing import Any
+
+from .models import SubmitError
+
+QPY = "qpy"
+PENNYLANE = "pennylane-tape"
+
+_QASM_VERSION = re.compile(r"^\s*OPENQASM\s+(\d+)(?:\.\d+)?\s*;", re.MULTILINE)
+_QASM2_LOCATION = re.compile(r"<input>:(\d+),(\d+):\s*")
+
+
+def looks_like_qasm(text: str) -> bool:
+    """True when a cell is OpenQASM (it starts with ``OPENQASM``, comments aside)."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("//"):
+            continue
+        return stripped.startswith("OPENQASM")
+    return False
+
+
+def parse_qasm(text: str) -> Any:
+    """Parse OpenQASM 2 or 3 into a ``QuantumCircuit``; errors name the line."""
+    match = _QASM_VERSION.search(text)
+    if not match:
+        raise SubmitError("OpenQASM program must start with 'OPENQASM 2.0;' or 'OPENQASM 3.0;'")
+    version = match.group(1)
+    if version == "2":
+        from qiskit import qasm2
+
+        try:
+            return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+        except qasm2.QASM2ParseError as exc:
+            msg = str(exc)
+            loc = _QASM2_LOCATION.search(msg)
+            if loc:
+                msg = _QASM2_LOCATION.sub("", msg)
+                raise SubmitError(
+                    f"OpenQASM 2 error at line {loc.group(1)}, column {loc.group(2)}: {msg}"
+                ) from None
+            raise SubmitError(f"OpenQASM 2 error: {msg}") from None
+    if version == "3":
+        from qiskit import qasm3
+
+        try:
+            return qasm3.loads(text)
+        except Exception as exc:  # the importer raises several types (QASM3ImporterError, ...)
+            msg = str(exc).strip()
+            loc = re.search(r"line (\d+)", msg) or re.search(r":(\d+):\d+", msg)
+            where = f" at line {loc.group(1)}" if loc else ""
+            raise SubmitError(f"OpenQASM 3 error{where}: {msg}") from None
+    raise SubmitError(f"unsupported OpenQASM version {version} (use 2.0 or 3.0)")
+
+
+def _is_quantum_circuit(value: Any) -> bool:
+    module = type(value).__module__ or ""
+    if not module.startswith("qiskit"):
+        return False
+    from qiskit import QuantumCircuit
+
+    return isinstance(value, QuantumCircuit)
+
+
+def _is_pennylane(value: Any) -> bool:
+    module = type(value).__module__ or ""
+    return module.startswith("pennylane")
+
+
+def normalize(value: Any) -> tuple[str, list[Any]]:
+    """Return ``(kind, items)``: ``("qiskit", circuits)`` or ``("pennylane", [qnode_or_tape])``.
+
+    Raises ``SubmitError`` naming the type for anything else.
+    """
+    if isinstance(value, str):
+        if looks_like_qasm(value):
+            return "qiskit", [parse_qasm(value)]
+        raise SubmitError("got a str that is not OpenQASM (it must start with 'OPENQASM')")
+    if _is_quantum_circuit(value):
+        return "qiskit", [value]
+    if _is_pennylane(value):
+        return "pennylane", [value]
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise SubmitError("got an empty list: nothing to submit")
+        circuits = []
+        for i, item in enumerate(value):
+            if isinstance(item, str) and looks_like_qasm(item):
+                item = parse_qasm(item)
+            if not _is_quantum_circuit(item):
+                raise SubmitError(
+                    f"item {i} of the list is a {_type_name(item)}, not a QuantumCircuit")
+            circuits.append(item)
+        return "qiskit", circuits
+    raise SubmitError(
+        f"expected a QuantumCircuit, a list of them, OpenQASM text or a PennyLane QNode/tape, "
+        f"got {_type_name(value)}")
+
+
+def _type_name(value: Any) -> str:
+    t = type(value)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def check_circuits(circuits: list[Any], max_qubits: int | None, backend: str) -> None:
+    """Refuse what cannot run: no measurement, or wider than the backend."""
+    for i, qc in enumerate(circuits):
+        label = f"circuit {i} ({qc.name})" if len(circuits) > 1 else f"circuit {qc.name!r}"
+        if not any(inst.operation.name == "measure" for inst in qc.data):
+            raise SubmitError(
+                f"{label} has no measurements, so it would return no counts; "
+                "add qc.measure_all() (or measure the qubits you need)")
+        if max_qubits is not None and qc.num_qubits > max_qubits:
+            raise SubmitError(
+                f"{label} has {qc.num_qubits} qubits but backend {backend!r} takes at most "
+                f"{max_qubits}")
+
+
+def summarize(circuits: list[Any]) -> dict[str, Any]:
+    """Qubits, depth and gate counts (of all circuits together) for listings."""
+    gates: Counter[str] = Counter()
+    for qc in circuits[:50]:  # a summary, not an audit: bounded cost for large sweeps
+        gates.update({str(k): int(v) for k, v in qc.count_ops().items()})
+    return {
+        "num_qubits": max(qc.num_qubits for qc in circuits),
+        "num_clbits": max(qc.num_clbits for qc in circuits),
+        "depth": max(qc.depth() for qc in circuits[:50]),
+        "gate_counts": dict(gates.most_common()),
+    }
+
+
+def encode(circuits: list[Any]) -> bytes:
+    from qiskit import qpy
+
+    buf = io.BytesIO()
+    qpy.dump(circuits, buf)
+    return buf.getvalue()
+
+
+def decode(data: bytes) -> list[Any]:
+    from qiskit import qpy
+
+    return list(qpy.load(io.BytesIO(data)))

@@ -1,0 +1,184 @@
+"""The ``qnb`` command line: submit OpenQASM files and follow jobs from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .models import QnbError
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, sort_keys=True))
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from .api import submit
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"qnb: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    job = submit(text, backend=args.backend, shots=args.shots, name=args.name or path.stem,
+                 seed=args.seed, origin="cli")
+    if args.wait:
+        job.wait()
+    return _show(job.id, args.json)
+
+
+def _show(job_id: str, as_json: bool) -> int:
+    from .api import get_store
+    from .render import duration
+
+    store = get_store()
+    rec = store.get(job_id)
+    result = store.result(job_id) if rec.status == "DONE" else None
+    if as_json:
+        data = rec.to_json()
+        data.pop("options", None)
+        if result is not None:
+            data["counts"] = result.get("counts")
+        _print_json(data)
+    else:
+        print(f"id:        {rec.id}\nname:      {rec.name or ''}\nbackend:   {rec.backend}"
+              f"\nstatus:    {rec.status}\nshots:     {rec.shots}"
+              f"\nelapsed:   {duration(rec.elapsed(time.time()))}")
+        if rec.provider_status:
+            print(f"provider:  {rec.provider_status}")
+        if rec.error:
+            print(f"error:     {rec.error}")
+        if result is not None:
+            for i, counts in enumerate(result.get("counts", [])):
+                top = sorted(counts.items(), key=lambda kv: -kv[1])[:16]
+                print(f"counts[{i}]: " + ", ".join(f"{k}: {v}" for k, v in top))
+    return 0 if rec.status != "ERROR" else 1
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    return _show(args.id, args.json)
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from .api import get_store
+    from .models import JobStatus
+    from .render import duration
+
+    status = args.status.upper() if args.status else None
+    if status and status not in JobStatus.__members__:
+        raise QnbError(f"unknown status {args.status!r}; use one of {', '.join(JobStatus)}")
+    records, total = get_store().list(status=status, backend=args.backend, limit=args.limit)
+    if args.json:
+        _print_json({"jobs": [dict(r.to_json(), options=None) for r in records], "total": total})
+        return 0
+    now = time.time()
+    print(f"{'ID':<13}{'STATUS':<10}{'BACKEND':<12}{'ELAPSED':>10}  NAME")
+    for r in records:
+        print(f"{r.id:<13}{r.status:<10}{r.backend:<12}{duration(r.elapsed(now)):>10}  "
+              f"{r.name or ''}")
+    print(f"({len(records)} of {total})")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    from .api import get_job
+
+    status = get_job(args.id).cancel()
+    print(f"{args.id}: {status}" + (" (cancel requested)" if not status.is_final else ""))
+    return 0
+
+
+def cmd_backends(args: argparse.Namespace) -> int:
+    from .backends.listing import format_backends, list_backends
+
+    backends = list_backends()
+    if args.json:
+        _print_json([b.to_json() for b in backends])
+    else:
+        print(format_backends(backends))
+    return 0
+
+
+def cmd_runner(args: argparse.Namespace) -> int:
+    from .config import qnb_home
+    from .runner.control import runner_info, stop_runner
+
+    if args.status:
+        info = runner_info(qnb_home())
+        _print_json(info) if info else print("no runner is running")
+        return 0
+    if args.stop:
+        print("stopped" if stop_runner(qnb_home()) else "the runner did not stop")
+        return 0
+    from .runner.__main__ import main as runner_main
+
+    forwarded = []
+    for flag in ("workers", "idle_timeout", "metrics_port"):
+        value = getattr(args, flag)
+        if value is not None:
+            forwarded += [f"--{flag.replace('_', '-')}", str(value)]
+    return runner_main(forwarded)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qnb", description="Run and follow quantum jobs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("submit", help="submit an OpenQASM 2/3 file")
+    p.add_argument("file")
+    p.add_argument("-b", "--backend")
+    p.add_argument("-s", "--shots", type=int)
+    p.add_argument("-n", "--name")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--wait", action="store_true", help="wait for the job to finish")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("jobs", help="list jobs")
+    p.add_argument("--status")
+    p.add_argument("-b", "--backend")
+    p.add_argument("-l", "--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_jobs)
+
+    p = sub.add_parser("show", help="show one job")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("cancel", help="cancel a job")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_cancel)
+
+    p = sub.add_parser("backends", help="list backend profiles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_backends)
+
+    p = sub.add_parser("runner", help="run the runner in the foreground")
+    p.add_argument("--workers", type=int)
+    p.add_argument("--idle-timeout", type=float, dest="idle_timeout")
+    p.add_argument("--metrics-port", type=int, dest="metrics_port")
+    p.add_argument("--status", action="store_true", help="show the running runner, if any")
+    p.add_argument("--stop", action="store_true", help="stop the running runner")
+    p.set_defaults(func=cmd_runner)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except QnbError as exc:
+        print(f"qnb: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""Where qnb keeps its files (``QNB_HOME``) and the named backend profiles.
+
+Profiles come from three places, later ones overriding earlier ones:
+the built-in ``aer`` profile, ``$QNB_HOME/config.toml`` and ``./qnb.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .models import QnbError
+
+DEFAULT_BACKEND = "aer"
+_TOP_KEYS = {"default_backend", "backends", "runner"}
+_RUNNER_KEYS = {"idle_timeout": (int, float), "workers": int, "max_attempts": int}
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class ConfigError(QnbError, ValueError):
+    """A configuration file is broken; the message names the file, line and key."""
+
+
+def qnb_home() -> Path:
+    """The folder holding the store, configuration and runner files (``QNB_HOME``)."""
+    home = Path(os.environ.get("QNB_HOME") or Path.home() / ".qnb").expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named backend: a provider plus its settings (everything but secrets)."""
+
+    name: str
+    provider: str
+    options: dict[str, Any] = field(default_factory=dict)
+    source: str = "built-in"
+
+    def to_spec(self) -> dict[str, Any]:
+        """A plain, picklable description a worker process rebuilds the backend from."""
+        return {"name": self.name, "provider": self.provider, "options": dict(self.options)}
+
+
+@dataclass
+class Config:
+    default_backend: str = DEFAULT_BACKEND
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    runner: dict[str, Any] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def profile(self, name: str | None) -> Profile:
+        """The profile called ``name`` (the default when None), or a ``ConfigError`` listing all."""
+        key = name or self.default_backend
+        try:
+            return self.profiles[key]
+        except KeyError:
+            names = ", ".join(sorted(self.profiles))
+            raise ConfigError(
+                f"unknown backend {key!r}; configured backends: {names}"
+            ) from None
+
+
+def _line_of(text: str, table: str | None, key: str | None) -> int | None:
+    """Best-effort line number of ``key`` inside ``[table]`` (or of the table header)."""
+    lines = text.splitlines()
+    start = 0
+    if table:
+        header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, table.split("."))) + r"\s*\]")
+        for i, line in enumerate(lines):
+            if header.match(line):
+                start = i
+                if key is None:
+                    return i + 1
+                break
+        else:
+            return None
+    if key is None:
+        return None
+    pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+    for i in range(start, len(lines)):
+        if i > start and table and lines[i].lstrip().startswith("["):
+            break
+        if pattern.match(lines[i]):
+            return i + 1
+    return None
+
+
+def _err(path: Path, text: str, table: str | None, key: str | None, msg: str) -> ConfigError:
+    line = _line_of(text, table, key)
+    where = f"{path}" + (f", line {line}" if line else "")
+    what = ".".join(p for p in (table, key) if p)
+    return ConfigError(f"{where}: {what}: {msg}" if what else f"{where}: {msg}")
+
+
+def _read(path: Path, cfg: Config) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    cfg.files.append(str(path))
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise _err(path, text, None, key, f"unknown key (allowed: {', '.join(sorted(_TOP_KEYS))})")
+    if "default_backend" in data:
+        if not isinstance(data["default_backend"], str):
+            raise _err(path, text, None, "default_backend", "must be a string")
+        cfg.default_backend = data["default_backend"]
+    runner = data.get("runner", {})
+    if not isinstance(runner, dict):
+        raise _err(path, text, None, "runner", "must be a table")
+    for key, value in runner.items():
+        if key not in _RUNNER_KEYS:
+            raise _err(path, text, "runner", key, f"unknown key (allowed: {', '.join(_RUNNER_KEYS)})")
+        if isinstance(value, bool) or not isinstance(value, _RUNNER_KEYS[key]):
+            raise _err(path, text, "runner", key, f"wrong type {type(value).__name__}")
+        cfg.runner[key] = value
+    backends = data.get("backends", {})
+    if not isinstance(backends, dict):
+        raise _err(path, text, None, "backends", "must be a table of profiles")
+    from .backends.registry import validate_profile  # light: no provider SDK is imported
+
+    for name, body in backends.items():
+        table = f"backends.{name}"
+        if not _NAME_RE.match(name):
+            raise _err(path, text, table, None, "a profile name is letters, digits, '_', '-', '.'")
+        if not isinstance(body, dict):
+            raise _err(path, text, None, table, "must be a table")
+        if "provider" not in body:
+            raise _err(path, text, table, None, "missing field 'provider'")
+        options = {k: v for k, v in body.items() if k != "provider"}
+        try:
+            validate_profile(name, body["provider"], options)
+        except ConfigError as exc:
+            field_name = getattr(exc, "field", None)
+            raise _err(path, text, table, field_name, str(exc)) from None
+        cfg.profiles[name] = Profile(name, body["provider"], options, str(path))
+
+
+def load_config(home: Path | None = None, cwd: Path | None = None) -> Config:
+    """Read the built-in, user (``$QNB_HOME/config.toml``) and project (``./qnb.toml``) profiles."""
+    cfg = Config(profiles={DEFAULT_BACKEND: Profile(DEFAULT_BACKEND, "aer")})
+    home = home or qnb_home()
+    for path in (home / "config.toml", (cwd or Path.cwd()) / "qnb.toml"):
+        if path.is_file():
+            _read(path, cfg)
+    if cfg.default_backend not in cfg.profiles:
+        raise ConfigError(
+            f"default_backend {cfg.default_backend!r} is not a configured backend; "
+            f"configured: {', '.join(sorted(cfg.profiles))}"
+        )
+    return cfg

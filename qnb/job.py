@@ -1,0 +1,167 @@
+"""``Job``: the handle a user keeps for a submitted job."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .models import JobFailed, JobRecord, JobStatus
+
+if TYPE_CHECKING:
+    from .store import Store
+
+
+@dataclass
+class JobResult:
+    """What a finished job produced: counts per circuit (and what the backend adds)."""
+
+    job_id: str
+    backend: str
+    shots: int
+    counts_list: list[dict[str, int]]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get_counts(self, index: int = 0) -> dict[str, int]:
+        """Counts of circuit ``index``, like ``qiskit.result.Result.get_counts``."""
+        try:
+            return dict(self.counts_list[index])
+        except IndexError:
+            raise IndexError(
+                f"job {self.job_id} has {len(self.counts_list)} circuit(s); no index {index}"
+            ) from None
+
+    def __len__(self) -> int:
+        return len(self.counts_list)
+
+
+class Job:
+    """A job in the store. Cheap to create; every method reads the store afresh."""
+
+    def __init__(self, job_id: str, *, store: Store | None = None,
+                 record: JobRecord | None = None) -> None:
+        if store is None:
+            from .api import get_store
+
+            store = get_store()
+        self.id = job_id
+        self._store = store
+        self._record = record
+        self._result: JobResult | None = None
+        self._widget = None
+
+    # -- state --------------------------------------------------------------------------
+    def refresh(self) -> JobRecord:
+        """Read the job's record from the store."""
+        self._record = self._store.get(self.id)
+        return self._record
+
+    @property
+    def record(self) -> JobRecord:
+        return self._record if self._record is not None else self.refresh()
+
+    def status(self) -> JobStatus:
+        return self.refresh().status
+
+    @property
+    def backend(self) -> str:
+        return self.record.backend
+
+    @property
+    def name(self) -> str | None:
+        return self.record.name
+
+    @property
+    def error(self) -> str | None:
+        return self.refresh().error
+
+    def done(self) -> bool:
+        return self.status().is_final
+
+    # -- waiting ------------------------------------------------------------------------
+    def wait(self, timeout: float | None = None) -> JobStatus:
+        """Block until the job is DONE, ERROR or CANCELLED; ``TimeoutError`` after ``timeout``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.002
+        while True:
+            status = self.status()
+            if status.is_final:
+                return status
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"job {self.id} still {status} after {timeout} s")
+            time.sleep(delay if deadline is None else min(delay, max(0, deadline - time.monotonic())))
+            delay = min(delay * 1.5, 0.1)
+
+    async def wait_async(self, timeout: float | None = None) -> JobStatus:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.005
+        while True:
+            status = self.status()
+            if status.is_final:
+                return status
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"job {self.id} still {status} after {timeout} s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 0.1)
+
+    def __await__(self):  # noqa: ANN204
+        async def _result() -> JobResult:
+            await self.wait_async()
+            return self.result()
+
+        return _result().__await__()
+
+    # -- results ------------------------------------------------------------------------
+    def result(self, timeout: float | None = None) -> JobResult:
+        """Wait for the job and return its ``JobResult``; ``JobFailed`` if it did not finish DONE."""
+        if self._result is not None:
+            return self._result
+        status = self.wait(timeout)
+        if status is not JobStatus.DONE:
+            rec = self.record
+            raise JobFailed(f"job {self.id} ended {status}: {rec.error or 'no reason given'}")
+        data = self._store.result(self.id) or {}
+        self._result = JobResult(
+            job_id=self.id, backend=self.record.backend, shots=self.record.shots,
+            counts_list=data.get("counts", []), metadata=data.get("metadata", {}),
+            extra={k: v for k, v in data.items() if k not in ("counts", "metadata")},
+        )
+        return self._result
+
+    def counts(self, index: int = 0) -> dict[str, int]:
+        """Counts of circuit ``index`` (waits for the job)."""
+        return self.result().get_counts(index)
+
+    def cancel(self) -> JobStatus:
+        """Cancel the job: at once when queued; the runner stops it when running."""
+        status = self._store.request_cancel(self.id)
+        from .runner import wake
+
+        wake(self._store.path.parent)
+        return status
+
+    # -- display ------------------------------------------------------------------------
+    @property
+    def widget(self):  # noqa: ANN201 - ipywidgets is imported lazily
+        """The live widget following this job (created on first use)."""
+        if self._widget is None:
+            from .widgets import JobWidget
+
+            self._widget = JobWidget(self)
+        return self._widget
+
+    def __repr__(self) -> str:
+        rec = self.record
+        name = f" {rec.name!r}" if rec.name else ""
+        return f"<Job {self.id}{name} on {rec.backend}: {rec.status}>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        self.refresh()
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        bundle = dict(bundle or {})
+        bundle["text/plain"] = repr(self)
+        return bundle

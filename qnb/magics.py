@@ -1,0 +1,171 @@
+"""IPython magics: ``%%qsubmit``, ``%qsubmit``, ``%qbackend``, ``%qjobs``, ``%qresult``, ``%qcancel``."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, argument_group, magic_arguments, parse_argstring
+
+from .models import QnbError
+
+
+def _submit_options(func: Any) -> Any:
+    """The option group ``%%qsubmit`` and ``%qsubmit`` share."""
+    decorators = [
+        argument_group("submission"),
+        argument("-b", "--backend", help="backend profile (default: %%qbackend's or 'aer')"),
+        argument("-s", "--shots", help="shots per circuit (default 1024)"),
+        argument("-n", "--name", help="a name for the job"),
+        argument("-o", "--out", metavar="VAR", help="also bind the Job to this variable"),
+        argument("--seed", help="simulator and transpiler seed, for repeatable counts"),
+        argument("--wait", action="store_true", help="block until the job has finished"),
+        argument("--mitigate", action="store_true",
+                 help="readout-error mitigation (noisy backends): raw and mitigated counts"),
+    ]
+    for deco in reversed(decorators):
+        func = deco(func)
+    return func
+
+
+def _int_option(value: str | None, what: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"{what} must be an integer, got {value!r}") from None
+
+
+@magics_class
+class QnbMagics(Magics):
+    """Submit circuits and follow jobs from IPython."""
+
+    def _run_cell_value(self, cell: str) -> Any:
+        """Run the cell in the user's namespace and return its last expression's value."""
+        shell = self.shell
+        source = shell.transform_cell(cell)
+        tree = ast.parse(source, filename="<qsubmit cell>")
+        if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+            raise UsageError(
+                "the cell's last line must be an expression giving the circuit(s) to submit, "
+                "e.g. end the cell with 'qc'")
+        last = tree.body.pop()
+        ns = shell.user_ns
+        if tree.body:
+            exec(compile(tree, "<qsubmit cell>", "exec"), ns)  # noqa: S102 - the user's own cell
+        return eval(compile(ast.Expression(last.value), "<qsubmit cell>", "eval"), ns)  # noqa: S307
+
+    def _submit(self, args: Any, value: Any) -> Any:
+        from .api import submit
+        from .models import SubmitError
+
+        shots = _int_option(args.shots, "shots (-s)")
+        seed = _int_option(args.seed, "seed (--seed)")
+        run_options = {"mitigate": True} if args.mitigate else None
+        try:
+            job = submit(value, backend=args.backend, shots=shots, name=args.name, seed=seed,
+                         run_options=run_options)
+        except SubmitError as exc:
+            raise UsageError(str(exc)) from None
+        if args.out:
+            self.shell.user_ns[args.out] = job
+        if args.wait:
+            job.wait()
+        return job
+
+    @magic_arguments()
+    @_submit_options
+    @argument("expr", nargs="*", help="(line magic) an expression giving the circuit(s)")
+    @line_cell_magic
+    def qsubmit(self, line: str, cell: str | None = None) -> Any:
+        """Submit circuits without blocking the kernel; returns the ``Job`` (a live widget).
+
+        As a cell magic the cell is OpenQASM 2/3 (when it starts with OPENQASM) or Python
+        whose last expression gives a QuantumCircuit, a list of them, or a PennyLane QNode.
+        As a line magic, ``%qsubmit EXPR`` submits what EXPR evaluates to.
+        """
+        args = parse_argstring(self.qsubmit, line)
+        if cell is None:
+            if not args.expr:
+                raise UsageError("%qsubmit needs an expression, e.g. %qsubmit qc -s 1000")
+            value = self.shell.ev(" ".join(args.expr))
+        else:
+            if args.expr:
+                raise UsageError(f"unexpected arguments to %%qsubmit: {' '.join(args.expr)}")
+            from .circuits import looks_like_qasm
+
+            value = cell if looks_like_qasm(cell) else self._run_cell_value(cell)
+        return self._submit(args, value)
+
+    @line_magic
+    def qbackend(self, line: str) -> Any:
+        """``%qbackend`` lists the backend profiles; ``%qbackend NAME`` makes NAME the default."""
+        from .api import default_backend, set_default_backend
+        from .backends.listing import BackendTable
+        from .config import ConfigError
+
+        name = line.strip()
+        if name:
+            try:
+                set_default_backend(name)
+            except ConfigError as exc:
+                raise UsageError(str(exc)) from None
+            print(f"default backend for this kernel: {name}")
+            return None
+        return BackendTable(default_backend())
+
+    @magic_arguments()
+    @argument("--status", help="only jobs with this status")
+    @argument("-b", "--backend", help="only jobs on this backend")
+    @argument("-l", "--limit", type=int, default=20, help="how many jobs (default 20)")
+    @line_magic
+    def qjobs(self, line: str) -> Any:
+        """A live table of the newest jobs of the store."""
+        from .models import JobStatus
+        from .widgets import JobsTable
+
+        args = parse_argstring(self.qjobs, line)
+        status = args.status.upper() if args.status else None
+        if status and status not in JobStatus.__members__:
+            raise UsageError(f"unknown status {args.status!r}; use one of "
+                             f"{', '.join(JobStatus.__members__)}")
+        return JobsTable(status=status, backend=args.backend, limit=args.limit)
+
+    @magic_arguments()
+    @argument("id", help="the job id")
+    @argument("-o", "--out", metavar="VAR", help="bind the JobResult to this variable")
+    @line_magic
+    def qresult(self, line: str) -> Any:
+        """Show a job (its result when done); ``-o VAR`` binds its ``JobResult``."""
+        from .api import get_job
+
+        args = parse_argstring(self.qresult, line)
+        try:
+            job = get_job(args.id)
+            if args.out:
+                self.shell.user_ns[args.out] = job.result()
+        except QnbError as exc:
+            raise UsageError(str(exc)) from None
+        return job
+
+    @line_magic
+    def qcancel(self, line: str) -> None:
+        """Cancel a queued or running job by id."""
+        from .api import get_job
+
+        job_id = line.strip()
+        if not job_id:
+            raise UsageError("usage: %qcancel ID")
+        try:
+            status = get_job(job_id).cancel()
+        except QnbError as exc:
+            raise UsageError(str(exc)) from None
+        if status == "CANCELLED":
+            print(f"job {job_id} cancelled")
+        elif status == "RUNNING" or status == "QUEUED":
+            print(f"job {job_id}: cancel requested; the runner is stopping it")
+        else:
+            print(f"job {job_id} had already ended {status}; nothing to cancel")

@@ -1,0 +1,45 @@
+"""``python -m qnb.runner``: the runner process (``qnb runner`` runs the same in the foreground)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qnb runner", description=__doc__)
+    parser.add_argument("--home", type=Path, help="QNB_HOME to serve (default: $QNB_HOME)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: CPU count)")
+    parser.add_argument("--idle-timeout", type=float, help="exit after this many idle seconds")
+    parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+    args = parser.parse_args(argv)
+    if args.home:
+        os.environ["QNB_HOME"] = str(args.home)
+    from ..config import load_config, qnb_home
+    from .service import DEFAULT_IDLE_TIMEOUT, Runner
+
+    home = qnb_home()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        runner_cfg = load_config(home).runner
+    except Exception as exc:  # a broken project file must not stop jobs from other ones
+        logging.getLogger("qnb.runner").warning("configuration ignored: %s", exc)
+        runner_cfg = {}
+    idle = args.idle_timeout if args.idle_timeout is not None else float(
+        os.environ.get("QNB_RUNNER_IDLE_TIMEOUT") or runner_cfg.get("idle_timeout")
+        or DEFAULT_IDLE_TIMEOUT)
+    if args.metrics_port:
+        from ..metrics import serve_metrics
+
+        serve_metrics(home, args.metrics_port)
+    runner = Runner(home, workers=args.workers or runner_cfg.get("workers"), idle_timeout=idle,
+                    max_attempts=int(runner_cfg.get("max_attempts", 2)))
+    return runner.serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

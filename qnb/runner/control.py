@@ -1,0 +1,125 @@
+"""Start, wake, inspect and stop the runner of a ``QNB_HOME``; cheap enough for every submit."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunnerFiles:
+    home: Path
+
+    @property
+    def lock(self) -> Path:
+        return self.home / "runner.lock"
+
+    @property
+    def fifo(self) -> Path:
+        return self.home / "runner.wake"
+
+    @property
+    def info(self) -> Path:
+        return self.home / "runner.json"
+
+    @property
+    def log(self) -> Path:
+        return self.home / "runner.log"
+
+
+def wake(home: Path) -> bool:
+    """Nudge the runner to look at the store now. False when no runner is listening."""
+    try:
+        fd = os.open(RunnerFiles(home).fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno in (errno.ENXIO, errno.ENOENT):
+            return False
+        raise
+    try:
+        os.write(fd, b"!")
+    except BlockingIOError:
+        pass  # the pipe is full of wake-ups already: the runner will look anyway
+    finally:
+        os.close(fd)
+    return True
+
+
+def runner_alive(home: Path) -> bool:
+    """True while some process holds the runner lock of ``home``."""
+    path = RunnerFiles(home).lock
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def spawn(home: Path, extra_args: list[str] | None = None) -> subprocess.Popen:
+    """Start a detached runner that outlives the calling kernel."""
+    files = RunnerFiles(home)
+    log = open(files.log, "ab")  # noqa: SIM115 - handed to the child
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "qnb.runner", "--home", str(home), *(extra_args or [])],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            close_fds=True, cwd=str(home),
+        )
+    finally:
+        log.close()
+
+
+def ensure_runner(home: Path) -> bool:
+    """Make sure a runner serves ``home``; wake it. True if one was started."""
+    if wake(home):
+        return False
+    if runner_alive(home):
+        return False  # starting up: it scans the queue once it is ready
+    spawn(home)
+    return True
+
+
+def runner_info(home: Path) -> dict[str, Any] | None:
+    """The runner's last heartbeat (pid, start, workers, active jobs), or None if none runs."""
+    if not runner_alive(home):
+        return None
+    try:
+        return json.loads(RunnerFiles(home).info.read_text())
+    except (OSError, ValueError):
+        return {"state": "starting"}
+
+
+def stop_runner(home: Path, timeout: float = 15.0) -> bool:
+    """Ask the runner of ``home`` to stop (SIGTERM, then SIGKILL). True if none runs after."""
+    info = None
+    with contextlib.suppress(OSError, ValueError):
+        info = json.loads(RunnerFiles(home).info.read_text())
+    deadline = time.monotonic() + timeout
+    pid = info.get("pid") if info else None
+    if pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    while runner_alive(home) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if runner_alive(home) and pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        time.sleep(0.2)
+    return not runner_alive(home)

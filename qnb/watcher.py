@@ -1,0 +1,68 @@
+"""The kernel's one background thread that follows its jobs in the store and updates widgets.
+
+It never prints (output from a thread lands in the wrong cell); it only sets widget state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from typing import Any, Protocol
+
+log = logging.getLogger("qnb.watcher")
+
+
+class Watched(Protocol):
+    def tick(self, now: float) -> bool:
+        """Refresh; return False once nothing more will change."""
+
+
+class Watcher:
+    """Calls ``tick()`` on every watched object a few times a second until it says it is done."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self._items: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, item: Watched) -> None:
+        with self._lock:
+            self._items.add(item)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="qnb-watcher", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                items = list(self._items)
+                if not items:
+                    self._thread = None
+                    return
+            now = time.time()
+            for item in items:
+                try:
+                    keep = item.tick(now)
+                except Exception:  # a broken widget must not stop the others
+                    log.exception("updating %r failed", item)
+                    keep = False
+                if not keep:
+                    with self._lock:
+                        self._items.discard(item)
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+
+_watcher: Watcher | None = None
+
+
+def watcher() -> Watcher:
+    global _watcher
+    if _watcher is None:
+        _watcher = Watcher()
+    return _watcher

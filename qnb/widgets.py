@@ -1,0 +1,137 @@
+"""The live widgets: one job in its cell (``JobWidget``) and the ``%qjobs`` table."""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from .render import counts_table_html, duration, histogram_png, jobs_table_html, status_badge
+from .watcher import watcher
+
+if TYPE_CHECKING:
+    from .job import Job
+    from .models import JobRecord
+
+
+class JobWidget(widgets.VBox):
+    """Shows a job's id, backend, status and elapsed time, updating by itself, then its
+    counts histogram and table when DONE, or its error."""
+
+    def __init__(self, job: Job, **kwargs: Any) -> None:
+        self.job = job
+        self.header = widgets.HTML()
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop",
+                                            layout=widgets.Layout(width="90px"),
+                                            tooltip="Cancel this job")
+        self.cancel_button.on_click(lambda _: self._cancel())
+        self.body = widgets.VBox()
+        super().__init__([widgets.HBox([self.header, self.cancel_button]), self.body], **kwargs)
+        self.add_class("qnb-job")
+        self._last: tuple | None = None
+        self._drawn = False
+        self.tick(time.time())
+        if not self._drawn:
+            watcher().watch(self)
+
+    # called by the watcher thread and once at creation
+    def tick(self, now: float) -> bool:
+        rec = self.job.refresh()
+        self._show_header(rec, now)
+        if rec.is_final and not self._drawn:
+            self._drawn = True
+            self.cancel_button.layout.display = "none"
+            self._show_outcome(rec)
+        return not self._drawn
+
+    def _show_header(self, rec: JobRecord, now: float) -> None:
+        elapsed = duration(rec.elapsed(now))
+        state = (rec.status, rec.provider_status, rec.queue_position, elapsed)
+        if state == self._last:
+            return
+        self._last = state
+        name = f"<b>{html.escape(rec.name)}</b> · " if rec.name else ""
+        extra = []
+        if rec.queue_position is not None:
+            extra.append(f"queue position {rec.queue_position}")
+        if rec.provider_status and rec.provider_status.lower() != str(rec.status).lower():
+            extra.append(html.escape(rec.provider_status))
+        circuits = f" · {rec.num_circuits} circuits" if rec.num_circuits > 1 else ""
+        self.header.value = (
+            f"<div class='qnb-job-header' data-status='{rec.status}' style='font-size:13px'>"
+            f"{name}<code>{rec.id}</code> · {html.escape(rec.backend)} · "
+            f"{rec.shots:,} shots{circuits} · {status_badge(str(rec.status))} · "
+            f"<span class='qnb-elapsed'>{elapsed}</span>"
+            + (f" <span style='opacity:.7'>({'; '.join(extra)})</span>" if extra else "")
+            + "</div>")
+
+    def _show_outcome(self, rec: JobRecord) -> None:
+        if rec.status != "DONE":
+            colour = "#d93025" if rec.status == "ERROR" else "#b06000"
+            self.body.children = [widgets.HTML(
+                f"<div class='qnb-error' style='color:{colour};white-space:pre-wrap'>"
+                f"<b>{rec.status}</b>: {html.escape(rec.error or 'no reason given')}</div>")]
+            return
+        result = self.job.result()
+        if len(result) > 1:
+            picker = widgets.Dropdown(options=[(f"circuit {i}", i) for i in range(len(result))],
+                                      value=0, description="show", layout={"width": "220px"})
+            view = widgets.HBox()
+            picker.observe(lambda ch: setattr(view, "children", self._counts_view(ch["new"])),
+                           names="value")
+            view.children = self._counts_view(0)
+            self.body.children = [picker, view]
+        else:
+            self.body.children = [widgets.HBox(self._counts_view(0))]
+
+    def _counts_view(self, index: int) -> list[widgets.Widget]:
+        result = self.job.result()
+        counts = result.get_counts(index)
+        series = {"counts": counts}
+        mitigated = result.extra.get("mitigated")
+        if mitigated:
+            series = {"raw": counts, "mitigated": mitigated[index]}
+        image = widgets.Image(value=histogram_png(series), format="png")
+        image.add_class("qnb-histogram")
+        table = widgets.HTML(counts_table_html(series[list(series)[-1]]))
+        return [image, table]
+
+    def _cancel(self) -> None:
+        self.job.cancel()
+        self.tick(time.time())
+        watcher().watch(self)
+
+
+class JobsTable(widgets.VBox):
+    """``%qjobs``: the newest jobs of the store, refreshed every second."""
+
+    def __init__(self, status: str | None = None, backend: str | None = None, limit: int = 20,
+                 interval: float = 1.0) -> None:
+        from .api import get_store
+
+        self.store = get_store()
+        self.filters = {"status": status, "backend": backend, "limit": limit}
+        self.interval = interval
+        self.table = widgets.HTML()
+        super().__init__([self.table])
+        self.add_class("qnb-jobs-table")
+        self._next = 0.0
+        self.tick(time.time())
+        watcher().watch(self)
+
+    def tick(self, now: float) -> bool:
+        if now < self._next:
+            return True
+        self._next = now + self.interval
+        records, total = self.store.list(**self.filters)
+        value = jobs_table_html(records, now, total)
+        if value != self.table.value:
+            self.table.value = value
+        return True
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        records, total = self.store.list(**self.filters)
+        p.text("\n".join(f"{r.id}  {r.status:<9} {r.backend:<10} {r.name or ''}"
+                         for r in records) or "no jobs")
