@@ -51,16 +51,53 @@ def parse_qasm(text: str) -> Any:
                 ) from None
             raise SubmitError(f"OpenQASM 2 error: {msg}") from None
     if version == "3":
-        from qiskit import qasm3
-
-        try:
-            return qasm3.loads(text)
-        except Exception as exc:  # the importer raises several types (QASM3ImporterError, ...)
-            msg = str(exc).strip()
-            loc = re.search(r"line (\d+)", msg) or re.search(r":(\d+):\d+", msg)
-            where = f" at line {loc.group(1)}" if loc else ""
-            raise SubmitError(f"OpenQASM 3 error{where}: {msg}") from None
+        return _parse_qasm3(text)
     raise SubmitError(f"unsupported OpenQASM version {version} (use 2.0 or 3.0)")
+
+
+def _qasm3_location(exc: BaseException) -> tuple[int, int] | None:
+    """Line and column of an OpenQASM 3 syntax error, from the ANTLR exception behind it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        token = getattr(exc, "offendingToken", None)
+        if token is not None:
+            return token.line, token.column
+        for arg in getattr(exc, "args", ()):
+            token = getattr(arg, "offendingToken", None)
+            if token is not None:
+                return token.line, token.column
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _parse_qasm3(text: str) -> Any:
+    import openqasm3
+    from qiskit import qasm3
+
+    try:
+        openqasm3.parse(text)  # strict syntax check first: it knows where the error is
+    except Exception as exc:
+        msg = str(exc).strip()
+        loc = re.match(r"L(\d+):C(\d+):\s*(.*)", msg, re.S)
+        if loc:
+            raise SubmitError(f"OpenQASM 3 error at line {loc.group(1)}, column {loc.group(2)}: "
+                              f"{loc.group(3)}") from None
+        where = _qasm3_location(exc)
+        if where:
+            raise SubmitError(f"OpenQASM 3 syntax error at line {where[0]}, column {where[1]} "
+                              "(a missing ';' is reported where the next statement starts)"
+                              ) from None
+        raise SubmitError(f"OpenQASM 3 syntax error: {msg or type(exc).__name__}") from None
+    try:
+        return qasm3.loads(text)
+    except Exception as exc:  # the importer raises several types (QASM3ImporterError, ...)
+        msg = str(exc).strip().strip('"')
+        loc = re.match(r"(\d+),(\d+):\s*(.*)", msg, re.S)
+        if loc:
+            raise SubmitError(f"OpenQASM 3 error at line {loc.group(1)}, column {loc.group(2)}: "
+                              f"{loc.group(3)}") from None
+        raise SubmitError(f"OpenQASM 3 error: {msg}") from None
 
 
 def _is_quantum_circuit(value: Any) -> bool:

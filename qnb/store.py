@@ -144,9 +144,6 @@ class Store:
                 conn = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None,
                                        check_same_thread=False)
                 conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if mode.lower() != "wal" and os.access(self.path.parent, os.W_OK):
-                    raise StoreError(f"qnb job store {self.path}: cannot switch to WAL mode")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
             except sqlite3.Error as exc:
@@ -189,6 +186,12 @@ class Store:
                 f"qnb job store {self.path} has schema version {version}, newer than this qnb "
                 f"understands ({SCHEMA_VERSION}); upgrade qnb to open it (the file was not changed)"
             )
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from exc
+        if mode.lower() != "wal" and os.access(self.path.parent, os.W_OK):
+            raise StoreError(f"qnb job store {self.path}: cannot switch to WAL mode ({mode})")
         if version == SCHEMA_VERSION:
             return
         with self._write() as c:

@@ -1,0 +1,100 @@
+"""The job store: schema versions, status machine, paging, cancel."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from qnb.models import JobNotFound, JobRecord, JobStatus, StoreError
+from qnb.store import SCHEMA_VERSION, Store, new_job_id
+
+
+def make(store: Store, payload_size: int = 7, **kw) -> JobRecord:
+    rec = JobRecord(id=new_job_id(), backend=kw.pop("backend", "aer"), provider="aer",
+                    status=JobStatus.QUEUED, shots=100, created_at=time.time(), **kw)
+    return store.add_job(rec, "qpy", b"p" * payload_size * 100_000)
+
+
+def test_new_store_is_wal_with_current_schema(tmp_path):
+    store = Store(tmp_path / "jobs.sqlite")
+    assert store.schema_version == SCHEMA_VERSION
+    conn = sqlite3.connect(tmp_path / "jobs.sqlite")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_unversioned_file_is_migrated_and_newer_one_refused_untouched(tmp_path):
+    path = tmp_path / "jobs.sqlite"
+    sqlite3.connect(path).close()  # an empty, version-0 file
+    assert Store(path).schema_version == SCHEMA_VERSION
+    newer = tmp_path / "newer.sqlite"
+    conn = sqlite3.connect(newer)
+    conn.execute("CREATE TABLE future (x)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = newer.read_bytes()
+    with pytest.raises(StoreError, match="newer than this qnb"):
+        Store(newer)
+    assert newer.read_bytes() == before
+
+
+def test_status_machine_refuses_moves_out_of_final_states(tmp_path):
+    store = Store(tmp_path / "jobs.sqlite")
+    rec = make(store)
+    assert store.claim(rec.id, "r1") is not None
+    assert store.transition(rec.id, JobStatus.DONE, result={"counts": [{"0": 100}]})
+    # a late cancel or error must not overwrite a finished job
+    assert not store.transition(rec.id, JobStatus.ERROR, error="late")
+    assert store.request_cancel(rec.id) is JobStatus.DONE
+    got = store.get(rec.id)
+    assert got.status is JobStatus.DONE and got.error is None
+    assert got.started_at <= got.finished_at
+    assert [e[1] for e in store.events(rec.id)] == ["QUEUED", "RUNNING", "DONE"]
+    assert store.result(rec.id) == {"counts": [{"0": 100}]}
+
+
+def test_cancel_queued_is_immediate_and_running_is_requested(tmp_path):
+    store = Store(tmp_path / "jobs.sqlite")
+    queued, running = make(store), make(store)
+    store.claim(running.id, "r1")
+    assert store.request_cancel(queued.id) is JobStatus.CANCELLED
+    assert store.claim(queued.id, "r1") is None  # the runner can no longer start it
+    assert store.request_cancel(running.id) is JobStatus.RUNNING
+    assert store.cancel_requests() == [running.id]
+    with pytest.raises(JobNotFound):
+        store.request_cancel("0123456789ab")
+
+
+def test_paging_filters_and_total(tmp_path):
+    store = Store(tmp_path / "jobs.sqlite")
+    ids = [make(store, backend="aer" if i % 3 else "other").id for i in range(30)]
+    page, total = store.list(limit=10, offset=5)
+    assert total == 30
+    assert [r.id for r in page] == list(reversed(ids))[5:15]
+    others, total = store.list(backend="other", limit=100)
+    assert total == 10 and all(r.backend == "other" for r in others)
+    store.request_cancel(ids[0])
+    cancelled, total = store.list(status="CANCELLED")
+    assert total == 1 and cancelled[0].id == ids[0]
+
+
+@pytest.mark.parametrize("bad", ["../etc/passwd", "1 OR 1=1", "", "ABCDEF012345", "x" * 12])
+def test_malformed_ids_are_not_found(tmp_path, bad):
+    store = Store(tmp_path / "jobs.sqlite")
+    with pytest.raises(JobNotFound):
+        store.get(bad)
+
+
+def test_full_disk_fails_clearly_and_writes_nothing(tmp_path):
+    store = Store(tmp_path / "jobs.sqlite")
+    make(store)
+    conn = store._conn()
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    # SQLite reports exactly what a full disk reports once the file may not grow
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreError, match="disk holding it is full.*nothing was saved"):
+        make(store, payload_size=1)
+    assert store.list()[1] == 1
+    assert store.integrity_check() == "ok"
