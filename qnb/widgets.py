@@ -131,7 +131,13 @@ class JobsTable(widgets.VBox):
             self.table.value = value
         return True
 
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+    def as_text(self) -> str:
         records, total = self.store.list(**self.filters)
-        p.text("\n".join(f"{r.id}  {r.status:<9} {r.backend:<10} {r.name or ''}"
-                         for r in records) or "no jobs")
+        lines = [f"{r.id}  {r.status:<9} {r.backend:<10} {r.name or ''}" for r in records]
+        return "\n".join([*lines, f"({len(records)} of {total} jobs)"])
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(include=include, exclude=exclude)
+        bundle = dict((bundle[0] if isinstance(bundle, tuple) else bundle) or {})
+        bundle["text/plain"] = self.as_text()
+        return bundle

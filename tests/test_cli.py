@@ -1,0 +1,60 @@
+"""The qnb command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+BELL = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+        'h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n')
+
+
+def qnb(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "qnb.cli", *args], capture_output=True,
+                          text=True, timeout=180)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_submit_wait_jobs_show(qnb_home, tmp_path):
+    path = tmp_path / "bell.qasm"
+    path.write_text(BELL)
+    job = json.loads(qnb("submit", str(path), "-s", "500", "--seed", "4", "--wait", "--json").stdout)
+    assert job["status"] == "DONE" and job["name"] == "bell" and job["origin"] == "cli"
+    assert set(job["counts"][0]) <= {"00", "11"} and sum(job["counts"][0].values()) == 500
+    listing = json.loads(qnb("jobs", "--json").stdout)
+    assert listing["total"] == 1 and listing["jobs"][0]["id"] == job["id"]
+    assert "options" not in listing["jobs"][0] or listing["jobs"][0]["options"] is None
+    shown = qnb("show", job["id"]).stdout
+    assert "status:    DONE" in shown and "counts[0]:" in shown
+    table = qnb("jobs", "--status", "done").stdout
+    assert job["id"] in table and "(1 of 1)" in table
+    assert "already" not in qnb("cancel", job["id"]).stdout  # prints the final status
+    assert "DONE" in qnb("cancel", job["id"]).stdout
+
+
+def test_cli_errors_are_clear_and_exit_nonzero(qnb_home, tmp_path):
+    bad = tmp_path / "bad.qasm"
+    bad.write_text(BELL.replace("h q[0];", "h q[0]"))
+    proc = qnb("submit", str(bad), check=False)
+    assert proc.returncode == 2 and "OpenQASM 2 error at line 6" in proc.stderr
+    proc = qnb("submit", str(tmp_path / "missing.qasm"), check=False)
+    assert proc.returncode == 2 and "cannot read" in proc.stderr
+    proc = qnb("show", "nope", check=False)
+    assert proc.returncode == 2 and "no job with id 'nope'" in proc.stderr
+    proc = qnb("jobs", "--status", "sleeping", check=False)
+    assert proc.returncode == 2 and "unknown status" in proc.stderr
+    ok = tmp_path / "ok.qasm"
+    ok.write_text(BELL)
+    proc = qnb("submit", str(ok), "-b", "nowhere", check=False)
+    assert proc.returncode == 2 and "configured backends: aer" in proc.stderr
+    assert json.loads(qnb("jobs", "--json").stdout)["total"] == 0
+
+
+def test_backends_and_runner_status(qnb_home):
+    assert "aer" in qnb("backends").stdout
+    data = json.loads(qnb("backends", "--json").stdout)
+    assert data[0]["name"] == "aer" and data[0]["default"] is True
+    assert "no runner is running" in qnb("runner", "--status").stdout

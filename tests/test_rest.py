@@ -1,0 +1,362 @@
+"""The REST API of the Jupyter server extension, against a real Jupyter server (pytest-jupyter).
+
+Jobs for paging and cancel tests are written straight into the (real) store; submissions go
+through the real runner and Aer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import direct_aer_counts
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+from qnb.models import JobRecord, JobStatus
+from qnb.store import Store, new_job_id
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+BELL_QASM2 = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+              'h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n')
+X_QASM3 = ('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[3] q;\nbit[3] c;\n'
+           'x q[0];\nx q[2];\nc = measure q;\n')
+PROFILES = '[backends.fast]\nprovider = "aer"\nmethod = "statevector"\n'
+
+
+@pytest.fixture
+async def jp_asyncio_loop() -> asyncio.AbstractEventLoop:
+    """Serve on the loop pytest-asyncio runs each test in (it takes every coroutine test)."""
+    return asyncio.get_running_loop()
+
+
+@pytest.fixture
+def jp_server_config(qnb_home: Path) -> dict[str, Any]:
+    """A Jupyter server with qnb enabled, serving this test's own QNB_HOME."""
+    (qnb_home / "config.toml").write_text(PROFILES)
+    return {"ServerApp": {"jpserver_extensions": {"qnb": True}}}
+
+
+async def call(jp_fetch, *parts: str, method: str = "GET", body: Any = None,
+               params: dict[str, Any] | None = None, **kwargs: Any) -> tuple[int, Any]:
+    """One API request: (HTTP status, decoded JSON body)."""
+    if body is not None and not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    if method == "POST" and body is None:
+        body = b""
+    response = await jp_fetch("qnb", "api", *parts, method=method, body=body, params=params,
+                              raise_error=False, **kwargs)
+    assert response.headers["Content-Type"].startswith("application/json"), response.body[:200]
+    return response.code, json.loads(response.body)
+
+
+def add_jobs(store: Store, n: int, status: JobStatus = JobStatus.DONE,
+             backend: str = "aer") -> list[str]:
+    """Write ``n`` jobs with this status straight into the store (oldest first)."""
+    ids = []
+    now = time.time()
+    final = status.is_final
+    for i in range(n):
+        rec = JobRecord(
+            id=new_job_id(), backend=backend, provider="aer", status=status, shots=100,
+            created_at=now - 1000 + i, name=f"{backend}-{status}-{i}",
+            started_at=now - 999 + i if status is not JobStatus.QUEUED else None,
+            finished_at=now - 998 + i if final else None,
+            summary={"num_qubits": 2, "num_clbits": 2, "depth": 3, "gate_counts": {"h": 1}},
+            options={"profile": {"name": backend, "provider": "aer", "options": {}}, "run": {}},
+            origin="test")
+        store.add_job(rec, "qpy", b"not used: no runner picks these up")
+        ids.append(rec.id)
+    return ids
+
+
+def job_total(store: Store) -> int:
+    return store.list(limit=1)[1]
+
+
+async def wait_final(jp_fetch, job_id: str, timeout: float = 120.0) -> dict[str, Any]:
+    """Poll ``GET /qnb/api/jobs/{id}`` the way the sidebar does until the job has finished."""
+    deadline = time.monotonic() + timeout
+    while True:
+        code, job = await call(jp_fetch, "jobs", job_id)
+        assert code == 200, job
+        if job["status"] in ("DONE", "ERROR", "CANCELLED"):
+            return job
+        assert time.monotonic() < deadline, f"job still {job['status']} after {timeout} s"
+        await asyncio.sleep(0.1)
+
+
+# -- listing ------------------------------------------------------------------------------
+async def test_list_pages_through_every_job_with_the_total(jp_fetch, store):
+    done = add_jobs(store, 50, JobStatus.DONE, "aer")
+    queued = add_jobs(store, 40, JobStatus.QUEUED, "other")
+    failed = add_jobs(store, 30, JobStatus.ERROR, "aer")
+    newest_first = list(reversed(done + queued + failed))
+
+    code, first = await call(jp_fetch, "jobs")
+    assert code == 200 and first["total"] == 120 and len(first["jobs"]) == 50  # default page
+    seen = []
+    for offset in range(0, 120, 50):
+        code, page = await call(jp_fetch, "jobs", params={"limit": 50, "offset": offset})
+        assert code == 200 and page["total"] == 120
+        seen += [j["id"] for j in page["jobs"]]
+    assert seen == newest_first  # every job once, newest first, across pages
+    code, page = await call(jp_fetch, "jobs", params={"limit": 500})
+    assert [j["id"] for j in page["jobs"]] == newest_first
+    code, past_end = await call(jp_fetch, "jobs", params={"offset": 1000})
+    assert code == 200 and past_end == {"jobs": [], "total": 120, "limit": 50, "offset": 1000}
+
+    job = page["jobs"][0]
+    assert job["status"] == "ERROR" and job["backend"] == "aer" and job["origin"] == "test"
+    assert job["created_at"].endswith("Z") and job["summary"]["num_qubits"] == 2
+    assert "options" not in job and "counts" not in job  # no profile spec, no result in lists
+
+
+async def test_list_filters_by_status_and_backend(jp_fetch, store):
+    done = add_jobs(store, 5, JobStatus.DONE, "aer")
+    queued = add_jobs(store, 4, JobStatus.QUEUED, "other")
+    add_jobs(store, 3, JobStatus.ERROR, "aer")
+
+    async def ids(**params: Any) -> tuple[int, list[str]]:
+        code, data = await call(jp_fetch, "jobs", params=params)
+        assert code == 200, data
+        assert data["total"] == len(data["jobs"])
+        return data["total"], [j["id"] for j in data["jobs"]]
+
+    assert await ids(status="DONE") == (5, done[::-1])
+    assert await ids(status="QUEUED", backend="other") == (4, queued[::-1])
+    assert (await ids(backend="aer"))[0] == 8
+    assert (await ids(status="DONE,ERROR"))[0] == 8
+    assert (await ids(status="done"))[0] == 5
+    assert (await ids(status="", backend=""))[0] == 12  # empty means no filter
+    assert await ids(backend="nowhere") == (0, [])
+    assert await ids(status="RUNNING") == (0, [])
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"status": "FINISHED"}, "status must be one of QUEUED, RUNNING, DONE, ERROR, CANCELLED"),
+    ({"status": "DONE,nope"}, "got 'nope'"),
+    ({"limit": "0"}, "limit must be an integer from 1 to 500, got 0"),
+    ({"limit": "501"}, "limit must be an integer from 1 to 500, got 501"),
+    ({"limit": "ten"}, "limit must be an integer from 1 to 500, got 'ten'"),
+    ({"limit": "1.5"}, "limit must be an integer"),
+    ({"offset": "-1"}, "offset must be an integer of at least 0, got -1"),
+    ({"offset": "1 OR 1=1"}, "offset must be an integer"),
+])
+async def test_bad_query_values_are_400_naming_the_value(jp_fetch, store, params, message):
+    add_jobs(store, 2)
+    code, data = await call(jp_fetch, "jobs", params=params)
+    assert code == 400
+    assert message in data["error"]
+
+
+# -- one job --------------------------------------------------------------------------------
+async def test_unknown_and_malformed_ids_are_404(jp_fetch, store):
+    [job_id] = add_jobs(store, 1)
+    code, data = await call(jp_fetch, "jobs", job_id)
+    assert code == 200 and data["id"] == job_id and data["status"] == "DONE"
+    for bad in ("0123456789ab", job_id.upper(), "1 OR 1=1", "..%2Fx", "x'; DROP TABLE jobs;--",
+                job_id + "0"):
+        for method, parts in (("GET", ("jobs", bad)), ("POST", ("jobs", bad, "cancel"))):
+            code, data = await call(jp_fetch, *parts, method=method)
+            assert code == 404, (method, bad, data)
+            assert "no job with id" in data["error"]
+    # a path that climbs out of the id segment is no endpoint at all
+    for parts in (("jobs", "..", "x"), ("jobs", job_id, "frobnicate"), ("nothing",)):
+        code, data = await call(jp_fetch, *parts)
+        assert code == 404 and "no such qnb API endpoint" in data["error"]
+    assert job_total(store) == 1  # the store is intact
+
+
+async def test_submit_runs_on_aer_and_get_returns_the_counts(jp_fetch, store):
+    code, created = await call(jp_fetch, "jobs", method="POST",
+                               body={"qasm": BELL_QASM2, "backend": "aer", "shots": 1000,
+                                     "name": "bell over REST", "seed": 7})
+    assert code == 201, created
+    code3, created3 = await call(jp_fetch, "jobs", method="POST",
+                                 body={"qasm": X_QASM3, "shots": 200, "backend": "fast"})
+    assert code3 == 201, created3
+
+    job = await wait_final(jp_fetch, created["id"])
+    assert job["status"] == "DONE", job["error"]
+    assert job["name"] == "bell over REST" and job["shots"] == 1000 and job["origin"] == "rest"
+    assert job["backend"] == "aer" and "options" not in job
+    from qiskit import qasm2
+
+    expected = direct_aer_counts([qasm2.loads(BELL_QASM2)], 1000, 7)
+    assert job["counts"] == expected  # the same counts as running Aer directly
+    assert sum(job["counts"][0].values()) == 1000 and set(job["counts"][0]) <= {"00", "11"}
+    assert job["created_at"] <= job["started_at"] <= job["finished_at"]
+
+    job3 = await wait_final(jp_fetch, created3["id"])
+    assert job3["status"] == "DONE" and job3["backend"] == "fast"
+    assert job3["counts"] == [{"101": 200}]
+
+    code, listing = await call(jp_fetch, "jobs", params={"status": "DONE"})
+    assert [j["id"] for j in listing["jobs"]] == [created3["id"], created["id"]]
+
+
+# -- rejected submissions -----------------------------------------------------------------
+BAD_SUBMISSIONS: list[tuple[Any, str]] = [
+    ("{not json", "request body is not valid JSON: Expecting property name enclosed in double "
+                  "quotes at line 1, column 2"),
+    ("", "request body is empty"),
+    (b"\xff\xfe{}", "not UTF-8"),
+    ("[1, 2]", "request body must be a JSON object, got a JSON array"),
+    ("null", "must be a JSON object, got a JSON null"),
+    ({}, "missing field 'qasm'"),
+    ({"shots": 10}, "missing field 'qasm'"),
+    ({"qasm": 42}, "qasm must be a string of OpenQASM, got a JSON number"),
+    ({"qasm": "import os; os.system('touch /tmp/pwned')"}, "must be an OpenQASM program"),
+    ({"qasm": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0]\ncx q[0],q[1];\n'},
+     "OpenQASM 2 error at line 5"),
+    ({"qasm": 'OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nfoo q[1];\nc = measure q;\n'},
+     "OpenQASM 3 error at line 4"),
+    ({"qasm": 'OPENQASM 2.0;\ninclude "qelib1.inc";\ninclude "/etc/passwd";\nqreg q[1];\n'},
+     "OpenQASM error at line 3: include '/etc/passwd' is not allowed"),
+    ({"qasm": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\n'},
+     "has no measurements"),
+    ({"qasm": BELL_QASM2, "backend": "ibm_nowhere"},
+     "unknown backend 'ibm_nowhere'; configured backends: aer, fast"),
+    ({"qasm": BELL_QASM2, "backend": 3}, "backend must be the name of a configured backend"),
+    ({"qasm": BELL_QASM2, "shots": 0}, "shots must be a positive integer"),
+    ({"qasm": BELL_QASM2, "shots": -5}, "shots must be a positive integer"),
+    ({"qasm": BELL_QASM2, "shots": "100"}, 'shots must be a positive integer (at most '
+                                            '10,000,000), got "100"'),
+    ({"qasm": BELL_QASM2, "shots": 1.5}, "shots must be a positive integer"),
+    ({"qasm": BELL_QASM2, "shots": True}, "shots must be a positive integer"),
+    ({"qasm": BELL_QASM2, "shots": 10**12}, "at most 10,000,000"),
+    ({"qasm": BELL_QASM2, "name": ["x"]}, "name must be a string"),
+    ({"qasm": BELL_QASM2, "seed": -1}, "seed must be a non-negative integer"),
+    ({"qasm": BELL_QASM2, "shot": 100}, "unknown field(s) 'shot'; allowed: qasm, backend, shots"),
+]
+
+
+async def test_bad_submissions_are_400_with_the_reason_and_write_nothing(jp_fetch, store):
+    for body, message in BAD_SUBMISSIONS:
+        code, data = await call(jp_fetch, "jobs", method="POST", body=body)
+        assert code == 400, (body, data)
+        assert message in data["error"], (body, data)
+        assert job_total(store) == 0, body  # nothing half-written
+    _, data = await call(jp_fetch, "jobs", method="POST",
+                         body={"qasm": BELL_QASM2, "backend": "nope"})
+    assert data["backends"] == ["aer", "fast"]
+    _, listing = await call(jp_fetch, "jobs")
+    assert listing["total"] == 0
+    assert not Path("/tmp/pwned").exists()
+
+
+async def test_huge_bodies_are_413_before_parsing(jp_fetch, store):
+    huge = json.dumps({"qasm": "OPENQASM 2.0;\n" + "// padding\n" * 600_000}).encode()
+    assert len(huge) > 5 * 1024 * 1024
+    code, data = await call(jp_fetch, "jobs", method="POST", body=huge)
+    assert code == 413 and "request body too large" in data["error"]
+
+    async def chunks(write) -> None:  # no Content-Length: refused as the body streams in
+        for start in range(0, len(huge), 65536):
+            await write(huge[start:start + 65536])
+
+    response = await jp_fetch("qnb", "api", "jobs", method="POST", body_producer=chunks,
+                              raise_error=False)
+    assert response.code == 413 and "too large" in json.loads(response.body)["error"]
+    assert job_total(store) == 0
+    code, _ = await call(jp_fetch, "jobs")
+    assert code == 200  # the server is fine afterwards
+
+
+# -- cancel ---------------------------------------------------------------------------------
+async def test_cancel_queued_is_202_and_cancelled_at_once(jp_fetch, store):
+    [job_id] = add_jobs(store, 1, JobStatus.QUEUED)
+    code, data = await call(jp_fetch, "jobs", job_id, "cancel", method="POST")
+    assert code == 202 and data["status"] == "CANCELLED"
+    code, job = await call(jp_fetch, "jobs", job_id)
+    assert job["status"] == "CANCELLED" and job["finished_at"] is not None
+
+
+async def test_cancel_running_is_202_and_asks_the_runner(jp_fetch, store):
+    [job_id] = add_jobs(store, 1, JobStatus.QUEUED)
+    assert store.claim(job_id, "elsewhere") is not None  # a runner has it
+    code, data = await call(jp_fetch, "jobs", job_id, "cancel", method="POST")
+    assert code == 202 and data == {"id": job_id, "status": "RUNNING", "cancel_requested": True}
+    _, job = await call(jp_fetch, "jobs", job_id)
+    assert job["cancel_requested"] is True and job["status"] == "RUNNING"
+
+
+async def test_cancel_finished_is_409_with_its_status(jp_fetch, store):
+    [done] = add_jobs(store, 1, JobStatus.DONE)
+    [failed] = add_jobs(store, 1, JobStatus.ERROR)
+    [cancelled] = add_jobs(store, 1, JobStatus.QUEUED)
+    store.request_cancel(cancelled)
+    for job_id, status in ((done, "DONE"), (failed, "ERROR"), (cancelled, "CANCELLED")):
+        code, data = await call(jp_fetch, "jobs", job_id, "cancel", method="POST")
+        assert code == 409 and data["status"] == status
+        assert f"job {job_id} has already finished ({status})" in data["error"]
+        _, job = await call(jp_fetch, "jobs", job_id)
+        assert job["status"] == status
+
+
+# -- backends -------------------------------------------------------------------------------
+async def test_backends_lists_the_configured_profiles(jp_fetch, qnb_home):
+    code, data = await call(jp_fetch, "backends")
+    assert code == 200 and data["default"] == "aer"
+    by_name = {b["name"]: b for b in data["backends"]}
+    assert set(by_name) == {"aer", "fast"}
+    assert by_name["aer"]["default"] is True and by_name["fast"]["default"] is False
+    assert by_name["aer"]["provider"] == "aer" and by_name["aer"]["simulator"] is True
+    assert by_name["aer"]["num_qubits"] > 20 and by_name["aer"]["reachable"] is True
+
+
+async def test_broken_configuration_is_a_json_error_naming_the_file(jp_fetch, qnb_home):
+    (qnb_home / "config.toml").write_text('[backends.x]\nprovider = "aer"\nmethod = 3\n')
+    code, data = await call(jp_fetch, "backends")
+    assert code == 500 and "config.toml, line 3: backends.x.method" in data["error"]
+    code, data = await call(jp_fetch, "jobs", method="POST", body={"qasm": BELL_QASM2})
+    assert code == 500 and "config.toml" in data["error"]
+
+
+# -- authentication -------------------------------------------------------------------------
+async def test_every_endpoint_refuses_requests_without_a_token(
+        jp_fetch, jp_http_port, jp_base_url, store):
+    [queued] = add_jobs(store, 1, JobStatus.QUEUED)
+    client = AsyncHTTPClient()
+    base = f"http://127.0.0.1:{jp_http_port}{jp_base_url}"
+    submit = json.dumps({"qasm": BELL_QASM2})
+    requests = [
+        ("GET", "qnb/api/jobs", None), ("GET", f"qnb/api/jobs/{queued}", None),
+        ("POST", "qnb/api/jobs", submit), ("POST", f"qnb/api/jobs/{queued}/cancel", ""),
+        ("GET", "qnb/api/backends", None), ("GET", "qnb/api/whatever", None),
+        ("GET", "metrics", None),
+    ]
+    for headers in ({}, {"Authorization": "token wrong-token"}):
+        for method, path, body in requests:
+            response = await client.fetch(HTTPRequest(base + path, method=method, body=body,
+                                                      headers=headers), raise_error=False)
+            assert response.code == 403, (method, path, headers, response.code)
+            if path.startswith("qnb/"):
+                assert "error" in json.loads(response.body)
+    assert store.get(queued).status is JobStatus.QUEUED  # the cancel did nothing
+    assert job_total(store) == 1  # the submit wrote nothing
+    code, _ = await call(jp_fetch, "jobs")  # with the token: fine
+    assert code == 200
+
+
+# -- installation ---------------------------------------------------------------------------
+def test_jupyter_lists_the_extension_as_enabled_and_ok():
+    """The installed config (``etc/jupyter/jupyter_server_config.d/qnb.json``) enables it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    jupyter = Path(sys.executable).with_name("jupyter")
+    out = subprocess.run([str(jupyter), "server", "extension", "list"], capture_output=True,
+                         text=True, env=env, timeout=120)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)
+    venv_config = str(Path(sys.prefix) / "etc" / "jupyter")
+    section = text.split(f"Config dir: {venv_config}", 1)[1].split("Config dir:", 1)[0]
+    assert re.search(r"^\s*qnb enabled\s*$", section, re.MULTILINE), text
+    assert re.search(r"^\s*qnb \S+ OK\s*$", section, re.MULTILINE), text

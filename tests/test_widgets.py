@@ -1,0 +1,59 @@
+"""The live widget: status while running, histogram and table when done, error when failed."""
+
+from __future__ import annotations
+
+import time
+
+from helpers import bell
+
+import qnb
+from qnb.widgets import JobWidget, JobsTable
+
+
+def wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_widget_follows_the_job_by_itself_and_draws_the_histogram(qnb_home):
+    job = qnb.submit(bell(), shots=1000, seed=2, name="bell")
+    widget = JobWidget(job)
+    assert job.id in widget.header.value and "aer" in widget.header.value
+    # the watcher thread updates the widget without anyone calling it
+    assert wait_for(lambda: "DONE" in widget.header.value)
+    assert wait_for(lambda: len(widget.body.children) == 1)
+    image, table = widget.body.children[0].children
+    assert image.format == "png" and image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "00" in table.value and "11" in table.value
+    assert widget.cancel_button.layout.display == "none"
+
+
+def test_widget_shows_the_error_of_a_failed_job(qnb_home):
+    from qiskit.circuit import Gate, QuantumCircuit
+
+    qc = QuantumCircuit(1)
+    qc.append(Gate("mystery", 1, []), [0])
+    qc.measure_all()
+    job = qnb.submit(qc)
+    widget = job.widget
+    assert wait_for(lambda: "ERROR" in widget.header.value)
+    assert wait_for(lambda: widget.body.children and "mystery" in widget.body.children[0].value)
+
+
+def test_job_displays_as_its_widget_with_a_text_fallback(qnb_home):
+    job = qnb.submit(bell(), shots=10)
+    bundle = job._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].startswith(f"<Job {job.id}")
+
+
+def test_jobs_table_lists_new_jobs(qnb_home):
+    table = JobsTable(interval=0.1)
+    job = qnb.submit(bell(), shots=10, name="listed")
+    assert wait_for(lambda: job.id in table.table.value)
+    job.wait(timeout=60)
+    assert wait_for(lambda: "DONE" in table.table.value)
