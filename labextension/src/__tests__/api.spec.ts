@@ -1,0 +1,190 @@
+/**
+ * @jest-environment node
+ */
+// The REST client against a mocked fetch, through the real ServerConnection.
+import { ServerConnection } from '@jupyterlab/services';
+
+import { cancelJob, getJob, jobsQuery, listBackends, listJobs, submitJob } from '../api';
+import { QnbAPIError, requestAPI } from '../request';
+import { makeJob } from './fixtures';
+
+const BASE = 'http://localhost:8888/base/';
+
+type Call = { url: URL; method: string; headers: Headers; body: string };
+
+function setup(
+  respond: (call: Call) => Response | Promise<Response>,
+  extra: Partial<ServerConnection.ISettings> = {}
+): { settings: ServerConnection.ISettings; calls: Call[] } {
+  const calls: Call[] = [];
+  const fetchMock = jest.fn(async (input: RequestInfo | URL) => {
+    const request = input as Request;
+    const call: Call = {
+      url: new URL(request.url),
+      method: request.method,
+      headers: request.headers,
+      body: await request.text()
+    };
+    calls.push(call);
+    return respond(call);
+  });
+  const settings = ServerConnection.makeSettings({
+    baseUrl: BASE,
+    fetch: fetchMock as unknown as typeof fetch,
+    token: '',
+    ...extra
+  });
+  return { settings, calls };
+}
+
+const json = (body: unknown, status = 200): Response =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+describe('requestAPI', () => {
+  it('joins the base URL with qnb/api and the endpoint', async () => {
+    const { settings, calls } = setup(() => json({ ok: true }));
+    await expect(requestAPI('backends', {}, settings)).resolves.toEqual({ ok: true });
+    expect(calls).toHaveLength(1);
+    expect(calls[0].url.origin + calls[0].url.pathname).toBe('http://localhost:8888/base/qnb/api/backends');
+  });
+
+  it('sends the token when the settings have one', async () => {
+    const { settings, calls } = setup(() => json({}), { token: 's3cret' });
+    await requestAPI('backends', {}, settings);
+    expect(calls[0].headers.get('Authorization')).toBe('token s3cret');
+  });
+
+  it('throws the server\'s {"error"} message with the status', async () => {
+    const { settings } = setup(() => json({ error: 'unknown backend "ibm_x"; configured: aer' }, 400));
+    const failure = requestAPI('jobs', {}, settings);
+    await expect(failure).rejects.toBeInstanceOf(QnbAPIError);
+    await expect(failure).rejects.toMatchObject({
+      message: 'unknown backend "ibm_x"; configured: aer',
+      status: 400
+    });
+  });
+
+  it('falls back to Jupyter\'s {"message"} and to the HTTP status', async () => {
+    const a = setup(() => json({ message: '_xsrf argument missing from POST', reason: null }, 403));
+    await expect(requestAPI('jobs', { method: 'POST' }, a.settings)).rejects.toMatchObject({
+      message: '_xsrf argument missing from POST',
+      status: 403
+    });
+    const b = setup(() => new Response('', { status: 502, statusText: 'Bad Gateway' }));
+    await expect(requestAPI('jobs', {}, b.settings)).rejects.toMatchObject({
+      message: 'HTTP 502 Bad Gateway',
+      status: 502
+    });
+  });
+
+  it('wraps network failures', async () => {
+    const { settings } = setup(() => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(requestAPI('jobs', {}, settings)).rejects.toThrow(
+      'Cannot reach the qnb server extension: Failed to fetch'
+    );
+  });
+});
+
+describe('jobsQuery', () => {
+  it('leaves out unset filters', () => {
+    expect(jobsQuery({})).toBe('');
+    expect(jobsQuery({ status: null, backend: '', limit: 50, offset: 0 })).toBe('?limit=50&offset=0');
+    expect(jobsQuery({ backend: 'ibm brisbane' })).toBe('?backend=ibm%20brisbane');
+  });
+});
+
+describe('listJobs', () => {
+  it('GETs jobs with status, backend, limit and offset', async () => {
+    const job = makeJob({ status: 'RUNNING' });
+    const { settings, calls } = setup(() => json({ jobs: [job], total: 10000 }));
+    const result = await listJobs({ status: 'RUNNING', backend: 'aer', limit: 50, offset: 100 }, settings);
+    expect(result).toEqual({ jobs: [job], total: 10000 });
+    const { url, method } = calls[0];
+    expect(method).toBe('GET');
+    expect(url.pathname).toBe('/base/qnb/api/jobs');
+    expect(url.searchParams.get('status')).toBe('RUNNING');
+    expect(url.searchParams.get('backend')).toBe('aer');
+    expect(url.searchParams.get('limit')).toBe('50');
+    expect(url.searchParams.get('offset')).toBe('100');
+  });
+
+  it('sends no filter parameters when none are set', async () => {
+    const { settings, calls } = setup(() => json({ jobs: [], total: 0 }));
+    await expect(listJobs({}, settings)).resolves.toEqual({ jobs: [], total: 0 });
+    const { url } = calls[0];
+    expect(url.pathname).toBe('/base/qnb/api/jobs');
+    expect(url.searchParams.has('status')).toBe(false);
+    expect(url.searchParams.has('backend')).toBe(false);
+  });
+});
+
+describe('getJob', () => {
+  it('GETs jobs/{id} and returns the job with its counts', async () => {
+    const job = makeJob({ id: '3f2a9c1b7d4e', status: 'DONE', counts: [{ '00': 510, '11': 490 }] });
+    const { settings, calls } = setup(() => json(job));
+    await expect(getJob('3f2a9c1b7d4e', settings)).resolves.toEqual(job);
+    expect(calls[0].method).toBe('GET');
+    expect(calls[0].url.pathname).toBe('/base/qnb/api/jobs/3f2a9c1b7d4e');
+  });
+
+  it('rejects with the 404 message', async () => {
+    const { settings } = setup(() => json({ error: 'no job 000000000000' }, 404));
+    await expect(getJob('000000000000', settings)).rejects.toMatchObject({
+      status: 404,
+      message: 'no job 000000000000'
+    });
+  });
+
+  it('encodes the id into the path', async () => {
+    const { settings, calls } = setup(() => json(makeJob()));
+    await getJob('a/b?c', settings);
+    expect(calls[0].url.pathname).toBe('/base/qnb/api/jobs/a%2Fb%3Fc');
+  });
+});
+
+describe('cancelJob', () => {
+  it('POSTs jobs/{id}/cancel and accepts an empty 202', async () => {
+    const { settings, calls } = setup(() => new Response(null, { status: 202 }));
+    await expect(cancelJob('3f2a9c1b7d4e', settings)).resolves.toBeUndefined();
+    expect(calls[0].method).toBe('POST');
+    expect(calls[0].url.pathname).toBe('/base/qnb/api/jobs/3f2a9c1b7d4e/cancel');
+  });
+
+  it('rejects with the 409 message when the job already finished', async () => {
+    const { settings } = setup(() => json({ error: 'job 3f2a9c1b7d4e is already DONE' }, 409));
+    await expect(cancelJob('3f2a9c1b7d4e', settings)).rejects.toMatchObject({
+      status: 409,
+      message: 'job 3f2a9c1b7d4e is already DONE'
+    });
+  });
+});
+
+describe('listBackends', () => {
+  it('GETs backends', async () => {
+    const body = {
+      backends: [
+        { name: 'aer', provider: 'aer', num_qubits: 30, simulator: true, default: true, reachable: true, detail: null }
+      ],
+      default: 'aer'
+    };
+    const { settings, calls } = setup(() => json(body));
+    await expect(listBackends(settings)).resolves.toEqual(body);
+    expect(calls[0].url.pathname).toBe('/base/qnb/api/backends');
+  });
+});
+
+describe('submitJob', () => {
+  it('POSTs the OpenQASM as JSON and returns the id', async () => {
+    const { settings, calls } = setup(() => json({ id: '3f2a9c1b7d4e' }, 201));
+    const qasm = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nh q[0];\nmeasure q -> c;';
+    await expect(submitJob({ qasm, backend: 'aer', shots: 100, name: 'coin' }, settings)).resolves.toEqual({
+      id: '3f2a9c1b7d4e'
+    });
+    expect(calls[0].method).toBe('POST');
+    expect(calls[0].url.pathname).toBe('/base/qnb/api/jobs');
+    expect(calls[0].headers.get('Content-Type')).toBe('application/json');
+    expect(JSON.parse(calls[0].body)).toEqual({ qasm, backend: 'aer', shots: 100, name: 'coin' });
+  });
+});

@@ -1,0 +1,125 @@
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { Clipboard, ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+
+import { getJob, listJobs } from './api';
+import { showNotices } from './notifications';
+import { JobsPanel, PANEL_ID } from './panel';
+import { JobWatcher } from './watcher';
+
+export namespace CommandIDs {
+  export const openPanel = 'qnb:open-panel';
+  export const refresh = 'qnb:refresh';
+  export const cancelJob = 'qnb:cancel-job';
+  export const showJob = 'qnb:show-job';
+}
+
+const PALETTE_CATEGORY = 'Quantum Jobs';
+
+/** The line "Open in notebook" inserts. */
+export function qresultLine(id: string): string {
+  return `%qresult ${id}`;
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'qnb-labextension:plugin',
+  description: 'A sidebar to watch, inspect and cancel qnb quantum jobs.',
+  autoStart: true,
+  optional: [ILayoutRestorer, ICommandPalette, INotebookTracker],
+  activate: (
+    app: JupyterFrontEnd,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    notebooks: INotebookTracker | null
+  ) => {
+    const settings = app.serviceManager.serverSettings;
+
+    const openInNotebook = async (id: string): Promise<void> => {
+      const line = qresultLine(id);
+      const panel = notebooks?.currentWidget;
+      if (panel && !panel.isDisposed && panel.content.model) {
+        const notebook = panel.content;
+        NotebookActions.insertBelow(notebook);
+        const cell = notebook.activeCell;
+        if (cell) {
+          cell.model.sharedModel.setSource(line);
+        }
+        app.shell.activateById(panel.id);
+        notebook.activate();
+        return;
+      }
+      Clipboard.copyToSystem(line);
+      Notification.info(`No notebook is open: copied "${line}" to the clipboard.`, { autoClose: 5000 });
+    };
+
+    const jobs = new JobsPanel({
+      settings,
+      copy: text => Clipboard.copyToSystem(text),
+      openInNotebook,
+      onCancelled: () => void watcher.refresh()
+    });
+    app.shell.add(jobs, 'left', { rank: 700 });
+    if (restorer) {
+      restorer.add(jobs, PANEL_ID);
+    }
+
+    const showPanel = (): void => {
+      app.shell.activateById(jobs.id);
+    };
+    const showJob = (id: string): void => {
+      showPanel();
+      void jobs.showJob(id);
+    };
+
+    const watcher = new JobWatcher({
+      listJobs: options => listJobs(options, settings),
+      getJob: id => getJob(id, settings),
+      onNotices: notices => showNotices(notices, { showJob, showPanel })
+    });
+
+    app.commands.addCommand(CommandIDs.openPanel, {
+      label: 'Show Quantum Jobs',
+      caption: 'Open the Quantum Jobs sidebar',
+      execute: () => showPanel()
+    });
+    app.commands.addCommand(CommandIDs.refresh, {
+      label: 'Refresh Quantum Jobs',
+      caption: 'Reload the quantum jobs list now',
+      execute: async () => {
+        await Promise.all([jobs.refresh(), watcher.refresh()]);
+      }
+    });
+    app.commands.addCommand(CommandIDs.cancelJob, {
+      label: args => (args.id ? `Cancel Quantum Job ${args.id}` : 'Cancel Shown Quantum Job'),
+      caption: 'Cancel the job shown in the Quantum Jobs panel (or the job given as "id")',
+      isEnabled: args => (args.id ? true : jobs.canCancelCurrent),
+      execute: async args => {
+        const id = (args.id as string | undefined) ?? jobs.currentJobId;
+        if (id) {
+          await jobs.cancelJob(id);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.showJob, {
+      label: args => (args.id ? `Show Quantum Job ${args.id}` : 'Show Quantum Job'),
+      execute: args => {
+        if (args.id) {
+          showJob(args.id as string);
+        }
+      }
+    });
+    jobs.stateChanged.connect(() => app.commands.notifyCommandChanged(CommandIDs.cancelJob));
+
+    if (palette) {
+      for (const command of [CommandIDs.openPanel, CommandIDs.refresh, CommandIDs.cancelJob]) {
+        palette.addItem({ command, category: PALETTE_CATEGORY });
+      }
+    }
+  }
+};
+
+export default plugin;

@@ -1,0 +1,184 @@
+"""Faults on purpose: killed kernels, runners and workers; full and read-only disks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from fault_helpers import busy_workers, kill_runner_group, runner_pid
+from helpers import bell
+from kernel_helpers import execute, running_kernel, text_of
+
+import qnb
+from qnb.models import JobStatus, StoreError
+from qnb.runner.control import ensure_runner
+
+
+def long_circuit(qubits: int = 22, layers: int = 40):
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(qubits, name="long")
+    for layer in range(layers):
+        for q in range(qubits):
+            qc.rx(0.01 * (layer + 1), q)
+        for q in range(qubits - 1):
+            qc.cx(q, q + 1)
+    qc.measure_all()
+    return qc
+
+
+def wait_status(job, wanted, timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = job.status()
+        if status in wanted:
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"{job} never reached {wanted}")
+
+
+def test_killed_kernel_leaves_its_jobs_running_to_the_end(qnb_home):
+    with running_kernel() as (km, kc):
+        execute(kc, "%load_ext qnb\nfrom qiskit import QuantumCircuit\nimport sys\n"
+                f"sys.path.insert(0, {os.path.dirname(__file__)!r})\n"
+                "from test_faults import long_circuit\n"
+                "b = QuantumCircuit(2); b.h(0); b.cx(0, 1); b.measure_all()")
+        execute(kc, "%qsubmit long_circuit(20, 30) -s 5 -o job")
+        _, out = execute(kc, "import qnb\nqueued = [qnb.submit(b, shots=50) for _ in range(3)]\n"
+                         "print(job.id, *[q.id for q in queued])")
+        ids = text_of(out).split()
+        assert len(ids) == 4, text_of(out)
+        os.kill(km.provisioner.process.pid, signal.SIGKILL)
+    jobs = [qnb.get_job(i) for i in ids]
+    for job in jobs:
+        assert job.wait(timeout=300) is JobStatus.DONE
+    # and a new kernel sees them with their results
+    with running_kernel() as (_, kc):
+        _, out = execute(kc, "import qnb\nprint(sorted(j.id for j in qnb.jobs(status='DONE')))")
+        assert text_of(out).strip() == str(sorted(ids))
+
+
+def test_killed_runner_requeues_lost_local_work_once(qnb_home, store):
+    job = qnb.submit(long_circuit(), shots=5)
+    wait_status(job, {JobStatus.RUNNING})
+    kill_runner_group(qnb_home)
+    assert job.status() is JobStatus.RUNNING  # nobody has noticed yet
+    ensure_runner(qnb_home)  # what the next submit does
+    assert job.wait(timeout=300) is JobStatus.DONE
+    rec = store.get(job.id)
+    assert rec.attempts == 2
+    assert [e[1] for e in store.events(job.id)] == ["QUEUED", "RUNNING", "QUEUED", "RUNNING",
+                                                     "DONE"]
+
+
+def test_work_lost_twice_ends_in_error_with_the_reason(qnb_home, store):
+    job = qnb.submit(long_circuit(24, 60), shots=5)
+    for _ in range(2):
+        wait_status(job, {JobStatus.RUNNING})
+        kill_runner_group(qnb_home)
+        ensure_runner(qnb_home)
+        if _ == 0:
+            wait_status(job, {JobStatus.QUEUED, JobStatus.RUNNING})
+            time.sleep(0.5)
+    assert job.wait(timeout=60) is JobStatus.ERROR
+    assert "the runner stopped while running this job 2 times" in job.error
+
+
+@pytest.mark.parametrize(("sig", "reason"), [(signal.SIGSEGV, "SIGSEGV (the simulator crashed)"),
+                                             (signal.SIGKILL, "SIGKILL (most likely out of memory)")])
+def test_worker_crash_ends_that_job_in_error_and_the_rest_go_on(qnb_home, sig, reason):
+    assert qnb.submit(bell(), shots=5).wait(timeout=120) is JobStatus.DONE  # workers are warm
+    job = qnb.submit(long_circuit(24, 60), shots=5)
+    wait_status(job, {JobStatus.RUNNING})
+    busy = []
+    deadline = time.monotonic() + 30
+    while not busy and time.monotonic() < deadline:
+        busy = busy_workers(runner_pid(qnb_home))
+    assert busy, "no busy worker found"
+    for pid in busy:
+        os.kill(pid, sig)
+    assert job.wait(timeout=60) is JobStatus.ERROR
+    assert "the worker process running this job died" in job.error and reason in job.error
+    after = qnb.submit(bell(), shots=20)
+    assert after.wait(timeout=120) is JobStatus.DONE
+
+
+@pytest.fixture
+def tiny_disk(tmp_path, monkeypatch):
+    """QNB_HOME on a real 2 MiB tmpfs (needs root, as in CI)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root; CI runs as root")
+    home = mnt / "home"
+    home.mkdir()
+    monkeypatch.setenv("QNB_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    yield mnt, home
+    from qnb import api
+    from qnb.runner.control import stop_runner
+
+    stop_runner(home)
+    for store in list(api._stores.values()):
+        store.close()
+    api._stores.clear()
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def integrity(home) -> str:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{home / 'jobs.sqlite'}?mode=ro", uri=True)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_full_disk_refuses_the_submit_cleanly(tiny_disk):
+    mnt, home = tiny_disk
+    first = qnb.submit(bell(), shots=10)
+    first.wait(timeout=120)
+    filler = mnt / "filler"
+    with open(filler, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+        except OSError:
+            pass
+    with pytest.raises(StoreError, match="full"):
+        qnb.submit([bell()] * 300, shots=10)
+    assert [j.id for j in qnb.jobs()] == [first.id]
+    filler.unlink()
+    assert qnb.submit(bell(), shots=10).wait(timeout=120) is JobStatus.DONE
+    assert integrity(home) == "ok"
+
+
+def test_read_only_disk_refuses_the_submit_cleanly(tiny_disk):
+    mnt, home = tiny_disk
+    first = qnb.submit(bell(), shots=10)
+    first.wait(timeout=120)
+    from qnb.runner.control import stop_runner
+
+    stop_runner(home)
+    from qnb import api
+
+    for store in api._stores.values():
+        store.close()  # files open for writing would keep the remount from happening
+    api._stores.clear()
+    deadline = time.monotonic() + 30  # the runner's helpers may take a moment to exit
+    while subprocess.run(["mount", "-o", "remount,ro", str(mnt)],
+                         capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline, "the disk stayed busy"
+        time.sleep(0.2)
+    try:
+        with pytest.raises(StoreError, match="read-only|cannot be opened|cannot write"):
+            qnb.submit(bell(), shots=10)
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+    assert [j.id for j in qnb.jobs()] == [first.id]
+    assert integrity(home) == "ok"
