@@ -18,6 +18,10 @@ PENNYLANE = "pennylane-tape"
 
 _QASM_VERSION = re.compile(r"^\s*OPENQASM\s+(\d+)(?:\.\d+)?\s*;", re.MULTILINE)
 _QASM2_LOCATION = re.compile(r"<input>:(\d+),(\d+):\s*")
+_DECLARATION = re.compile(r"\b(?:qreg\s+[A-Za-z_]\w*\s*|qubit\s*)\[\s*(\d+)\s*\]")
+_INCLUDE = re.compile(r'^\s*include\s+"([^"]*)"', re.MULTILINE)
+ALLOWED_INCLUDES = {"2": {"qelib1.inc"}, "3": {"stdgates.inc"}}
+MAX_DECLARED_QUBITS = 4096  # far above any backend; stops a hostile size before allocation
 
 
 def looks_like_qasm(text: str) -> bool:
@@ -36,6 +40,18 @@ def parse_qasm(text: str) -> Any:
     if not match:
         raise SubmitError("OpenQASM program must start with 'OPENQASM 2.0;' or 'OPENQASM 3.0;'")
     version = match.group(1)
+    for inc in _INCLUDE.finditer(text):
+        if inc.group(1) not in ALLOWED_INCLUDES.get(version, set()):
+            line = text[:inc.start()].count("\n") + 1 + (text[inc.start()] == "\n")
+            allowed = ", ".join(sorted(ALLOWED_INCLUDES.get(version, set()))) or "none"
+            raise SubmitError(
+                f"OpenQASM {version} error at line {line}: include {inc.group(1)!r} is not "
+                f"allowed (qnb reads no files; allowed: {allowed})")
+    declared = sum(int(n) for n in _DECLARATION.findall(text))
+    if declared > MAX_DECLARED_QUBITS:
+        line = text[:_DECLARATION.search(text).start()].count("\n") + 1
+        raise SubmitError(f"OpenQASM program declares {declared} qubits (at most "
+                          f"{MAX_DECLARED_QUBITS}); first declaration at line {line}")
     if version == "2":
         from qiskit import qasm2
 
@@ -50,6 +66,8 @@ def parse_qasm(text: str) -> Any:
                     f"OpenQASM 2 error at line {loc.group(1)}, column {loc.group(2)}: {msg}"
                 ) from None
             raise SubmitError(f"OpenQASM 2 error: {msg}") from None
+        except Exception as exc:  # e.g. CircuitError while building the circuit
+            raise SubmitError(f"OpenQASM 2 error: {exc}") from None
     if version == "3":
         return _parse_qasm3(text)
     raise SubmitError(f"unsupported OpenQASM version {version} (use 2.0 or 3.0)")
