@@ -106,7 +106,7 @@ class Job:
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 0.1)
 
-    def __await__(self):  # noqa: ANN204
+    def __await__(self):
         async def _result() -> JobResult:
             await self.wait_async()
             return self.result()
@@ -144,7 +144,7 @@ class Job:
 
     # -- display ------------------------------------------------------------------------
     @property
-    def widget(self):  # noqa: ANN201 - ipywidgets is imported lazily
+    def widget(self):
         """The live widget following this job (created on first use)."""
         if self._widget is None:
             from .widgets import JobWidget

@@ -55,8 +55,8 @@ class QnbMagics(Magics):
         last = tree.body.pop()
         ns = shell.user_ns
         if tree.body:
-            exec(compile(tree, "<qsubmit cell>", "exec"), ns)  # noqa: S102 - the user's own cell
-        return eval(compile(ast.Expression(last.value), "<qsubmit cell>", "eval"), ns)  # noqa: S307
+            exec(compile(tree, "<qsubmit cell>", "exec"), ns)
+        return eval(compile(ast.Expression(last.value), "<qsubmit cell>", "eval"), ns)
 
     def _submit(self, args: Any, value: Any) -> Any:
         from .api import submit

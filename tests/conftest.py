@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+
 @pytest.fixture
 def qnb_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A fresh QNB_HOME (and working directory, so no stray qnb.toml is read)."""

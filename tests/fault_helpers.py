@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -71,10 +72,8 @@ def busy_workers(runner: int) -> list[int]:
 def kill_runner_group(home: Path) -> None:
     """SIGKILL the runner and everything it started, as a crash or OOM kill would."""
     pid = runner_pid(home)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     deadline = time.monotonic() + 10
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.05)

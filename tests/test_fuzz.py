@@ -18,7 +18,7 @@ SEEDS.append(QASM3)
 
 def parse_or_refuse(text: str) -> None:
     try:
-        kind, circuits = normalize(text)
+        _kind, circuits = normalize(text)
         check_circuits(circuits, 30, "aer")
     except SubmitError as exc:
         assert str(exc), "an error must say what was wrong"
@@ -35,8 +35,8 @@ def mutated(draw):
             text = text[:i] + text[j:]
         elif op == "insert":
             pieces = draw(st.lists(st.sampled_from(
-                list("q[]{}();,->=*/+ 0123456789.\"\n") + ["pi", "gate ", "measure ", "qreg ",
-                                                              "creg ", "include ", "if(", "U("]),
+                [*'q[]{}();,->=*/+ 0123456789."\n', "pi", "gate ", "measure ", "qreg ", "creg ",
+                 "include ", "if(", "U("]),
                 max_size=12))
             text = text[:i] + "".join(pieces) + text[i:]
         else:
@@ -67,7 +67,7 @@ def test_arbitrary_text_after_the_header_is_refused_cleanly(text):
 ])
 def test_hostile_programs_are_refused_without_touching_anything(program):
     with pytest.raises(SubmitError):
-        kind, circuits = normalize(program)
+        _kind, circuits = normalize(program)
         check_circuits(circuits, 30, "aer")
 
 

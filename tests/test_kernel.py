@@ -33,7 +33,7 @@ def wait_status(store, job_id, wanted, timeout=120):
 
 
 def job_id_of(kc) -> str:
-    reply, outputs = execute(kc, "print(job.id)")
+    _reply, outputs = execute(kc, "print(job.id)")
     return text_of(outputs).strip()
 
 

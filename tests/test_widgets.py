@@ -7,7 +7,7 @@ import time
 from helpers import bell
 
 import qnb
-from qnb.widgets import JobWidget, JobsTable
+from qnb.widgets import JobsTable, JobWidget
 
 
 def wait_for(predicate, timeout=60.0):
