@@ -1,0 +1,80 @@
+"""Following remote jobs: the runner's CPU while it follows many queued ``delayed`` jobs, and
+how long after a job's finish its DONE reaches the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from .common import bell, fresh_home, summary
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def follow_many(quick: bool) -> dict[str, Any]:
+    import qnb
+    from qnb.api import get_store
+
+    n = 100 if quick else 1000
+    queue_s = 10 if quick else 40
+    with fresh_home() as home:
+        (home / "config.toml").write_text(
+            f'[backends.slow]\nprovider = "delayed"\nqueue_seconds = {queue_s}\n'
+            'run_seconds = 1\n')
+        circuit = bell()
+        t_submit = time.time()
+        jobs = [qnb.submit(circuit, backend="slow", shots=10) for _ in range(n)]
+        pid = json.loads((home / "runner.json").read_text())["pid"] if (
+            home / "runner.json").exists() else None
+        while pid is None:
+            time.sleep(0.05)
+            try:
+                pid = json.loads((home / "runner.json").read_text())["pid"]
+            except (OSError, ValueError):
+                pass
+        store = get_store()
+        # let every job be submitted to the service, then measure a quiet window of following
+        while store.list(status="QUEUED", limit=1)[1] and any(
+                r.remote_id is None for r in store.list(status="QUEUED", limit=n)[0]):
+            time.sleep(0.2)
+        window = max(2.0, queue_s - (time.time() - t_submit) - 3)
+        c0, w0 = _cpu_seconds(pid), time.time()
+        time.sleep(window)
+        c1, w1 = _cpu_seconds(pid), time.time()
+        for job in jobs:
+            job.wait(timeout=queue_s * 10 + 600)
+        delays = []
+        service = home / "delayed-service"
+        for job in jobs:
+            rec = store.get(job.id)
+            finished = _service_finish_time(service, rec.remote_id)
+            if finished is not None:
+                delays.append(max(0.0, rec.finished_at - finished))
+    return {"jobs": n, "queue_seconds": queue_s,
+            "runner_cpu_percent_of_one_core": 100 * (c1 - c0) / (w1 - w0),
+            "window_s": w1 - w0, "done_delay": summary(delays) if delays else None,
+            "done": sum(1 for j in jobs if j.status() == "DONE")}
+
+
+def _service_finish_time(service: Path, remote_id: str | None) -> float | None:
+    """When the simulated service finished the job (from its own record)."""
+    if not remote_id:
+        return None
+    for path in (service / f"{remote_id}.json",):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        for key in ("finished_at", "finish_at", "done_at", "ends_at"):
+            if key in data:
+                return float(data[key])
+        if "submitted_at" in data:
+            return float(data["submitted_at"]) + float(data.get("queue_seconds", 0)) + float(
+                data.get("run_seconds", 0))
+    return None
