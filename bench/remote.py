@@ -3,6 +3,7 @@ how long after a job's finish its DONE reaches the store."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -34,10 +35,8 @@ def follow_many(quick: bool) -> dict[str, Any]:
             home / "runner.json").exists() else None
         while pid is None:
             time.sleep(0.05)
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 pid = json.loads((home / "runner.json").read_text())["pid"]
-            except (OSError, ValueError):
-                pass
         store = get_store()
         # let every job be submitted to the service, then measure a quiet window of following
         while store.list(status="QUEUED", limit=1)[1] and any(
