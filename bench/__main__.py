@@ -80,8 +80,10 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         "{:.1f} ms", lambda v: v < 100)
     row("runner CPU following remote jobs (< 5 % of a core)",
         get("remote_following", "runner_cpu_percent_of_one_core"), "{:.2f} %", lambda v: v < 5)
-    row("finish noticed (p95 < 2 s)", get("remote_following", "done_delay", "p95_ms"),
-        "{:.0f} ms", lambda v: v < 2000)
+    row("remote finish noticed by the runner (p95 < 2 s)",
+        get("remote_following", "finish_noticed", "p95_ms"), "{:.0f} ms", lambda v: v < 2000)
+    row("remote finish to DONE with result in the store (median)",
+        get("remote_following", "done_delay", "median_ms"), "{:.0f} ms", lambda v: True)
     row("GET /qnb/api/jobs?limit=50 p95 (< 50 ms)",
         get("store_api", "get_jobs_limit50", "p95_ms"), "{:.1f} ms", lambda v: v < 50)
     row("%load_ext qnb median (< 150 ms)", get("load_ext", "median_ms"), "{:.1f} ms",

@@ -264,14 +264,18 @@ class Store:
                       (job_id, now, str(status), error or provider_status))
         return True
 
-    def update(self, job_id: str, **fields: Any) -> None:
-        """Change informational fields (provider status, queue position...) of an unfinished job."""
+    def update(self, job_id: str, *, note: bool = False, **fields: Any) -> None:
+        """Change informational fields (provider status, queue position...) of a job; with
+        ``note``, also record the new provider status in the job's history."""
         if not fields:
             return
-        fields["updated_at"] = time.time()
+        fields["updated_at"] = now = time.time()
         assignments = ", ".join(f"{k} = ?" for k in fields)
         with self._write() as c:
             c.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
+            if note:
+                c.execute("INSERT INTO events (job_id, at, status, detail) SELECT id, ?, status, "
+                          "provider_status FROM jobs WHERE id = ?", (now, job_id))
 
     def claim(self, job_id: str, runner_id: str) -> JobRecord | None:
         """QUEUED -> RUNNING for the runner about to start it; None if it was cancelled meanwhile."""
