@@ -1,0 +1,38 @@
+"""The runner's life cycle: started on demand, exits when idle, started again by the next submit."""
+
+from __future__ import annotations
+
+import time
+
+from helpers import bell
+
+import qnb
+from qnb.models import JobStatus
+from qnb.runner.control import runner_alive, runner_info
+
+
+def test_idle_runner_exits_and_the_next_submit_starts_a_new_one(qnb_home, monkeypatch):
+    monkeypatch.setenv("QNB_RUNNER_IDLE_TIMEOUT", "1")
+    job = qnb.submit(bell(), shots=10)
+    assert job.wait(timeout=120) is JobStatus.DONE
+    first = runner_info(qnb_home)["pid"]
+    deadline = time.monotonic() + 60
+    while runner_alive(qnb_home) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not runner_alive(qnb_home), "an idle runner must exit"
+    assert not (qnb_home / "runner.wake").exists()
+    again = qnb.submit(bell(), shots=10)
+    assert again.wait(timeout=120) is JobStatus.DONE
+    assert runner_info(qnb_home)["pid"] != first
+
+
+def test_runner_heartbeat_says_what_it_does(qnb_home):
+    job = qnb.submit(bell(), shots=10)
+    job.wait(timeout=120)
+    deadline = time.monotonic() + 30  # the heartbeat is written every two seconds
+    info = runner_info(qnb_home)
+    while info.get("finished", 0) < 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        info = runner_info(qnb_home)
+    assert info["workers"] >= 1 and info["finished"] >= 1
+    assert time.time() - info["heartbeat"] < 30
