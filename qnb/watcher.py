@@ -15,8 +15,9 @@ log = logging.getLogger("qnb.watcher")
 
 
 class Watched(Protocol):
-    def tick(self, now: float) -> bool:
-        """Refresh; return False once nothing more will change."""
+    def tick(self, now: float, records: dict[str, Any] | None = None) -> bool:
+        """Refresh; return False once nothing more will change. ``records`` holds the fresh
+        store records of every watched job, read in one query per tick."""
 
 
 class Watcher:
@@ -45,9 +46,10 @@ class Watcher:
                     self._thread = None
                     return
             now = time.time()
+            records = _read_records(items)
             for item in items:
                 try:
-                    keep = item.tick(now)
+                    keep = item.tick(now, records)
                 except Exception:  # a broken widget must not stop the others
                     log.exception("updating %r failed", item)
                     keep = False
@@ -56,6 +58,22 @@ class Watcher:
                         self._items.discard(item)
             self._wake.wait(self.interval)
             self._wake.clear()
+
+
+def _read_records(items: list[Any]) -> dict[str, Any]:
+    """One query per store for all watched jobs, instead of one per widget."""
+    by_store: dict[Any, list[str]] = {}
+    for item in items:
+        job = getattr(item, "job", None)
+        if job is not None:
+            by_store.setdefault(job._store, []).append(job.id)
+    records: dict[str, Any] = {}
+    for store, ids in by_store.items():
+        try:
+            records.update(store.get_many(ids))
+        except Exception:
+            log.exception("reading job records failed")
+    return records
 
 
 _watcher: Watcher | None = None

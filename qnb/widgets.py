@@ -37,8 +37,12 @@ class JobWidget(widgets.VBox):
             watcher().watch(self)
 
     # called by the watcher thread and once at creation
-    def tick(self, now: float) -> bool:
-        rec = self.job.refresh()
+    def tick(self, now: float, records: dict[str, Any] | None = None) -> bool:
+        rec = (records or {}).get(self.job.id)
+        if rec is None:
+            rec = self.job.refresh()
+        else:
+            self.job._record = rec
         self._show_header(rec, now)
         if rec.is_final and not self._drawn:
             self._drawn = True
@@ -47,8 +51,11 @@ class JobWidget(widgets.VBox):
         return not self._drawn
 
     def _show_header(self, rec: JobRecord, now: float) -> None:
-        elapsed = duration(rec.elapsed(now))
-        state = (rec.status, rec.provider_status, rec.queue_position, elapsed)
+        seconds = rec.elapsed(now)
+        # whole seconds while it runs (fewer updates to the page), exact once it has ended
+        elapsed = duration(seconds if rec.is_final or seconds < 1 else float(int(seconds)))
+        state = (rec.status, rec.provider_status, rec.queue_position, rec.estimated_start,
+                 elapsed)
         if state == self._last:
             return
         self._last = state
@@ -56,6 +63,11 @@ class JobWidget(widgets.VBox):
         extra = []
         if rec.queue_position is not None:
             extra.append(f"queue position {rec.queue_position}")
+        if rec.estimated_start is not None and rec.status == "QUEUED":
+            left = rec.estimated_start - now
+            # whole seconds, like the elapsed time: fewer updates to the page
+            extra.append(f"estimated start in {duration(float(max(1, int(left))))}"
+                         if left > 0 else "estimated start passed")
         if rec.provider_status and rec.provider_status.lower() != str(rec.status).lower():
             extra.append(html.escape(rec.provider_status))
         circuits = f" · {rec.num_circuits} circuits" if rec.num_circuits > 1 else ""
@@ -121,7 +133,7 @@ class JobsTable(widgets.VBox):
         self.tick(time.time())
         watcher().watch(self)
 
-    def tick(self, now: float) -> bool:
+    def tick(self, now: float, records: dict[str, Any] | None = None) -> bool:
         if now < self._next:
             return True
         self._next = now + self.interval
