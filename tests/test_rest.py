@@ -29,6 +29,7 @@ BELL_QASM2 = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
               'h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n')
 X_QASM3 = ('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[3] q;\nbit[3] c;\n'
            'x q[0];\nx q[2];\nc = measure q;\n')
+PRIVATE = "crn:v1:private-instance-of-this-user"
 PROFILES = '[backends.fast]\nprovider = "aer"\nmethod = "statevector"\n'
 
 
@@ -71,7 +72,8 @@ def add_jobs(store: Store, n: int, status: JobStatus = JobStatus.DONE,
             started_at=now - 999 + i if status is not JobStatus.QUEUED else None,
             finished_at=now - 998 + i if final else None,
             summary={"num_qubits": 2, "num_clbits": 2, "depth": 3, "gate_counts": {"h": 1}},
-            options={"profile": {"name": backend, "provider": "aer", "options": {}}, "run": {}},
+            options={"profile": {"name": backend, "provider": "aer",
+                                 "options": {"instance": PRIVATE}}, "run": {}},
             origin="test")
         store.add_job(rec, "qpy", b"not used: no runner picks these up")
         ids.append(rec.id)
@@ -202,6 +204,22 @@ async def test_submit_runs_on_aer_and_get_returns_the_counts(jp_fetch, store):
 
     code, listing = await call(jp_fetch, "jobs", params={"status": "DONE"})
     assert [j["id"] for j in listing["jobs"]] == [created3["id"], created["id"]]
+
+
+async def test_done_job_shows_counts_and_mitigated_counts_but_no_profile(jp_fetch, store):
+    [job_id] = add_jobs(store, 1, JobStatus.QUEUED)
+    store.claim(job_id, "r")
+    result = {"counts": [{"00": 480, "11": 470, "01": 50}, {"0": 1000}],
+              "mitigated": [{"00": 0.505, "11": 0.495}, {"0": 1.0}],
+              "metadata": {"transpile_seconds": 0.1}}
+    assert store.transition(job_id, JobStatus.DONE, result=result)
+    response = await jp_fetch("qnb", "api", "jobs", job_id)
+    job = json.loads(response.body)
+    assert job["counts"] == result["counts"] and job["mitigated"] == result["mitigated"]
+    assert "metadata" not in job and "options" not in job
+    listing = await jp_fetch("qnb", "api", "jobs")
+    for body in (response.body, listing.body):
+        assert PRIVATE.encode() not in body  # the profile's settings never leave the server
 
 
 # -- rejected submissions -----------------------------------------------------------------

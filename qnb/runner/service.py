@@ -34,6 +34,7 @@ from .remote import PollSchedule
 log = logging.getLogger("qnb.runner")
 
 SUBMITTING = "submitting"
+RESULT_PENDING = "DONE at the service; fetching the result"
 DEFAULT_IDLE_TIMEOUT = 600.0
 DEFAULT_RETRY_TIMEOUT = 900.0
 
@@ -86,11 +87,19 @@ class Runner:
     # -- life cycle ---------------------------------------------------------------------
     def serve(self) -> int:
         self._lock_fd = os.open(self.files.lock, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.info("another runner already serves %s", self.home)
-            return 0
+        # runner_alive() probes take the lock for microseconds (metrics scrape it often):
+        # retry briefly so a probe is not mistaken for another runner.
+        deadline = time.monotonic() + 0.5
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    log.info("another runner already serves %s", self.home)
+                    os.close(self._lock_fd)
+                    return 0
+                time.sleep(0.02)
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         self.store = Store.open(self.home)
@@ -109,7 +118,7 @@ class Runner:
             self._shutdown()
         return 0
 
-    def _make_pool(self):  # noqa: ANN202 - pebble.ProcessPool
+    def _make_pool(self):
         from pebble import ProcessPool
 
         ctx = multiprocessing.get_context("forkserver")
@@ -348,7 +357,7 @@ class Runner:
     def _poll_remote(self) -> None:
         for followed in self.schedule.due():
             if followed.job_id in self.remote_busy:
-                self.schedule.polled(followed, followed.status, None)
+                self.schedule.later(followed, followed.interval)
                 continue
             try:
                 rec = self.store.get(followed.job_id)
@@ -430,7 +439,12 @@ class Runner:
         state: RemoteState
         rec = self.records.get(job_id) or self.store.get(job_id)
         if state.status is JobStatus.DONE:
-            self.schedule.polled(followed, JobStatus.RUNNING, None)  # keeps it followed
+            # keeps it followed; not a successful poll for the error streak: a result call
+            # that keeps failing transiently must still give up after retry_timeout
+            self.schedule.later(followed, followed.interval)
+            if rec.provider_status != RESULT_PENDING:
+                self.store.update(job_id, provider_status=RESULT_PENDING, note=True)
+                self.records[job_id] = self.store.get(job_id)
             self.remote_busy.add(job_id)
             self.io.submit(self._remote_call, "result", job_id, self._provider(rec).result,
                            followed.remote_id)

@@ -1,0 +1,182 @@
+"""Tornado handlers of the REST API under ``{base_url}/qnb/api/``: thin calls into ``JobService``.
+
+Every verb needs an authenticated (and authorised) Jupyter user. Errors are JSON
+``{"error": "..."}``; the service's work runs in a thread so the server's event loop stays free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from http.client import responses
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from .service import JobService, ServiceError
+
+AUTH_RESOURCE = "qnb"
+SERVICE_THREADS = 4
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def service_pool() -> ThreadPoolExecutor:
+    """The threads the service runs in, alive as long as the server process.
+
+    Not a per-loop default executor: Qiskit imported in a thread that later exits makes
+    subsequent Qiskit calls from other threads crash the process (segfault seen with
+    qiskit 2.6 on Python 3.11), so the first import must happen in a thread that stays.
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(SERVICE_THREADS, thread_name_prefix="qnb-rest")
+        return _pool
+
+
+class QnbHandler(APIHandler):
+    """Common ground: the service, JSON answers and JSON errors."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def service(self) -> JobService:
+        return self.settings["qnb_service"]
+
+    async def call(self, fn: Callable[..., Any], *args: Any, http_status: int = 200,
+                   **kwargs: Any) -> None:
+        """Run ``fn`` off the event loop and answer with its result or its ``ServiceError``."""
+        try:
+            data = await asyncio.get_running_loop().run_in_executor(
+                service_pool(), functools.partial(fn, *args, **kwargs))
+        except ServiceError as exc:
+            self.reply(exc.http_status, exc.body)
+            return
+        self.reply(http_status, data)
+
+    def reply(self, status: int, data: dict[str, Any]) -> None:
+        self.set_status(status)
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(data))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Tornado's own errors (403, 404, 405, 500) in the API's JSON shape."""
+        message = responses.get(status_code, "error")
+        exc = (kwargs.get("exc_info") or (None, None, None))[1]
+        if isinstance(exc, web.HTTPError) and exc.log_message:
+            message = exc.log_message % exc.args if exc.args else exc.log_message
+        elif status_code >= 500:
+            message = "internal error in the qnb server extension; see the server log"
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": message}))
+
+
+@web.stream_request_body
+class JobsHandler(QnbHandler):
+    """``GET /qnb/api/jobs`` lists; ``POST /qnb/api/jobs`` submits OpenQASM.
+
+    The body is streamed so that an oversized one is refused (413) without being held in
+    memory: by its Content-Length before it arrives, or as soon as it passes the limit.
+    """
+
+    async def prepare(self) -> None:
+        self._chunks: list[bytes] = []
+        self._size = 0
+        await super().prepare()  # authentication: 403 before anything else
+        if self.request.method == "POST":
+            length = self.request.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > self.service.max_body_bytes:
+                err = self.service.too_large(int(length))
+                self.reply(err.http_status, err.body)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished or self._size > self.service.max_body_bytes:
+            return  # already answered or already too large: drop the rest
+        self._size += len(chunk)
+        if self._size > self.service.max_body_bytes:
+            self._chunks.clear()
+        else:
+            self._chunks.append(chunk)
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.call(self.service.list_jobs, status=self.get_query_argument("status", None),
+                        backend=self.get_query_argument("backend", None),
+                        limit=self.get_query_argument("limit", None),
+                        offset=self.get_query_argument("offset", None))
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        if self._size > self.service.max_body_bytes:
+            err = self.service.too_large(self._size)
+            self.reply(err.http_status, err.body)
+            return
+        await self.call(self.service.submit, b"".join(self._chunks), http_status=201)
+
+
+class JobHandler(QnbHandler):
+    """``GET /qnb/api/jobs/{id}``."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        await self.call(self.service.get_job, job_id)
+
+
+class CancelHandler(QnbHandler):
+    """``POST /qnb/api/jobs/{id}/cancel`` -> 202, or 409 when the job has already finished."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, job_id: str) -> None:
+        await self.call(self.service.cancel, job_id, http_status=202)
+
+
+class BackendsHandler(QnbHandler):
+    """``GET /qnb/api/backends``."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.call(self.service.backends)
+
+
+class NotFoundHandler(QnbHandler):
+    """Anything else under ``/qnb/api/``: a JSON 404 rather than Jupyter's HTML page."""
+
+    def _missing(self, path: str) -> None:
+        self.reply(404, {"error": f"no such qnb API endpoint: /qnb/api/{path}"})
+
+    @web.authenticated
+    @authorized
+    def get(self, path: str) -> None:
+        self._missing(path)
+
+    @web.authenticated
+    @authorized
+    def post(self, path: str) -> None:
+        self._missing(path)
+
+
+def setup_handlers(web_app: web.Application, service: JobService) -> None:
+    """Register the API's routes under the server's base URL."""
+    web_app.settings["qnb_service"] = service
+    base = url_path_join(web_app.settings.get("base_url", "/"), "qnb", "api")
+    web_app.add_handlers(".*$", [
+        (url_path_join(base, "jobs") + "/?", JobsHandler),
+        (url_path_join(base, "jobs", "([^/]+)", "cancel") + "/?", CancelHandler),
+        (url_path_join(base, "jobs", "([^/]+)") + "/?", JobHandler),
+        (url_path_join(base, "backends") + "/?", BackendsHandler),
+        (url_path_join(base, "(.*)"), NotFoundHandler),
+    ])

@@ -1,0 +1,256 @@
+"""What the REST API does, without HTTP: list, show, submit and cancel jobs, list backends.
+
+``JobService`` owns the job store of one ``QNB_HOME``. Every method takes plain values (query
+strings, the raw request body) and either returns JSON-able data or raises ``ServiceError``
+with the HTTP status and message the caller should see. Methods may block on the store or
+on Qiskit's parser; the handlers run them in a thread.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..api import MAX_SHOTS, get_store
+from ..config import Config, ConfigError, load_config
+from ..models import JobNotFound, JobRecord, JobStatus, StoreError, SubmitError, validate_job_id
+from ..store import Store
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+ORIGIN = "rest"
+SUBMIT_FIELDS = ("qasm", "backend", "shots", "name", "seed")
+# Only the standard libraries may be included: a REST caller must not make the server read files.
+ALLOWED_INCLUDES = frozenset({"qelib1.inc", "stdgates.inc"})
+_INCLUDE = re.compile(r'^\s*include\s+"([^"]*)"\s*;', re.MULTILINE)
+_STATUSES = ", ".join(s.value for s in JobStatus)
+T = TypeVar("T")
+
+
+class ServiceError(Exception):
+    """A request the service refuses: ``http_status`` and the JSON answer ``body``."""
+
+    def __init__(self, http_status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.message = message
+        self.body: dict[str, Any] = {"error": message, **extra}
+
+
+def job_json(record: JobRecord) -> dict[str, Any]:
+    """A job as the REST API shows it: the record without its options (they hold the profile)."""
+    data = record.to_json()
+    data.pop("options", None)
+    return data
+
+
+class JobService:
+    """The REST API's view of one ``QNB_HOME``: its store, configuration and runner."""
+
+    def __init__(self, home: Path, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self.home = Path(home)
+        self.max_body_bytes = max_body_bytes
+
+    @property
+    def store(self) -> Store:
+        """The store of this home, opened once per process."""
+        return get_store(self.home)
+
+    # -- reading ------------------------------------------------------------------------
+    def list_jobs(self, *, status: str | None = None, backend: str | None = None,
+                  limit: str | None = None, offset: str | None = None) -> dict[str, Any]:
+        """A page of jobs, newest first, and how many match. Query values arrive as strings."""
+        statuses = _parse_statuses(status)
+        page = _parse_int("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT)
+        start = _parse_int("offset", offset, 0, 0, None)
+        records, total = self._read(lambda: self.store.list(
+            status=statuses, backend=backend or None, limit=page, offset=start))
+        return {"jobs": [job_json(r) for r in records], "total": total,
+                "limit": page, "offset": start}
+
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        """One job; a DONE job carries its ``counts`` (and ``mitigated`` counts when made)."""
+        record = self._record(job_id)
+        data = job_json(record)
+        if record.status is JobStatus.DONE:
+            result = self._read(lambda: self.store.result(record.id)) or {}
+            data["counts"] = result.get("counts", [])
+            if "mitigated" in result:
+                data["mitigated"] = result["mitigated"]
+        return data
+
+    def backends(self) -> dict[str, Any]:
+        from ..backends.listing import list_backends
+
+        cfg = self._config()
+        return {"backends": [b.to_json() for b in list_backends(cfg.default_backend)],
+                "default": cfg.default_backend}
+
+    # -- writing ------------------------------------------------------------------------
+    def submit(self, body: bytes) -> dict[str, Any]:
+        """Queue the OpenQASM program of a JSON body; nothing is written unless all is valid."""
+        if len(body) > self.max_body_bytes:
+            raise self.too_large(len(body))
+        fields = _parse_body(body)
+        qasm = _check_qasm(fields.get("qasm"))
+        backend = fields.get("backend")
+        if backend is not None and (not isinstance(backend, str) or not backend.strip()):
+            raise ServiceError(400, f"backend must be the name of a configured backend, "
+                                    f"got {backend!r}")
+        shots = fields.get("shots")
+        if shots is not None and (isinstance(shots, bool) or not isinstance(shots, int)
+                                  or not 0 < shots <= MAX_SHOTS):
+            raise ServiceError(400, f"shots must be a positive integer (at most {MAX_SHOTS:,}), "
+                                    f"got {json.dumps(shots)}")
+        name = fields.get("name")
+        if name is not None and (not isinstance(name, str) or len(name) > 200):
+            raise ServiceError(400, "name must be a string of at most 200 characters")
+        seed = fields.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                                 or not 0 <= seed < 2**63):
+            raise ServiceError(400, f"seed must be a non-negative integer, got {json.dumps(seed)}")
+        cfg = self._config()
+        try:
+            profile = cfg.profile(backend)
+        except ConfigError as exc:
+            raise ServiceError(400, str(exc), backends=sorted(cfg.profiles)) from None
+        from .. import api
+
+        try:
+            job = api.submit(qasm, backend=profile.name, shots=shots, name=name, seed=seed,
+                             origin=ORIGIN)
+        except SubmitError as exc:
+            raise ServiceError(400, str(exc)) from None
+        except StoreError as exc:
+            raise ServiceError(503, str(exc)) from None
+        return {"id": job.id, "status": str(job.record.status), "backend": profile.name}
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel a queued job at once, or ask the runner to stop a running one (202).
+
+        A job that has already finished cannot be cancelled: 409 with its status.
+        """
+        record = self._record(job_id)
+        if record.is_final:
+            raise self._finished(record.id, record.status)
+        try:
+            status = self.store.request_cancel(record.id)
+        except JobNotFound as exc:
+            raise ServiceError(404, str(exc)) from None
+        except StoreError as exc:
+            raise ServiceError(503, str(exc)) from None
+        if status.is_final and status is not JobStatus.CANCELLED:
+            raise self._finished(record.id, status)  # it finished while we looked
+        from ..runner import wake
+
+        wake(self.home)
+        return {"id": record.id, "status": str(status), "cancel_requested": True}
+
+    def too_large(self, size: int | None = None) -> ServiceError:
+        got = f" ({size:,} bytes)" if size is not None else ""
+        return ServiceError(413, f"request body too large{got}: at most "
+                                 f"{self.max_body_bytes:,} bytes of JSON")
+
+    # -- helpers ------------------------------------------------------------------------
+    def _record(self, job_id: str) -> JobRecord:
+        try:
+            validate_job_id(job_id)
+            return self._read(lambda: self.store.get(job_id))
+        except JobNotFound as exc:
+            raise ServiceError(404, str(exc)) from None
+
+    def _read(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except StoreError as exc:
+            raise ServiceError(503, str(exc)) from None
+
+    def _config(self) -> Config:
+        try:
+            return load_config(self.home)
+        except ConfigError as exc:  # the server's configuration, not the caller's mistake
+            raise ServiceError(500, f"qnb configuration error: {exc}") from None
+
+    @staticmethod
+    def _finished(job_id: str, status: JobStatus) -> ServiceError:
+        return ServiceError(409, f"job {job_id} has already finished ({status}); "
+                                 "only QUEUED or RUNNING jobs can be cancelled",
+                            status=str(status))
+
+
+def _parse_statuses(value: str | None) -> list[str] | None:
+    """``QUEUED`` or ``QUEUED,RUNNING`` (any case); empty means every status."""
+    if value is None or not value.strip():
+        return None
+    statuses = []
+    for part in value.split(","):
+        name = part.strip().upper()
+        if name not in JobStatus.__members__:
+            raise ServiceError(400, f"status must be one of {_STATUSES} "
+                                    f"(or several, comma-separated), got {part.strip()!r}")
+        statuses.append(name)
+    return statuses
+
+
+def _parse_int(key: str, value: str | None, default: int, low: int, high: int | None) -> int:
+    if value is None or not value.strip():
+        return default
+    text = value.strip()
+    bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    if not re.fullmatch(r"[+-]?\d{1,12}", text):
+        raise ServiceError(400, f"{key} must be an integer {bounds}, got {value!r}")
+    number = int(text)
+    if number < low or (high is not None and number > high):
+        raise ServiceError(400, f"{key} must be an integer {bounds}, got {number}")
+    return number
+
+
+def _parse_body(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        raise ServiceError(400, "request body is empty; send a JSON object such as "
+                                '{"qasm": "OPENQASM 2.0; ...", "backend": "aer", "shots": 1000}')
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ServiceError(400, "request body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ServiceError(400, f"request body is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                                f"column {exc.colno}") from None
+    except RecursionError:
+        raise ServiceError(400, "request body is not valid JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise ServiceError(400, f"request body must be a JSON object, got a JSON "
+                                f"{_json_type(data)}")
+    unknown = sorted(set(data) - set(SUBMIT_FIELDS))
+    if unknown:
+        raise ServiceError(400, f"unknown field(s) {', '.join(map(repr, unknown))}; "
+                                f"allowed: {', '.join(SUBMIT_FIELDS)}")
+    return data
+
+
+def _check_qasm(qasm: Any) -> str:
+    """The program must be OpenQASM text; it is only ever parsed, never run as code."""
+    from ..circuits import looks_like_qasm
+
+    if qasm is None:
+        raise ServiceError(400, "missing field 'qasm': the OpenQASM 2 or 3 program to run")
+    if not isinstance(qasm, str):
+        raise ServiceError(400, f"qasm must be a string of OpenQASM, got a JSON {_json_type(qasm)}")
+    if not looks_like_qasm(qasm):
+        raise ServiceError(400, "qasm must be an OpenQASM program starting with "
+                                "'OPENQASM 2.0;' or 'OPENQASM 3.0;'")
+    for match in _INCLUDE.finditer(qasm):
+        if match.group(1) not in ALLOWED_INCLUDES:
+            line = qasm.count("\n", 0, match.start(1)) + 1
+            raise ServiceError(400, f"OpenQASM error at line {line}: include {match.group(1)!r} "
+                                    f"is not allowed here (only qelib1.inc and stdgates.inc)")
+    return qasm
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
