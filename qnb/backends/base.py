@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-from ..models import JobStatus
+from ..models import JobStatus, SubmitError
 
 
 class ProfileError(ValueError):
@@ -67,6 +67,10 @@ class Provider:
     kind: ClassVar[str] = "local"
     simulator: ClassVar[bool] = True
     fields: ClassVar[dict[str, Field]] = {}
+    #: payload formats ``run``/``submit`` accept ("qpy": Qiskit circuits; "pennylane-tape").
+    payload_formats: ClassVar[tuple[str, ...]] = ("qpy",)
+    #: whether ``options={"mitigate": True}`` (``--mitigate``) means something here.
+    supports_mitigation: ClassVar[bool] = False
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.name: str = spec["name"]
@@ -103,6 +107,21 @@ class Provider:
     @classmethod
     def provider_name(cls) -> str:
         return getattr(cls, "name_", cls.__name__)
+
+    def check_submission(self, payload_format: str, summary: dict[str, Any],
+                         run_options: dict[str, Any]) -> None:
+        """Refuse, before anything is queued, a job this backend cannot run (``SubmitError``)."""
+        if payload_format not in self.payload_formats:
+            what = {"qpy": "Qiskit circuits", "pennylane-tape": "PennyLane QNodes/tapes"}
+            raise SubmitError(
+                f"backend {self.name!r} (provider {self.provider_name()!r}) runs "
+                f"{' or '.join(what.get(f, f) for f in self.payload_formats)}, not "
+                f"{what.get(payload_format, payload_format)}")
+        if run_options.get("mitigate") and not self.supports_mitigation:
+            raise SubmitError(
+                f"backend {self.name!r} (provider {self.provider_name()!r}) has no readout errors "
+                "to mitigate; --mitigate works on noisy backends (providers 'ibm-fake', "
+                "'ibm-runtime')")
 
     # -- local execution (worker process) -----------------------------------------------
     def run(self, payload_format: str, payload: bytes, shots: int, seed: int | None,

@@ -11,12 +11,16 @@ from functools import cache
 from typing import Any
 
 from ..config import ConfigError, Profile
-from .base import Provider, ProfileError
+from .base import ProfileError, Provider
 
 ENTRY_POINT_GROUP = "qnb.backends"
 
 BUILTIN: dict[str, str] = {
     "aer": "qnb.backends.aer:AerProvider",
+    "ibm-fake": "qnb.backends.ibm:IBMFakeProvider",
+    "ibm-runtime": "qnb.backends.ibm:IBMRuntimeProvider",
+    "pennylane": "qnb.backends.pennylane:PennyLaneProvider",
+    "delayed": "qnb.backends.delayed:DelayedProvider",
 }
 
 

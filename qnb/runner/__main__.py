@@ -22,8 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     from .service import DEFAULT_IDLE_TIMEOUT, Runner
 
     home = qnb_home()
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # qnb's own events at INFO; SDKs only warnings (qiskit logs every transpiler pass at INFO)
+    logging.getLogger("qnb").setLevel(logging.INFO)
     try:
         runner_cfg = load_config(home).runner
     except Exception as exc:  # a broken project file must not stop jobs from other ones

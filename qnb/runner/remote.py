@@ -67,6 +67,11 @@ class PollSchedule:
             delay = max(0.2, min(until, QUEUED_MAX)) if until > 0 else min(delay, RUNNING_MAX)
         heapq.heappush(self._heap, (time.monotonic() + delay, job.job_id))
 
+    def later(self, job: Followed, delay: float) -> None:
+        """Look at the job again after ``delay`` without counting a poll: its error streak
+        (``failing_since``) is kept, so retries of a failing call stay bounded in time."""
+        heapq.heappush(self._heap, (time.monotonic() + delay, job.job_id))
+
     def failed(self, job: Followed) -> float:
         """Schedule a retry after an error; returns seconds the job has been failing."""
         now = time.monotonic()

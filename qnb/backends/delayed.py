@@ -1,0 +1,227 @@
+"""``provider = "delayed"``: Aer behind a simulated remote service, for tests and benchmarks.
+
+It behaves like a cloud backend without a network: a submitted job waits ``queue_seconds``
+in the service's queue (with an estimated start time the poller can follow), runs for
+``run_seconds``, then ends DONE with real Aer counts, or ERROR for a ``failure_rate``
+share of jobs. ``transient_failures`` makes the first N status calls of each job fail with a
+connection error, and ``outage_seconds`` (starting ``outage_after`` seconds after a job's
+submission) makes every call about that job fail so for that long; both then recover.
+
+The service's state is files under ``$QNB_HOME/delayed-service/`` (one JSON record and one
+QPY payload per job), so jobs outlive the runner that submitted them, as on a real service.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..models import JobStatus
+from .base import BackendInfo, Field, ProfileError, Provider, RemoteState
+
+SERVICE_DIR = "delayed-service"
+_NUMBER = (int, float)
+
+
+class DelayedServiceError(RuntimeError):
+    """The simulated service refused a request (unknown job, failed job)."""
+
+
+class DelayedProvider(Provider):
+    """Aer behind a configurable queue time, run time, failure rate and network trouble."""
+
+    kind: ClassVar[str] = "remote"
+    simulator: ClassVar[bool] = True
+    fields: ClassVar[dict[str, Field]] = {
+        "queue_seconds": Field(_NUMBER, help="time a job waits in the service's queue"),
+        "run_seconds": Field(_NUMBER, help="time a job runs once it left the queue"),
+        "failure_rate": Field(_NUMBER, help="share of jobs that end in ERROR (0-1)"),
+        "transient_failures": Field(int, help="status calls per job that fail with a "
+                                              "connection error before the service answers"),
+        "outage_after": Field(_NUMBER, help="seconds after submission an outage starts"),
+        "outage_seconds": Field(_NUMBER, help="how long every call about the job fails"),
+        "estimate": Field(bool, help="report estimated start times (default true)"),
+        "retry_timeout": Field(_NUMBER, help="seconds of errors before the runner gives up"),
+        "max_qubits": Field(int, help="refuse wider circuits"),
+        "description": Field(str),
+    }
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        super().__init__(spec)
+        self._lock = threading.Lock()
+        self._jobs: dict[str, dict[str, Any]] = {}
+        self._failed_calls: dict[str, int] = {}
+
+    @classmethod
+    def validate_options(cls, options: dict[str, Any]) -> None:
+        super().validate_options(options)
+        for key in ("queue_seconds", "run_seconds", "outage_after", "outage_seconds",
+                    "transient_failures"):
+            if options.get(key, 0) < 0:
+                raise ProfileError("must not be negative", key)
+        if not 0 <= options.get("failure_rate", 0) <= 1:
+            raise ProfileError("must be between 0 and 1", "failure_rate")
+
+    def max_qubits(self) -> int | None:
+        from .aer import memory_qubits
+
+        return int(self.options.get("max_qubits") or memory_qubits())
+
+    def describe(self) -> BackendInfo:
+        q = self.options.get("queue_seconds", 0)
+        r = self.options.get("run_seconds", 0)
+        return BackendInfo(self.name, self.provider_name(), self.max_qubits(), True, True,
+                           f"Aer behind a simulated service: {q:g} s queue, {r:g} s run")
+
+    def is_transient(self, exc: BaseException) -> bool:
+        return isinstance(exc, (ConnectionError, TimeoutError))
+
+    # -- the service's files --------------------------------------------------------------
+    @staticmethod
+    def service_dir() -> Path:
+        from ..config import qnb_home
+
+        path = qnb_home() / SERVICE_DIR
+        path.mkdir(exist_ok=True)
+        return path
+
+    def _write(self, job: dict[str, Any]) -> None:
+        path = self.service_dir() / f"{job['id']}.json"
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(job))
+        tmp.replace(path)
+
+    def _load(self, remote_id: str) -> dict[str, Any]:
+        with self._lock:
+            job = self._jobs.get(remote_id)
+        if job is not None:
+            return job
+        if not remote_id.isalnum():
+            raise DelayedServiceError(f"no job {remote_id!r} at the delayed service")
+        try:
+            job = json.loads((self.service_dir() / f"{remote_id}.json").read_text())
+        except FileNotFoundError:
+            raise DelayedServiceError(f"no job {remote_id!r} at the delayed service") from None
+        with self._lock:
+            self._jobs[remote_id] = job
+        return job
+
+    def _network(self, job: dict[str, Any], now: float, *, status_call: bool) -> None:
+        """Raise the connection errors the profile asks for."""
+        start = job["created"] + job["outage_after"]
+        if start <= now < start + job["outage_seconds"]:
+            raise ConnectionError(
+                f"delayed service unreachable: connection refused (simulated outage until "
+                f"{start + job['outage_seconds'] - now:.1f} s from now)")
+        if status_call and job["transient_failures"]:
+            with self._lock:
+                failed = self._failed_calls.get(job["id"], 0)
+                if failed < job["transient_failures"]:
+                    self._failed_calls[job["id"]] = failed + 1
+                    raise ConnectionError("delayed service: connection reset by peer (simulated)")
+
+    # -- remote execution -----------------------------------------------------------------
+    def submit(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
+               options: dict[str, Any]) -> str:
+        _warm_simulator()
+        remote_id = uuid.uuid4().hex
+        opts = self.options
+        job = {
+            "id": remote_id, "created": time.time(), "shots": shots, "seed": seed,
+            "queue_seconds": float(opts.get("queue_seconds", 0)),
+            "run_seconds": float(opts.get("run_seconds", 0)),
+            "fail": random.Random(remote_id).random() < float(opts.get("failure_rate", 0)),
+            "transient_failures": int(opts.get("transient_failures", 0)),
+            "outage_after": float(opts.get("outage_after", 0)),
+            "outage_seconds": float(opts.get("outage_seconds", 0)),
+            "cancelled": None,
+        }
+        (self.service_dir() / f"{remote_id}.qpy").write_bytes(payload)
+        self._write(job)
+        with self._lock:
+            self._jobs[remote_id] = job
+        return remote_id
+
+    def poll(self, remote_id: str) -> RemoteState:
+        job = self._load(remote_id)
+        now = time.time()
+        self._network(job, now, status_call=True)
+        start = job["created"] + job["queue_seconds"]
+        end = start + job["run_seconds"]
+        if job["cancelled"] is not None and job["cancelled"] < end:
+            return RemoteState(JobStatus.CANCELLED, "CANCELLED", error="cancelled")
+        if now < start:
+            estimate = start if self.options.get("estimate", True) else None
+            return RemoteState(JobStatus.QUEUED, "QUEUED", estimated_start=estimate)
+        if now < end:
+            return RemoteState(JobStatus.RUNNING, "RUNNING")
+        if job["fail"]:
+            return RemoteState(JobStatus.ERROR, "ERROR", error=(
+                "the delayed service failed this job (simulated failure, failure_rate "
+                f"{self.options.get('failure_rate', 0):g})"))
+        return RemoteState(JobStatus.DONE, "DONE")
+
+    def result(self, remote_id: str) -> dict[str, Any]:
+        from ..circuits import decode
+        from .aer import run_circuits, simulator
+
+        job = self._load(remote_id)
+        self._network(job, time.time(), status_call=False)
+        if job["fail"] or job["cancelled"] is not None:
+            raise DelayedServiceError(f"job {remote_id} has no result: it did not complete")
+        circuits = decode((self.service_dir() / f"{remote_id}.qpy").read_bytes())
+        out = run_circuits(simulator({}), circuits, job["shots"], job["seed"], None)
+        out["metadata"].update(remote_id=remote_id, queue_seconds=job["queue_seconds"],
+                               run_seconds_simulated=job["run_seconds"])
+        with self._lock:
+            self._jobs.pop(remote_id, None)
+            self._failed_calls.pop(remote_id, None)
+        return out
+
+    def cancel(self, remote_id: str) -> None:
+        job = self._load(remote_id)
+        self._network(job, time.time(), status_call=False)
+        if job["cancelled"] is None:
+            job = dict(job, cancelled=time.time())
+            self._write(job)
+            with self._lock:
+                self._jobs[remote_id] = job
+
+
+_warming = threading.Lock()
+_warm_started = False
+
+
+def _warm_simulator() -> None:
+    """Import and exercise Qiskit and Aer once, in the background, while the first jobs wait in
+    the simulated queue, so their results are not late by the seconds a first transpile costs.
+
+    The thread then parks instead of exiting: a process has been seen to crash after the
+    thread that first imported the Qiskit stack had exited.
+    """
+    global _warm_started
+    with _warming:
+        if _warm_started:
+            return
+        _warm_started = True
+
+    def warm() -> None:
+        try:
+            from qiskit import QuantumCircuit
+
+            from .aer import run_circuits, simulator
+
+            qc = QuantumCircuit(1, 1)
+            qc.measure(0, 0)
+            run_circuits(simulator({}), [qc], 1, 0, None)
+        except Exception:  # a warm-up only; the real call reports any problem
+            pass
+        threading.Event().wait()
+
+    threading.Thread(target=warm, name="qnb-delayed-warm", daemon=True).start()
