@@ -49,9 +49,18 @@ if [[ -f labextension/package.json ]]; then
 fi
 
 log "installing qnb (editable)"
+# The editable install copies qnb/labextension into the venv (shared-data); a link left by an
+# earlier run is removed first, so the installer never writes through it into qnb/labextension.
+labext="$VENV/share/jupyter/labextensions/qnb-labextension"
+[[ -L "$labext" ]] && rm "$labext"
 SKIP_JUPYTER_BUILDER=1 "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --no-deps -e .
+# Replace that copy by a link to the build output, so `npm run build` is picked up without
+# reinstalling (what `jupyter labextension develop` did; JupyterLab 4.6 hands that command to
+# the separate jupyter-builder package).
 if [[ -f qnb/labextension/package.json ]]; then
-  "$VENV/bin/jupyter" labextension develop --overwrite . >/dev/null
+  rm -rf "$labext"
+  mkdir -p "$(dirname "$labext")"
+  ln -s "$ROOT/qnb/labextension" "$labext"
 fi
 "$VENV/bin/jupyter" server extension enable --sys-prefix qnb >/dev/null 2>&1 || true
 
@@ -61,5 +70,18 @@ if [[ $browser == 1 && ! -x /usr/bin/chromium ]]; then
   [[ $(id -u) != 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+# Check both extensions (output captured first: grep -q would cut the pipe under pipefail).
+labexts=$("$VENV/bin/jupyter" labextension list 2>&1 | sed 's/\x1b\[[0-9;]*m//g')
+if ! grep -Eq 'qnb-labextension v[^ ]+ enabled OK' <<<"$labexts"; then
+  printf '%s\n' "$labexts" >&2
+  echo "the JupyterLab extension qnb-labextension is not enabled OK (see above)" >&2
+  exit 1
+fi
+srvexts=$("$VENV/bin/jupyter" server extension list 2>&1 | sed 's/\x1b\[[0-9;]*m//g')
+if ! grep -Eq '^ +qnb enabled' <<<"$srvexts" || ! grep -Eq '^ +qnb [^ ]+ OK' <<<"$srvexts"; then
+  printf '%s\n' "$srvexts" >&2
+  echo "the server extension qnb is not enabled OK (see above)" >&2
+  exit 1
 fi
 log "ready"

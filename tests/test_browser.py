@@ -1,0 +1,522 @@
+"""End to end in a browser: a real ``jupyter lab``, headless Debian Chromium, the Quantum Jobs sidebar.
+
+Issue 4: a job submitted with ``%%qsubmit`` from a notebook shows up in the sidebar, reaches DONE
+there, its details show the counts histogram, and a long job can be cancelled from the sidebar.
+Also: jobs another process (the ``qnb`` CLI) submits are listed, and the status filter works.
+
+Screenshots (light and dark theme) and the server log go to ``test-artifacts/``.
+Needs ``/usr/bin/chromium`` (``scripts/setup.sh --browser`` installs it); Playwright's own browser
+download is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+TOKEN = "qnb-browser-test-" + uuid.uuid4().hex[:12]
+VIEWPORT = {"width": 1400, "height": 900}
+
+# Timeouts in ms, generous: the machine may be a loaded 2-core box.
+SERVER_START_S = 120
+LAB_LOAD = 120_000
+KERNEL_START = 120_000
+JOB_DONE = 180_000
+UI = 15_000
+# Loose bound on how long the panel may lag behind the store (it polls every 500 ms).
+MAX_PANEL_LAG_S = 5.0
+
+BELL_QASM = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+             'h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n')
+LONG_LAYERS = 60  # 24 qubits x 60 layers: minutes of Aer time, so it is cancelled while running
+
+# What a user types into the notebook. Python without indented blocks, so the editor's
+# auto-indent cannot change it.
+BELL_CELL = """%%qsubmit -n bell -s 1000
+from qiskit import QuantumCircuit
+qc = QuantumCircuit(2)
+qc.h(0)
+qc.cx(0, 1)
+qc.measure_all()
+qc"""
+LONG_CELL = ("%%qsubmit -n long24 -s 100\n"
+             "from qiskit import QuantumCircuit\n"
+             "big = QuantumCircuit(24)\n"
+             "_ = [([big.rx(0.1 + 0.01 * (l + i), i) for i in range(24)], "
+             "[big.cx(i, i + 1) for i in range(l % 2, 23, 2)]) "
+             f"for l in range({LONG_LAYERS})]\n"
+             "big.measure_all()\n"
+             "big")
+
+# Records when each row and the details view first showed each status (browser clock,
+# the same machine's clock the runner stamps finished_at with).
+OBSERVER_JS = """() => {
+  const panel = document.querySelector('.qnb-JobsPanel');
+  window.__qnbSeen = window.__qnbSeen || {};
+  const record = () => {
+    const now = Date.now();
+    for (const el of panel.querySelectorAll('tr.qnb-JobRow, .qnb-JobDetails')) {
+      if (!el.dataset.jobId || !el.dataset.status) continue;
+      const kind = el.matches('tr') ? 'row' : 'details';
+      const key = kind + ':' + el.dataset.jobId + ':' + el.dataset.status;
+      if (!(key in window.__qnbSeen)) window.__qnbSeen[key] = now;
+    }
+  };
+  record();
+  new MutationObserver(record).observe(panel, {subtree: true, childList: true,
+    attributes: true, attributeFilter: ['data-status', 'data-job-id']});
+}"""
+
+KERNEL_IDLE_JS = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle' && k.connectionStatus === 'connected';
+}"""
+
+
+def long_qasm(n: int = 24, layers: int = LONG_LAYERS) -> str:
+    """An OpenQASM 2 program that keeps Aer busy for minutes (same shape as LONG_CELL)."""
+    lines = ['OPENQASM 2.0;', 'include "qelib1.inc";', f'qreg q[{n}];', f'creg c[{n}];']
+    for layer in range(layers):
+        lines += [f'rx({0.1 + 0.01 * (layer + i)}) q[{i}];' for i in range(n)]
+        lines += [f'cx q[{i}],q[{i + 1}];' for i in range(layer % 2, n - 1, 2)]
+    lines.append('measure q -> c;')
+    return "\n".join(lines) + "\n"
+
+
+def epoch_ms(iso: str) -> float:
+    """An API timestamp (ISO 8601, UTC, 'Z') as milliseconds since the epoch."""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
+
+
+@dataclass
+class Lab:
+    """A running ``jupyter lab`` and how to reach it."""
+
+    url: str
+    token: str
+    root: Path
+    log: Path
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"{self.url}{path}", method=method, data=data,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.load(resp)
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        return self.api("GET", f"/qnb/api/jobs/{job_id}")
+
+    def find_job(self, name: str, timeout: float = 60) -> dict[str, Any]:
+        """The job with this name, once the store has it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            jobs = [j for j in self.api("GET", "/qnb/api/jobs?limit=100")["jobs"]
+                    if j["name"] == name]
+            if jobs:
+                return jobs[0]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no job named {name!r} reached the store in {timeout:.0f} s")
+            time.sleep(0.3)
+
+    def wait_status(self, job_id: str, statuses: set[str], timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.job(job_id)
+            if job["status"] in statuses:
+                return job
+            if time.monotonic() > deadline:
+                raise AssertionError(f"job {job_id} still {job['status']} after {timeout:.0f} s "
+                                     f"(wanted {sorted(statuses)})")
+            time.sleep(0.3)
+
+    def tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def kill_kernels_of(runtime: Path) -> None:
+    """SIGKILL any kernel still running with a connection file in ``runtime`` (ours only)."""
+    for proc_dir in Path("/proc").iterdir():
+        if not proc_dir.name.isdigit():
+            continue
+        try:
+            cmdline = (proc_dir / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if str(runtime) + "/kernel-" in cmdline:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(proc_dir.name), signal.SIGKILL)
+
+
+def write_notebook(path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells.append(nbformat.v4.new_code_cell(""))
+    nbformat.write(nb, str(path))
+
+
+def quiet_lab_settings(config_dir: Path) -> None:
+    """User settings for the test's own config dir: no news or update check toasts."""
+    settings = config_dir / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium; a clear failure (not a skip) when it is missing."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. "
+                    "Run `scripts/setup.sh --browser` to install it.")
+    return CHROMIUM
+
+
+@pytest.fixture
+def lab(chromium: Path, qnb_home: Path, tmp_path: Path,
+        request: pytest.FixtureRequest) -> Iterator[Lab]:
+    """``jupyter lab`` on a free loopback port, with this test's QNB_HOME and its own config."""
+    root = tmp_path / "lab-root"
+    root.mkdir()
+    write_notebook(root / "quantum.ipynb")
+    config_dir = tmp_path / "jupyter-config"
+    quiet_lab_settings(config_dir)
+    runtime = tmp_path / "jupyter-runtime"
+    port = free_port()
+    env = dict(os.environ, QNB_HOME=str(qnb_home), JUPYTER_CONFIG_DIR=str(config_dir),
+               JUPYTER_RUNTIME_DIR=str(runtime),
+               IPYTHONDIR=str(tmp_path / "ipython"))
+    env.pop("JUPYTER_TOKEN", None)
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+           f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={TOKEN}",
+           f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True"]
+    if os.getuid() == 0:
+        cmd.append("--allow-root")
+    log = tmp_path / "jupyter-lab.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    server = Lab(url=f"http://127.0.0.1:{port}", token=TOKEN, root=root, log=log)
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{server.tail()}")
+            try:
+                server.api("GET", "/api/status")
+                server.api("GET", "/qnb/api/jobs?limit=1")
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"jupyter lab did not answer in {SERVER_START_S} s:\n{server.tail()}")
+            time.sleep(0.5)
+        yield server
+    finally:
+        # Kernels run in sessions of their own: shut them down through the server first.
+        with contextlib.suppress(Exception):
+            for kernel in server.api("GET", "/api/kernels"):
+                server.api("DELETE", f"/api/kernels/{kernel['id']}")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        kill_kernels_of(runtime)
+        shutil.copy(log, artifact(f"{request.node.name}-jupyter-lab.log"))
+
+
+@pytest.fixture
+def page(chromium: Path, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh JupyterLab workspace in headless Debian Chromium (last view saved at the end)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=VIEWPORT)
+            pg = context.new_page()
+            pg.qnb_errors = []  # uncaught exceptions in the page
+            pg.on("pageerror", lambda exc: pg.qnb_errors.append(str(exc)))
+            workspace = f"qnb-{uuid.uuid4().hex[:10]}"
+            pg.goto(f"{lab.url}/lab/workspaces/{workspace}?reset&token={lab.token}",
+                    timeout=LAB_LOAD)
+            pg.wait_for_selector("#jp-main-dock-panel", timeout=LAB_LOAD)
+            pg.wait_for_function("() => !!window.jupyterapp", timeout=LAB_LOAD)
+            yield pg
+            with contextlib.suppress(Exception):  # what the page showed last, e.g. on failure
+                pg.screenshot(path=artifact(f"{request.node.name}-last.png"), timeout=10_000)
+        finally:
+            browser.close()
+
+
+def open_jobs_panel(page: Any) -> None:
+    """Click the Quantum Jobs tab of the left sidebar and wait for the first listing."""
+    tab = page.locator('.jp-SideBar [data-id="qnb-jobs-panel"]')
+    tab.wait_for(timeout=UI)
+    tab.click()
+    page.wait_for_selector(".qnb-JobsPanel:visible", timeout=UI)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.qnb-JobsPanel .qnb-PageRange');"
+        " return r && r.textContent !== 'Loading…'; }", timeout=UI)
+
+
+def row(job_id: str, status: str | None = None) -> str:
+    sel = f"tr.qnb-JobRow[data-job-id='{job_id}']"
+    return sel + (f"[data-status='{status}']" if status else "")
+
+
+def details(job_id: str, status: str | None = None) -> str:
+    sel = f".qnb-JobDetails[data-job-id='{job_id}']"
+    return sel + (f"[data-status='{status}']" if status else "")
+
+
+def run_cell(page: Any, index: int, source: str) -> None:
+    """Type into the notebook's code cell ``index`` and run it (Shift+Enter), as a user does."""
+    cell = page.locator(".jp-NotebookPanel:visible .jp-CodeCell").nth(index)
+    cell.wait_for(timeout=UI)
+    cell.locator(".cm-content").click()
+    page.keyboard.type(source)
+    page.keyboard.press("Shift+Enter")
+    # finished when the prompt shows an execution count
+    prompt = cell.locator(".jp-InputPrompt")
+    try:
+        page.wait_for_function(
+            "el => /\\[\\d+\\]/.test(el.textContent)", arg=prompt.element_handle(),
+            timeout=KERNEL_START)
+    except Exception as exc:
+        raise AssertionError(f"cell {index} did not finish: {cell.inner_text()[:2000]}") from exc
+    errors = cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, f"cell {index} failed:\n{errors.all_inner_texts()}"
+
+
+def seen_at(page: Any, kind: str, job_id: str, status: str) -> float | None:
+    """When (browser clock, ms) the row or details view of the job first showed this status."""
+    key = f"{kind}:{job_id}:{status}"
+    return page.evaluate("k => (window.__qnbSeen || {})[k] ?? null", key)
+
+
+def panel_lag_s(page: Any, kind: str, job: dict[str, Any]) -> float:
+    """Seconds from the job's final status in the store to the panel showing it."""
+    seen = seen_at(page, kind, job["id"], job["status"])
+    assert seen is not None, f"the panel's {kind} never showed {job['id']} as {job['status']}"
+    return (seen - epoch_ms(job["finished_at"])) / 1000
+
+
+def change_theme(page: Any, theme: str) -> None:
+    page.evaluate("t => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})",
+                  theme)
+    page.wait_for_function("t => document.body.dataset.jpThemeName === t", arg=theme,
+                           timeout=UI)
+    page.wait_for_timeout(800)  # let the theme's CSS settle before a screenshot
+
+
+def record_timings(name: str, data: dict[str, Any]) -> None:
+    path = artifact("browser-timings.json")
+    try:
+        all_data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        all_data = {}
+    all_data[name] = dict(data, at=datetime.now().isoformat(timespec="seconds"))
+    path.write_text(json.dumps(all_data, indent=2) + "\n")
+
+
+def test_submit_from_notebook_watch_done_and_cancel_in_panel(lab: Lab, page: Any) -> None:
+    t0 = time.monotonic()
+    # Open the notebook from the file browser; its kernel starts.
+    page.locator(".jp-DirListing-item", has_text="quantum.ipynb").dblclick(timeout=UI)
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-CodeCell .cm-content", timeout=UI)
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=KERNEL_START)
+    kernel_ready_s = time.monotonic() - t0
+    kernel_id = page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
+
+    open_jobs_panel(page)
+    assert page.locator(".qnb-JobsPanel .qnb-Empty").inner_text().startswith("No quantum jobs")
+    page.evaluate(OBSERVER_JS)
+
+    # %load_ext qnb, then a Bell circuit with %%qsubmit.
+    run_cell(page, 0, "%load_ext qnb")
+    run_cell(page, 1, BELL_CELL)
+    bell = lab.find_job("bell")
+    page.wait_for_selector(row(bell["id"]), timeout=UI)
+    page.wait_for_selector(row(bell["id"], "DONE"), timeout=JOB_DONE)
+    done = lab.job(bell["id"])
+    assert done["status"] == "DONE" and done["origin"] == f"kernel:{kernel_id}"
+    lag_s = panel_lag_s(page, "row", done)
+    print(f"panel row showed DONE {lag_s:.2f} s after the store's DONE")
+    first_status = min(("QUEUED", "RUNNING", "DONE"),
+                       key=lambda s: seen_at(page, "row", bell["id"], s) or float("inf"))
+    assert lag_s < MAX_PANEL_LAG_S, f"the panel showed DONE {lag_s:.2f} s after the store"
+
+    # The details view: status, fields and one histogram bar per outcome.
+    page.click(row(bell["id"]))
+    page.wait_for_selector(details(bell["id"], "DONE") + " svg.qnb-Histogram", timeout=UI)
+    counts = done["counts"][0]
+    assert set(counts) == {"00", "11"} and sum(counts.values()) == 1000
+    bars = page.locator(details(bell["id"]) + " rect.qnb-Bar")
+    assert bars.count() == len(counts)
+    shown = {b.get_attribute("data-key"): int(b.get_attribute("data-count"))
+             for b in bars.all()}
+    assert shown == counts
+    info = page.locator(details(bell["id"])).inner_text()
+    assert "bell" in info and bell["id"] in info and "1,000" in info
+    assert page.locator(details(bell["id"]) + " .qnb-CancelButton").is_disabled()
+    page.screenshot(path=artifact("browser-light-details.png"))
+
+    # A long job (24 qubits, many layers), cancelled from the panel while it runs.
+    page.click(details(bell["id"]) + " .qnb-BackButton")
+    run_cell(page, 2, LONG_CELL)
+    long = lab.find_job("long24")
+    page.wait_for_selector(row(long["id"], "RUNNING"), timeout=JOB_DONE)
+    page.click(row(long["id"]))
+    page.wait_for_selector(details(long["id"], "RUNNING"), timeout=UI)
+    cancel = page.locator(details(long["id"]) + " .qnb-CancelButton")
+    assert cancel.is_enabled()
+    page.screenshot(path=artifact("browser-light-running.png"))
+    cancel.click()
+    page.wait_for_selector(details(long["id"], "CANCELLED"), timeout=60_000)
+    cancelled = lab.job(long["id"])
+    assert cancelled["status"] == "CANCELLED" and cancelled["cancel_requested"]
+    assert "counts" not in cancelled or not cancelled["counts"]
+    cancel_lag_s = panel_lag_s(page, "details", cancelled)
+    print(f"details showed CANCELLED {cancel_lag_s:.2f} s after the store")
+    assert cancel.is_disabled()
+    page.click(details(long["id"]) + " .qnb-BackButton")
+    page.wait_for_selector(row(long["id"], "CANCELLED"), timeout=UI)
+    page.wait_for_selector(row(bell["id"], "DONE"), timeout=UI)
+    page.screenshot(path=artifact("browser-light-list.png"))
+
+    # The same views in the dark theme.
+    change_theme(page, "JupyterLab Dark")
+    page.screenshot(path=artifact("browser-dark-list.png"))
+    page.click(row(bell["id"]))
+    page.wait_for_selector(details(bell["id"], "DONE") + " svg.qnb-Histogram", timeout=UI)
+    assert page.locator(details(bell["id"]) + " rect.qnb-Bar").count() == len(counts)
+    page.screenshot(path=artifact("browser-dark-details.png"))
+
+    assert not page.qnb_errors, f"uncaught errors in the page: {page.qnb_errors}"
+    record_timings("notebook_submit_done_cancel", {
+        "kernel_ready_s": round(kernel_ready_s, 2),
+        "row_done_lag_s": round(lag_s, 3),
+        "row_first_status": first_status,
+        "details_cancelled_lag_s": round(cancel_lag_s, 3),
+        "test_s": round(time.monotonic() - t0, 1),
+    })
+
+
+def qnb_cli(*args: str) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-m", "qnb.cli", *args, "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_panel_lists_jobs_of_other_processes_and_filters_by_status(
+        lab: Lab, page: Any, tmp_path: Path) -> None:
+    bell_file = tmp_path / "bell.qasm"
+    bell_file.write_text(BELL_QASM)
+    long_file = tmp_path / "long.qasm"
+    long_file.write_text(long_qasm())
+    done_ids = [qnb_cli("submit", str(bell_file), "-n", f"cli-bell-{i}", "-s", "200", "--wait")["id"]
+                for i in range(2)]
+    long_id = qnb_cli("submit", str(long_file), "-n", "cli-long", "-s", "10")["id"]
+    subprocess.run([sys.executable, "-m", "qnb.cli", "cancel", long_id], check=True,
+                   capture_output=True, timeout=300)
+    lab.wait_status(long_id, {"CANCELLED"}, timeout=120)
+
+    open_jobs_panel(page)
+    page.evaluate(OBSERVER_JS)
+    for job_id in done_ids:
+        page.wait_for_selector(row(job_id, "DONE"), timeout=UI)
+    page.wait_for_selector(row(long_id, "CANCELLED"), timeout=UI)
+    assert page.locator("tr.qnb-JobRow").count() == 3
+    assert page.locator(".qnb-PageRange").inner_text().endswith("of 3")
+
+    # A job submitted by another process while the panel is open appears on its own.
+    live = qnb_cli("submit", str(bell_file), "-n", "cli-live", "-s", "100")["id"]
+    page.wait_for_selector(row(live), timeout=UI)
+    page.wait_for_selector(row(live, "DONE"), timeout=JOB_DONE)
+    done_ids.append(live)
+    lag_s = panel_lag_s(page, "row", lab.job(live))
+    print(f"panel row of a CLI job showed DONE {lag_s:.2f} s after the store's DONE")
+    assert lag_s < MAX_PANEL_LAG_S
+
+    def shown() -> dict[str, str]:
+        return {r.get_attribute("data-job-id"): r.get_attribute("data-status")
+                for r in page.locator("tr.qnb-JobRow").all()}
+
+    def wait_rows(ids: set[str]) -> None:
+        page.wait_for_function(
+            "ids => { const got = [...document.querySelectorAll('tr.qnb-JobRow')]"
+            ".map(r => r.dataset.jobId).sort(); return JSON.stringify(got) === JSON.stringify(ids); }",
+            arg=sorted(ids), timeout=UI)
+
+    page.select_option("select.qnb-StatusFilter", "DONE")
+    wait_rows(set(done_ids))
+    assert set(shown().values()) == {"DONE"}
+    assert page.locator(".qnb-PageRange").inner_text().endswith("of 3")
+    page.screenshot(path=artifact("browser-light-filter-done.png"))
+
+    page.select_option("select.qnb-StatusFilter", "CANCELLED")
+    wait_rows({long_id})
+
+    page.select_option("select.qnb-StatusFilter", "RUNNING")
+    wait_rows(set())
+    empty = page.locator(".qnb-JobsPanel .qnb-Empty")
+    assert empty.is_visible() and "No jobs match" in empty.inner_text()
+
+    page.select_option("select.qnb-StatusFilter", "")
+    wait_rows({*done_ids, long_id})
+    assert re.search(r"of 4$", page.locator(".qnb-PageRange").inner_text())
+    assert not page.qnb_errors, f"uncaught errors in the page: {page.qnb_errors}"
+    record_timings("cli_jobs_and_filter", {"row_done_lag_s": round(lag_s, 3)})
