@@ -285,7 +285,7 @@ class Store:
                 "UPDATE jobs SET status = 'RUNNING', started_at = ?, updated_at = ?, "
                 "attempts = attempts + 1, provider_status = ? "
                 "WHERE id = ? AND status = 'QUEUED' AND cancel_requested = 0",
-                (now, now, f"running (runner {runner_id})", job_id),
+                (now, now, "running on a local worker", job_id),
             )
             if cur.rowcount == 0:
                 return None

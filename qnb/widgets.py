@@ -27,7 +27,17 @@ class JobWidget(widgets.VBox):
                                             layout=widgets.Layout(width="90px"),
                                             tooltip="Cancel this job")
         self.cancel_button.on_click(lambda _: self._cancel())
-        self.body = widgets.VBox()
+        # every outcome widget exists from the start, hidden; see _show_outcome
+        self.message = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.picker = widgets.Dropdown(description="show", options=[("circuit 0", 0)],
+                                       layout=widgets.Layout(width="220px", display="none"))
+        self.picker.observe(lambda change: self._draw_counts(change["new"]), names="value")
+        self.image = widgets.Image(format="png")
+        self.image.add_class("qnb-histogram")
+        self.table = widgets.HTML()
+        self.counts_box = widgets.HBox([self.image, self.table],
+                                       layout=widgets.Layout(display="none"))
+        self.body = widgets.VBox([self.message, self.picker, self.counts_box])
         super().__init__([widgets.HBox([self.header, self.cancel_button]), self.body], **kwargs)
         self.add_class("qnb-job")
         self._last: tuple | None = None
@@ -80,35 +90,33 @@ class JobWidget(widgets.VBox):
             + "</div>")
 
     def _show_outcome(self, rec: JobRecord) -> None:
+        """Fill the outcome widgets made at creation: the watcher thread only changes state
+        of existing widgets, it never opens new ones (comm opens from a kernel thread do not
+        reliably reach the page)."""
         if rec.status != "DONE":
             colour = "#d93025" if rec.status == "ERROR" else "#b06000"
-            self.body.children = [widgets.HTML(
+            self.message.value = (
                 f"<div class='qnb-error' style='color:{colour};white-space:pre-wrap'>"
-                f"<b>{rec.status}</b>: {html.escape(rec.error or 'no reason given')}</div>")]
+                f"<b>{rec.status}</b>: {html.escape(rec.error or 'no reason given')}</div>")
+            self.message.layout.display = None
             return
         result = self.job.result()
         if len(result) > 1:
-            picker = widgets.Dropdown(options=[(f"circuit {i}", i) for i in range(len(result))],
-                                      value=0, description="show", layout={"width": "220px"})
-            view = widgets.HBox()
-            picker.observe(lambda ch: setattr(view, "children", self._counts_view(ch["new"])),
-                           names="value")
-            view.children = self._counts_view(0)
-            self.body.children = [picker, view]
-        else:
-            self.body.children = [widgets.HBox(self._counts_view(0))]
+            self.picker.options = [(f"circuit {i}", i) for i in range(len(result))]
+            self.picker.value = 0
+            self.picker.layout.display = None
+        self._draw_counts(0)
+        self.counts_box.layout.display = None
 
-    def _counts_view(self, index: int) -> list[widgets.Widget]:
+    def _draw_counts(self, index: int) -> None:
         result = self.job.result()
         counts = result.get_counts(index)
         series = {"counts": counts}
         mitigated = result.extra.get("mitigated")
         if mitigated:
             series = {"raw": counts, "mitigated": mitigated[index]}
-        image = widgets.Image(value=histogram_png(series), format="png")
-        image.add_class("qnb-histogram")
-        table = widgets.HTML(counts_table_html(series[list(series)[-1]]))
-        return [image, table]
+        self.image.value = histogram_png(series)
+        self.table.value = counts_table_html(series[list(series)[-1]])
 
     def _cancel(self) -> None:
         self.job.cancel()

@@ -108,8 +108,7 @@ def test_mitigation_gives_raw_and_mitigated_results_side_by_side(profiles):
     assert all(0.5 < f <= 1 for f in info["readout_fidelity"].values())
     # the widget draws both series: a histogram and the mitigated table
     widget = job.widget
-    (row,) = widget.body.children
-    image, table = row.children
+    image, table = widget.image, widget.table
     assert image.value[:4] == b"\x89PNG" and "qnb-counts" in table.value
     top = max(mitigated, key=mitigated.get)
     assert top in table.value and f"{mitigated[top]:.3f}" in table.value

@@ -90,8 +90,8 @@ def test_counts_probs_and_expectation_values_come_back_from_the_device(home, qml
     assert r3.extra["expvals"] == [1.0]
     assert set(r3.get_counts()) <= {"00", "11"}  # the same circuit, sampled to draw
     assert "computational basis" in r3.metadata["counts_source"]
-    image, table = j3.widget.body.children[0].children
-    assert image.value[:4] == b"\x89PNG" and "qnb-counts" in table.value
+    widget = j3.widget
+    assert widget.image.value[:4] == b"\x89PNG" and "qnb-counts" in widget.table.value
 
 
 def test_a_qnode_measuring_the_computational_basis_runs_on_a_qiskit_backend(home, qml):

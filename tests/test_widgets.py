@@ -25,10 +25,10 @@ def test_widget_follows_the_job_by_itself_and_draws_the_histogram(qnb_home):
     assert job.id in widget.header.value and "aer" in widget.header.value
     # the watcher thread updates the widget without anyone calling it
     assert wait_for(lambda: "DONE" in widget.header.value)
-    assert wait_for(lambda: len(widget.body.children) == 1)
-    image, table = widget.body.children[0].children
-    assert image.format == "png" and image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "00" in table.value and "11" in table.value
+    assert wait_for(lambda: widget.counts_box.layout.display is None)
+    assert widget.image.format == "png" and widget.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "00" in widget.table.value and "11" in widget.table.value
+    assert widget.message.layout.display == "none"
     assert widget.cancel_button.layout.display == "none"
 
 
@@ -41,7 +41,8 @@ def test_widget_shows_the_error_of_a_failed_job(qnb_home):
     job = qnb.submit(qc)
     widget = job.widget
     assert wait_for(lambda: "ERROR" in widget.header.value)
-    assert wait_for(lambda: widget.body.children and "mystery" in widget.body.children[0].value)
+    assert wait_for(lambda: "mystery" in widget.message.value)
+    assert widget.message.layout.display is None and widget.counts_box.layout.display == "none"
 
 
 def test_job_displays_as_its_widget_with_a_text_fallback(qnb_home):
