@@ -1,0 +1,39 @@
+"""What the docs promise exists: dashboard metrics, README commands and links."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, generate_latest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_metric_of_the_example_dashboard_is_exported(qnb_home, store):
+    from helpers import bell
+
+    import qnb
+    from qnb.metrics import QnbCollector
+
+    qnb.submit(bell(), shots=10).wait(timeout=120)
+    registry = CollectorRegistry()
+    registry.register(QnbCollector(qnb_home))
+    exported = generate_latest(registry).decode()
+    dashboard = json.loads((ROOT / "docs" / "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    names = {n for e in exprs for n in re.findall(r"\bqnb_[a-z_]+", e)}
+    assert names
+    for name in names:
+        assert re.search(rf"^{name}[{{ ]", exported, re.M), f"{name} is not exported"
+
+
+def test_readme_links_and_commands_exist():
+    readme = (ROOT / "README.md").read_text()
+    for link in re.findall(r"\]\(((?:docs|notebooks)/[^)#]+)\)", readme):
+        assert (ROOT / link).exists(), f"README links to missing {link}"
+    assert "`make lab`" in readme and "`make test`" in readme
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^lab:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
