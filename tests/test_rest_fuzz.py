@@ -1,0 +1,155 @@
+"""Hostile and malformed requests against a real ``jupyter server`` with qnb: only clean JSON
+answers (201 / 400 / 404 / 413), never a 500, never a half-written job, never a secret."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from helpers import QASMBENCH
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+FAKE_TOKEN = "qnbFAKEibmTOKEN" + "x" * 40
+SEEDS = [p.read_text() for p in sorted(QASMBENCH.glob("*.qasm")) if p.stat().st_size < 3000]
+BODIES: list[str] = []  # every answer, searched for the secret at the end
+
+
+class Server:
+    def __init__(self, home: Path, tmp: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.token = secrets.token_hex(16)
+        self.home = home
+        root = ["--allow-root"] if os.getuid() == 0 else []
+        env = dict(os.environ, QNB_HOME=str(home), QISKIT_IBM_TOKEN=FAKE_TOKEN,
+                   JUPYTER_CONFIG_DIR=str(tmp / "cfg"), JUPYTER_RUNTIME_DIR=str(tmp / "rt"))
+        self.log = open(tmp / "server.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--ip=127.0.0.1",
+             "--no-browser", f"--IdentityProvider.token={self.token}", *root,
+             f"--ServerApp.root_dir={tmp}"], env=env, stdout=self.log, stderr=self.log,
+            start_new_session=True, cwd=tmp)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                self.request("GET", "/api/status")
+                return
+            except (OSError, urllib.error.URLError):
+                assert time.monotonic() < deadline, "jupyter server did not start"
+                time.sleep(0.2)
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                token: bool = True) -> tuple[int, bytes]:
+        headers = {"Authorization": f"token {self.token}"} if token else {}
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=body,
+                                     method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from qnb.runner.control import stop_runner
+
+    tmp = tmp_path_factory.mktemp("rest-fuzz")
+    home = tmp / "home"
+    home.mkdir()
+    srv = Server(home, tmp)
+    yield srv
+    srv.stop()
+    stop_runner(home)
+    log = (tmp / "server.log").read_text(errors="replace")
+    assert FAKE_TOKEN not in log
+
+
+def total(server: Server) -> int:
+    code, body = server.request("GET", "/qnb/api/jobs?limit=1")
+    assert code == 200
+    return json.loads(body)["total"]
+
+
+def check_answer(code: int, body: bytes, allowed: set[int]) -> dict:
+    BODIES.append(body.decode(errors="replace"))
+    assert code in allowed, (code, body[:300])
+    data = json.loads(body)
+    if code >= 400:
+        assert isinstance(data.get("error"), str) and data["error"], data
+    return data
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8),
+                                                                       children, max_size=4),
+    max_leaves=10)
+
+
+@st.composite
+def submissions(draw):
+    body = {}
+    if draw(st.booleans()):
+        qasm = draw(st.sampled_from(SEEDS))
+        if draw(st.booleans()):
+            i = draw(st.integers(0, len(qasm)))
+            qasm = qasm[:i] + draw(st.text(max_size=10)) + qasm[i + draw(st.integers(0, 30)):]
+        body["qasm"] = qasm
+    else:
+        body["qasm"] = draw(json_values)
+    for key, strategy in (("shots", st.integers(-5, 3000) | json_values),
+                          ("backend", st.sampled_from(["aer", "nope", "", "../aer"]) | json_values),
+                          ("name", st.text(max_size=40) | json_values),
+                          ("seed", st.integers(-2, 2**64) | json_values)):
+        if draw(st.booleans()):
+            body[key] = draw(strategy)
+    if draw(st.integers(0, 9)) == 0:
+        body[draw(st.text(min_size=1, max_size=8))] = draw(json_values)
+    raw = json.dumps(body)
+    if draw(st.integers(0, 9)) == 0:
+        raw = raw[: draw(st.integers(0, len(raw)))]  # truncated JSON
+    return raw.encode()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(submissions())
+def test_fuzzed_submissions_get_clean_answers_and_no_half_jobs(server, body):
+    before = total(server)
+    code, answer = server.request("POST", "/qnb/api/jobs", body)
+    data = check_answer(code, answer, {201, 400})
+    after = total(server)
+    assert after == before + (1 if code == 201 else 0)
+    if code == 201:
+        check_answer(*server.request("GET", f"/qnb/api/jobs/{data['id']}"), {200})
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(min_size=1, max_size=40).map(lambda t: urllib.request.quote(t, safe="")))
+def test_fuzzed_ids_and_queries_are_404_or_400(server, text):
+    check_answer(*server.request("GET", f"/qnb/api/jobs/{text}"), {404})
+    check_answer(*server.request("POST", f"/qnb/api/jobs/{text}/cancel", b""), {404})
+    check_answer(*server.request("GET", f"/qnb/api/jobs?status={text}&limit={text}"), {400})
+
+
+def test_no_answer_carried_the_token(server):
+    check_answer(*server.request("GET", "/qnb/api/backends"), {200})
+    check_answer(*server.request("GET", "/qnb/api/jobs?limit=500"), {200})
+    assert BODIES and not any(FAKE_TOKEN in b for b in BODIES)
