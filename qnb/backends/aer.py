@@ -7,7 +7,7 @@ import os
 import time
 from typing import Any, ClassVar
 
-from .base import Field, Provider, ProfileError
+from .base import BackendInfo, Field, ProfileError, Provider
 
 _SIMULATORS: dict[tuple, Any] = {}
 _TARGETS: dict[int, Any] = {}
@@ -36,9 +36,13 @@ def simulator(options: dict[str, Any]) -> Any:
 
 
 def run_circuits(sim: Any, circuits: list[Any], shots: int, seed: int | None,
-                 optimization_level: int | None) -> dict[str, Any]:
+                 optimization_level: int | None, *, seed_simulator: int | str | None = "seed",
+                 num_processes: int | None = None) -> dict[str, Any]:
     """Transpile for ``sim`` and run: the same result as ``transpile(circuits, sim,
     seed_transpiler=seed)`` then ``sim.run(..., seed_simulator=seed)``.
+
+    A chunk of a larger batch passes ``seed_simulator`` (the seed Aer gives the chunk's first
+    circuit in the whole batch) and ``num_processes=1`` (Dask supplies the parallelism).
 
     ``AerSimulator.target`` builds a new Target on every access and ``transpile`` reads it
     over a hundred times (about 0.1 s per call); the target is built once per simulator here.
@@ -52,9 +56,10 @@ def run_circuits(sim: Any, circuits: list[Any], shots: int, seed: int | None,
     level = DEFAULT_OPTIMIZATION_LEVEL if optimization_level is None else optimization_level
     pm = generate_preset_pass_manager(optimization_level=level, target=target,
                                       seed_transpiler=seed)
-    compiled = pm.run(list(circuits))
+    compiled = pm.run(list(circuits), num_processes=num_processes)
     t1 = time.perf_counter()
-    result = sim.run(compiled, shots=shots, seed_simulator=seed).result()
+    sim_seed = seed if seed_simulator == "seed" else seed_simulator
+    result = sim.run(compiled, shots=shots, seed_simulator=sim_seed).result()
     t2 = time.perf_counter()
     if not result.success:
         reasons = {str(r.status) for r in result.results if not r.success} or {str(result.status)}
@@ -77,6 +82,15 @@ class AerProvider(Provider):
         "optimization_level": Field(int, help="transpiler optimisation level 0-3"),
         "max_qubits": Field(int, help="refuse circuits wider than this"),
         "description": Field(str),
+        "executor": Field(str, help='"local" (the runner\'s worker pool, default) or "dask"'),
+        "address": Field(str, help='Dask scheduler ("tcp://scheduler:8786"), or "local" for '
+                                   "a LocalCluster qnb starts and stops"),
+        "chunk_size": Field(int, help="circuits per Dask task (default: about 4 per worker "
+                                      "thread, at most 250)"),
+        "n_workers": Field(int, help='worker processes of the address = "local" cluster '
+                                     "(default: CPU count)"),
+        "connect_timeout": Field((int, float), help="seconds to reach the Dask scheduler "
+                                                    "before the job fails (default 10)"),
     }
 
     @classmethod
@@ -85,14 +99,29 @@ class AerProvider(Provider):
         level = options.get("optimization_level")
         if level is not None and level not in (0, 1, 2, 3):
             raise ProfileError("must be 0, 1, 2 or 3", "optimization_level")
+        from .dask_executor import validate
+
+        validate(options)
 
     def max_qubits(self) -> int | None:
         return int(self.options.get("max_qubits") or memory_qubits())
+
+    def describe(self) -> BackendInfo:
+        info = super().describe()
+        if self.options.get("executor") == "dask":
+            from .dask_executor import describe
+
+            info.detail = describe(self.options)
+        return info
 
     def run(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
             options: dict[str, Any]) -> dict[str, Any]:
         from ..circuits import decode
 
+        if self.options.get("executor") == "dask":
+            from .dask_executor import run_on_dask
+
+            return run_on_dask(self.options, payload, shots, seed)
         circuits = decode(payload)
         return run_circuits(simulator(self.options), circuits, shots, seed,
                             self.options.get("optimization_level"))
