@@ -18,10 +18,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.home:
         os.environ["QNB_HOME"] = str(args.home)
-    from ..config import load_config, qnb_home
-    from .service import DEFAULT_IDLE_TIMEOUT, Runner
+    from ..config import qnb_home
+    from .control import acquire_lock
 
     home = qnb_home()
+    # Take the lock before the slow imports, so that submits made while this process starts
+    # see a runner and do not start more.
+    lock_fd = acquire_lock(home)
+    if lock_fd is None:
+        return 0
+    from ..config import load_config
+    from .service import DEFAULT_IDLE_TIMEOUT, Runner
+
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # qnb's own events at INFO; SDKs only warnings (qiskit logs every transpiler pass at INFO)
@@ -39,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
         serve_metrics(home, args.metrics_port)
     runner = Runner(home, workers=args.workers or runner_cfg.get("workers"), idle_timeout=idle,
-                    max_attempts=int(runner_cfg.get("max_attempts", 2)))
+                    max_attempts=int(runner_cfg.get("max_attempts", 2)), lock_fd=lock_fd)
     return runner.serve()
 
 

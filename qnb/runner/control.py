@@ -54,6 +54,25 @@ def wake(home: Path) -> bool:
     return True
 
 
+def acquire_lock(home: Path, patience: float = 0.5) -> int | None:
+    """Take the runner lock of ``home``; the open descriptor, or None if a runner holds it.
+
+    ``runner_alive`` probes take the lock for microseconds (metrics scrapes do it often), so
+    a failed attempt is retried for ``patience`` seconds before deciding another runner runs.
+    """
+    fd = os.open(RunnerFiles(home).lock, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                return None
+            time.sleep(0.02)
+
+
 def runner_alive(home: Path) -> bool:
     """True while some process holds the runner lock of ``home``."""
     path = RunnerFiles(home).lock
@@ -86,13 +105,19 @@ def spawn(home: Path, extra_args: list[str] | None = None) -> subprocess.Popen:
         log.close()
 
 
+_spawned: dict[Path, subprocess.Popen] = {}
+
+
 def ensure_runner(home: Path) -> bool:
     """Make sure a runner serves ``home``; wake it. True if one was started."""
     if wake(home):
         return False
+    starting = _spawned.get(home)
+    if starting is not None and starting.poll() is None:
+        return False  # ours is still starting: it scans the queue once it is ready
     if runner_alive(home):
-        return False  # starting up: it scans the queue once it is ready
-    spawn(home)
+        return False  # someone else's is starting
+    _spawned[home] = spawn(home)
     return True
 
 

@@ -8,7 +8,6 @@ their outcomes back through a queue and a self-pipe.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import multiprocessing
@@ -28,7 +27,7 @@ from ..backends.base import Provider, RemoteState
 from ..backends.registry import make_provider
 from ..models import JobRecord, JobStatus
 from ..store import Store
-from .control import RunnerFiles
+from .control import RunnerFiles, acquire_lock
 from .remote import PollSchedule
 
 log = logging.getLogger("qnb.runner")
@@ -65,8 +64,9 @@ class Runner:
 
     def __init__(self, home: Path, *, workers: int | None = None,
                  idle_timeout: float = DEFAULT_IDLE_TIMEOUT, max_attempts: int = 2,
-                 io_threads: int = 8) -> None:
+                 io_threads: int = 8, lock_fd: int | None = None) -> None:
         self.home = Path(home)
+        self._lock_fd = lock_fd  # taken by __main__ before its imports, or by serve()
         self.files = RunnerFiles(self.home)
         self.workers = workers or max(1, os.cpu_count() or 1)
         self.idle_timeout = idle_timeout
@@ -86,20 +86,10 @@ class Runner:
 
     # -- life cycle ---------------------------------------------------------------------
     def serve(self) -> int:
-        self._lock_fd = os.open(self.files.lock, os.O_RDWR | os.O_CREAT, 0o600)
-        # runner_alive() probes take the lock for microseconds (metrics scrape it often):
-        # retry briefly so a probe is not mistaken for another runner.
-        deadline = time.monotonic() + 0.5
-        while True:
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    log.info("another runner already serves %s", self.home)
-                    os.close(self._lock_fd)
-                    return 0
-                time.sleep(0.02)
+        self._lock_fd = self._lock_fd if self._lock_fd is not None else acquire_lock(self.home)
+        if self._lock_fd is None:
+            log.info("another runner already serves %s", self.home)
+            return 0
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         self.store = Store.open(self.home)
