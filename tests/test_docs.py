@@ -37,3 +37,16 @@ def test_readme_links_and_commands_exist():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^lab:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_test_the_readme_cites_exists():
+    readme = (ROOT / "README.md").read_text()
+    cited = re.findall(r"`(tests/[\w/]+\.py)((?:::\w+)?)`", readme)
+    assert cited
+    for path, name in cited:
+        source = (ROOT / path).read_text()
+        if name:
+            assert re.search(rf"def {name[2:]}\b", source), f"{path}{name} is not a test"
+    for name in re.findall(r"`::(\w+)`", readme):
+        assert any(re.search(rf"def {name}\b", (ROOT / p).read_text())
+                   for p in {c[0] for c in cited}), f"::{name} is not a test"
