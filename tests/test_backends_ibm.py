@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
-from helpers import bell, ghz
+from helpers import bell, ghz, isolated_home
 
 import qnb
 from qnb.backends.ibm import is_transient, normalize_status
 from qnb.models import JobStatus, SubmitError
-from qnb.runner import stop_runner
 
 CONFIG = """
 [backends.manila]
@@ -27,20 +24,8 @@ backend = "fake_manila"
 @pytest.fixture(scope="module")
 def profiles(tmp_path_factory):
     """One QNB_HOME (and one warm runner) for this module's tests."""
-    import qnb.api as api
-
-    base = tmp_path_factory.mktemp("ibm")
-    home = base / "qnb-home"
-    home.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QNB_HOME", str(home))
-        mp.setenv("QNB_RUNNER_IDLE_TIMEOUT", "120")
-        mp.chdir(base)
-        mp.setattr(api, "_session_backend", None)
-        (home / "config.toml").write_text(textwrap.dedent(CONFIG))
+    with isolated_home(tmp_path_factory.mktemp("ibm"), CONFIG) as home:
         yield home
-        stop_runner(home)
-        api._stores.pop(home.resolve(), None)
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from helpers import bell
+from helpers import bell, isolated_home
 from IPython.core.interactiveshell import InteractiveShell
 
 import qnb
 from qnb.models import JobStatus, SubmitError
-from qnb.runner import stop_runner
 
 CONFIG = """
 [runner]
@@ -29,20 +28,8 @@ wires = 3
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
     """One QNB_HOME (and one warm runner, whose worker imports PennyLane once)."""
-    import qnb.api as api
-
-    base = tmp_path_factory.mktemp("pennylane")
-    home = base / "qnb-home"
-    home.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QNB_HOME", str(home))
-        mp.setenv("QNB_RUNNER_IDLE_TIMEOUT", "120")
-        mp.chdir(base)
-        mp.setattr(api, "_session_backend", None)
-        (home / "config.toml").write_text(textwrap.dedent(CONFIG))
+    with isolated_home(tmp_path_factory.mktemp("pennylane"), CONFIG) as home:
         yield home
-        stop_runner(home)
-        api._stores.pop(home.resolve(), None)
 
 
 @pytest.fixture(scope="module")

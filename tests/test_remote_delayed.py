@@ -4,11 +4,10 @@ a simulated service: queue time, failures, connection trouble; its state survive
 from __future__ import annotations
 
 import json
-import textwrap
 import time
 
 import pytest
-from helpers import bell, direct_aer_counts, ghz
+from helpers import bell, direct_aer_counts, ghz, isolated_home, wait_for
 
 import qnb
 from qnb.models import JobStatus
@@ -47,27 +46,8 @@ retry_timeout = 2
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
     """One QNB_HOME, and so one warm runner, for this module's tests."""
-    import sqlite3
-
-    import qnb.api as api
-
-    base = tmp_path_factory.mktemp("delayed")
-    home = base / "qnb-home"
-    home.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QNB_HOME", str(home))
-        mp.setenv("QNB_RUNNER_IDLE_TIMEOUT", "120")
-        mp.chdir(base)
-        mp.setattr(api, "_session_backend", None)
-        (home / "config.toml").write_text(textwrap.dedent(CONFIG))
+    with isolated_home(tmp_path_factory.mktemp("delayed"), CONFIG) as home:
         yield home
-        stop_runner(home)
-        api._stores.pop(home.resolve(), None)
-    conn = sqlite3.connect(home / "jobs.sqlite")
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -76,15 +56,6 @@ def store(home):
 
     return get_store()
 
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_remote_job_queues_runs_and_returns_real_counts(home, store):

@@ -9,13 +9,12 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import ibm_standin
 import pytest
-from helpers import bell
+from helpers import bell, isolated_home, wait_for
 
 import qnb
 from qnb.backends.listing import list_backends
@@ -50,32 +49,13 @@ service_factory = "ibm_standin:make_service"
 def home(tmp_path_factory):
     """One QNB_HOME (and so one warm runner) for this module's tests; profiles on the
     stand-in, credentials in the environment as a user would set them."""
-    import sqlite3
-
-    import qnb.api as api
-
-    base = tmp_path_factory.mktemp("ibm-remote")
-    home = base / "qnb-home"
-    home.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QNB_HOME", str(home))
-        mp.setenv("QNB_RUNNER_IDLE_TIMEOUT", "120")
-        mp.setenv("PYTHONPATH", os.pathsep.join(
-            p for p in (str(TESTS), os.environ.get("PYTHONPATH")) if p))
-        mp.setenv("QISKIT_IBM_TOKEN", FAKE_TOKEN)
-        mp.setenv("QISKIT_IBM_INSTANCE",
-                  "crn:v1:bluemix:public:quantum-computing:us-east:a/qnbtests::")
-        mp.chdir(base)
-        mp.setattr(api, "_session_backend", None)
-        (home / "config.toml").write_text(textwrap.dedent(CONFIG))
+    env = {
+        "PYTHONPATH": os.pathsep.join(p for p in (str(TESTS), os.environ.get("PYTHONPATH")) if p),
+        "QISKIT_IBM_TOKEN": FAKE_TOKEN,
+        "QISKIT_IBM_INSTANCE": "crn:v1:bluemix:public:quantum-computing:us-east:a/qnbtests::",
+    }
+    with isolated_home(tmp_path_factory.mktemp("ibm-remote"), CONFIG, env=env) as home:
         yield home
-        stop_runner(home)
-        api._stores.pop(home.resolve(), None)
-    conn = sqlite3.connect(home / "jobs.sqlite")
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -100,15 +80,6 @@ class Calls:
     def __call__(self) -> list[str]:
         return ibm_standin.calls()[self.start:]
 
-
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def follow(store, job_id: str, timeout: float = 90.0) -> list[tuple]:
