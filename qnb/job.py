@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -81,30 +82,38 @@ class Job:
         return self.status().is_final
 
     # -- waiting ------------------------------------------------------------------------
-    def wait(self, timeout: float | None = None) -> JobStatus:
-        """Block until the job is DONE, ERROR or CANCELLED; ``TimeoutError`` after ``timeout``."""
+    def _wait_steps(self, timeout: float | None) -> Generator[float, None, JobStatus]:
+        """Yield how long to sleep between status reads (2 ms growing to 100 ms); return the
+        final status, or raise ``TimeoutError`` after ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.002
         while True:
             status = self.status()
             if status.is_final:
                 return status
-            if deadline is not None and time.monotonic() >= deadline:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
                 raise TimeoutError(f"job {self.id} still {status} after {timeout} s")
-            time.sleep(delay if deadline is None else min(delay, max(0, deadline - time.monotonic())))
+            yield delay if left is None else min(delay, left)
             delay = min(delay * 1.5, 0.1)
 
+    def wait(self, timeout: float | None = None) -> JobStatus:
+        """Block until the job is DONE, ERROR or CANCELLED; ``TimeoutError`` after ``timeout``."""
+        steps = self._wait_steps(timeout)
+        try:
+            while True:
+                time.sleep(next(steps))
+        except StopIteration as finished:
+            return finished.value
+
     async def wait_async(self, timeout: float | None = None) -> JobStatus:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delay = 0.005
-        while True:
-            status = self.status()
-            if status.is_final:
-                return status
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"job {self.id} still {status} after {timeout} s")
-            await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 0.1)
+        """``wait`` without blocking the event loop (``await job`` uses it)."""
+        steps = self._wait_steps(timeout)
+        try:
+            while True:
+                await asyncio.sleep(next(steps))
+        except StopIteration as finished:
+            return finished.value
 
     def __await__(self):
         async def _result() -> JobResult:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
-from helpers import direct_aer_counts
+from helpers import direct_aer_counts, wait_for
 
 import qnb
 from qnb.backends.dask_executor import QUIET_SCHEDULER
@@ -81,15 +80,6 @@ def chunk_keys(client) -> dict[str, str]:
             if k.startswith("qnb-aer-chunk-")}
 
 
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"gave up waiting for {what} after {timeout:g} s")
-
 
 def test_dask_counts_equal_the_local_path_for_the_same_seed(qnb_home, store, cluster):
     write_profile("cluster", address=cluster.scheduler.address, chunk_size=7)
@@ -110,12 +100,12 @@ def test_dask_counts_equal_the_local_path_for_the_same_seed(qnb_home, store, clu
 def test_cancel_releases_the_jobs_dask_futures(qnb_home, cluster):
     write_profile("cluster", address=cluster.scheduler.address, chunk_size=1)
     job = qnb.submit(slow_sweep(16), backend="cluster", shots=4000, seed=2)
-    wait_until(lambda: "processing" in chunk_keys(cluster).values(), 120,
+    wait_for(lambda: "processing" in chunk_keys(cluster).values(), 120,
                "a chunk to run on a Dask worker")
     job.cancel()
     assert job.wait(timeout=30) is JobStatus.CANCELLED
     # The runner stopped the job's Dask client; the scheduler drops every chunk it held.
-    wait_until(lambda: not chunk_keys(cluster), 30, "the scheduler to release the chunks")
+    wait_for(lambda: not chunk_keys(cluster), 30, "the scheduler to release the chunks")
     with pytest.raises(JobFailed, match="CANCELLED"):
         job.result()
 
@@ -132,7 +122,7 @@ def test_a_worker_killed_mid_batch_is_survived(qnb_home, cluster):
                 return addr
         return None
 
-    addr = wait_until(busy_worker, 120, "a chunk to run on a Dask worker")
+    addr = wait_for(busy_worker, 120, "a chunk to run on a Dask worker")
     pid = pids[addr]
     os.kill(pid, signal.SIGKILL)
     result = job.result(timeout=240)
@@ -167,7 +157,7 @@ def test_local_cluster_is_started_and_stopped_by_qnb(qnb_home):
     assert qnb.submit(circuits[:5], backend="laptop", shots=100, seed=3).counts(4) == \
         result.counts_list[4]
     assert stop_runner(qnb_home)
-    wait_until(lambda: not any(_alive(pid) for pid in pids), 30,
+    wait_for(lambda: not any(_alive(pid) for pid in pids), 30,
                "the local cluster's workers to exit with the runner")
 
 
