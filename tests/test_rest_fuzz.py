@@ -155,3 +155,34 @@ def test_no_answer_carried_the_token(server):
     check_answer(*server.request("GET", "/qnb/api/backends"), {200})
     check_answer(*server.request("GET", "/qnb/api/jobs?limit=500"), {200})
     assert BODIES and not any(FAKE_TOKEN in b for b in BODIES)
+
+
+def test_browser_requests_need_the_xsrf_token(server):
+    """A logged-in browser (cookie, no token header) must also send the XSRF token."""
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{server.port}"
+    opener.open(f"{base}/login", timeout=60).read()  # the login page sets the _xsrf cookie
+    opener.open(f"{base}/login?next=%2Fapi%2Fstatus&token={server.token}", timeout=60).read()
+    cookies = {c.name: c.value for c in jar}
+    assert "_xsrf" in cookies and any(n.startswith("username-") for n in cookies)
+    body = json.dumps({"qasm": SEEDS[0], "shots": 10}).encode()
+    before = total(server)
+
+    def post(headers):
+        req = urllib.request.Request(f"{base}/qnb/api/jobs", data=body, method="POST",
+                                     headers=headers)
+        try:
+            with opener.open(req, timeout=60) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    assert post({}) == 403  # the cookie alone is not enough
+    assert total(server) == before
+    assert post({"X-XSRFToken": cookies["_xsrf"]}) == 201
+    assert total(server) == before + 1
+    with opener.open(f"{base}/qnb/api/jobs?limit=1", timeout=60) as r:  # reads need no XSRF
+        assert r.status == 200
