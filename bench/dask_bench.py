@@ -6,6 +6,8 @@ Every configuration is started and warmed first (runner, Dask workers and pool p
 have imported Qiskit and loaded its transpiler plugins), then each repetition runs every
 configuration back to back, so a change in the machine's load hits all of them alike.
 Every configuration gets the same chunks and seeds; their counts are checked to be equal.
+The headline figures use each configuration's best repetition: on a shared machine the
+best run is the one least slowed by other work; the medians are reported beside them.
 """
 
 from __future__ import annotations
@@ -142,15 +144,19 @@ def run(quick: bool) -> dict[str, Any]:
             times["direct_2"].append(_timed_direct(clusters["dask_2"], payload))
             seconds, counts["pool_2"] = _on_pool(pool, circuits, 2)
             times["pool_2"].append(seconds)
+    best = {k: min(v) for k, v in times.items()}
     med = {k: statistics.median(v) for k, v in times.items()}
     return {
         "circuits": n, "qubits": QUBITS, "shots": SHOTS, "chunk_size": CHUNK, "reps": reps,
-        "dask_1_worker_s": med["dask_1"], "dask_2_workers_s": med["dask_2"],
-        "dask_2_workers_direct_s": med["direct_2"],
-        "local_pool_2_processes_s": med["pool_2"], "qnb_local_path_one_job_s": local_s,
-        "speedup_2_vs_1": med["dask_1"] / med["dask_2"],
-        "overhead_vs_local_pool": med["dask_2"] / med["pool_2"] - 1,
-        "overhead_direct_vs_local_pool": med["direct_2"] / med["pool_2"] - 1,
+        "statistic": f"best of {reps} (the machine is shared; medians in 'median')",
+        "dask_1_worker_s": best["dask_1"], "dask_2_workers_s": best["dask_2"],
+        "dask_2_workers_direct_s": best["direct_2"],
+        "local_pool_2_processes_s": best["pool_2"], "qnb_local_path_one_job_s": local_s,
+        "speedup_2_vs_1": best["dask_1"] / best["dask_2"],
+        "overhead_vs_local_pool": best["dask_2"] / best["pool_2"] - 1,
+        "overhead_direct_vs_local_pool": best["direct_2"] / best["pool_2"] - 1,
+        "median": {**med, "speedup_2_vs_1": med["dask_1"] / med["dask_2"],
+                   "overhead_vs_local_pool": med["dask_2"] / med["pool_2"] - 1},
         "counts_equal": all(c == counts["local"] for c in counts.values()),
         "samples_s": times,
         "load_average_before": load_before, "load_average_after": os.getloadavg()[0],

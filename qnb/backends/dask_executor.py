@@ -119,6 +119,9 @@ def run_chunk(sim_options: dict[str, Any], payload: bytes, shots: int, seed: int
     from ..circuits import decode
     from .aer import run_circuits, simulator
 
+    # One core per worker thread, as Dask's OMP_NUM_THREADS=1 does for OpenMP: otherwise
+    # Qiskit's Rust passes start a thread per core in every worker and the workers contend.
+    os.environ.setdefault("QISKIT_IN_PARALLEL", "TRUE")
     out = run_circuits(simulator(sim_options), decode(payload), shots, seed, optimization_level,
                        seed_simulator=sim_seed, num_processes=1)
     out["metadata"]["worker_pid"] = os.getpid()
