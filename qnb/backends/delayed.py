@@ -129,7 +129,6 @@ class DelayedProvider(Provider):
     # -- remote execution -----------------------------------------------------------------
     def submit(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
                options: dict[str, Any]) -> str:
-        _warm_simulator()
         remote_id = uuid.uuid4().hex
         opts = self.options
         job = {
@@ -143,6 +142,8 @@ class DelayedProvider(Provider):
             "cancelled": None,
         }
         (self.service_dir() / f"{remote_id}.qpy").write_bytes(payload)
+        self._compute(job, payload)
+        job["created"] = time.time()  # its queue time starts once the service has accepted it
         self._write(job)
         with self._lock:
             self._jobs[remote_id] = job
@@ -162,21 +163,31 @@ class DelayedProvider(Provider):
         if now < end:
             return RemoteState(JobStatus.RUNNING, "RUNNING")
         if job["fail"]:
-            return RemoteState(JobStatus.ERROR, "ERROR", error=(
+            return RemoteState(JobStatus.ERROR, "ERROR", error=job.get("error") or (
                 "the delayed service failed this job (simulated failure, failure_rate "
                 f"{self.options.get('failure_rate', 0):g})"))
         return RemoteState(JobStatus.DONE, "DONE")
 
-    def result(self, remote_id: str) -> dict[str, Any]:
+    def _compute(self, job: dict[str, Any], payload: bytes) -> None:
+        """The service's work, done while the job waits in its simulated queue, as a real
+        service has the result ready when it reports DONE; fetching it is then a read."""
+        _import_qiskit()
         from ..circuits import decode
         from .aer import run_circuits, simulator
 
+        try:
+            out = run_circuits(simulator({}), decode(payload), job["shots"], job["seed"], None)
+        except Exception as exc:  # the service reports it as the job's failure
+            job.update(fail=True, error=f"{type(exc).__name__}: {exc}")
+            return
+        (self.service_dir() / f"{job['id']}.result").write_text(json.dumps(out))
+
+    def result(self, remote_id: str) -> dict[str, Any]:
         job = self._load(remote_id)
         self._network(job, time.time(), status_call=False)
         if job["fail"] or job["cancelled"] is not None:
             raise DelayedServiceError(f"job {remote_id} has no result: it did not complete")
-        circuits = decode((self.service_dir() / f"{remote_id}.qpy").read_bytes())
-        out = run_circuits(simulator({}), circuits, job["shots"], job["seed"], None)
+        out = json.loads((self.service_dir() / f"{remote_id}.result").read_text())
         out["metadata"].update(remote_id=remote_id, queue_seconds=job["queue_seconds"],
                                run_seconds_simulated=job["run_seconds"])
         with self._lock:
@@ -194,34 +205,14 @@ class DelayedProvider(Provider):
                 self._jobs[remote_id] = job
 
 
-_warming = threading.Lock()
-_warm_started = False
+_imports = threading.Lock()
 
 
-def _warm_simulator() -> None:
-    """Import and exercise Qiskit and Aer once, in the background, while the first jobs wait in
-    the simulated queue, so their results are not late by the seconds a first transpile costs.
-
-    The thread then parks instead of exiting: a process has been seen to crash after the
-    thread that first imported the Qiskit stack had exited.
-    """
-    global _warm_started
-    with _warming:
-        if _warm_started:
-            return
-        _warm_started = True
-
-    def warm() -> None:
-        try:
-            from qiskit import QuantumCircuit
-
-            from .aer import run_circuits, simulator
-
-            qc = QuantumCircuit(1, 1)
-            qc.measure(0, 0)
-            run_circuits(simulator({}), [qc], 1, 0, None)
-        except Exception:  # a warm-up only; the real call reports any problem
-            pass
-        threading.Event().wait()
-
-    threading.Thread(target=warm, name="qnb-delayed-warm", daemon=True).start()
+def _import_qiskit() -> None:
+    """Import Qiskit and Aer one thread at a time: the runner calls ``submit`` from several
+    I/O threads at once, and concurrent first imports of Qiskit fail with circular-import
+    errors. (These threads live as long as the runner: a process has been seen to crash
+    after the thread that first imported the Qiskit stack had exited.)"""
+    with _imports:
+        import qiskit  # noqa: F401
+        import qiskit_aer  # noqa: F401
