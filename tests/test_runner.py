@@ -36,3 +36,15 @@ def test_runner_heartbeat_says_what_it_does(qnb_home):
         info = runner_info(qnb_home)
     assert info["workers"] >= 1 and info["finished"] >= 1
     assert time.time() - info["heartbeat"] < 30
+
+
+def test_a_runner_still_starting_can_be_stopped(qnb_home):
+    from qnb.runner.control import spawn, stop_runner
+
+    proc = spawn(qnb_home)
+    deadline = time.monotonic() + 30
+    while not runner_alive(qnb_home) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not (qnb_home / "runner.json").exists(), "caught too late: it already started"
+    assert stop_runner(qnb_home)
+    assert proc.wait(timeout=30) is not None and not runner_alive(qnb_home)

@@ -65,6 +65,8 @@ def acquire_lock(home: Path, patience: float = 0.5) -> int | None:
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())  # stop_runner finds a runner still starting
             return fd
         except BlockingIOError:
             if time.monotonic() >= deadline:
@@ -112,6 +114,7 @@ def ensure_runner(home: Path) -> bool:
     """Make sure a runner serves ``home``; wake it. True if one was started."""
     if wake(home):
         return False
+    home = Path(home).resolve()
     starting = _spawned.get(home)
     if starting is not None and starting.poll() is None:
         return False  # ours is still starting: it scans the queue once it is ready
@@ -131,13 +134,28 @@ def runner_info(home: Path) -> dict[str, Any] | None:
         return {"state": "starting"}
 
 
+def _runner_pid(home: Path) -> int | None:
+    """The pid of the runner of ``home``: from its heartbeat, or from the lock file while it
+    is still starting."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        return int(json.loads(RunnerFiles(home).info.read_text())["pid"])
+    with contextlib.suppress(OSError, ValueError):
+        return int(RunnerFiles(home).lock.read_text().strip() or 0) or None
+    return None
+
+
 def stop_runner(home: Path, timeout: float = 15.0) -> bool:
     """Ask the runner of ``home`` to stop (SIGTERM, then SIGKILL). True if none runs after."""
-    info = None
-    with contextlib.suppress(OSError, ValueError):
-        info = json.loads(RunnerFiles(home).info.read_text())
+    home = Path(home).resolve()
+    starting = _spawned.pop(home, None)
+    if starting is not None and starting.poll() is None:
+        starting.terminate()  # ours, perhaps not yet holding its lock
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            starting.wait(timeout=timeout)
+    if not runner_alive(home):
+        return True  # a pid left in the files is stale: never signal it
+    pid = _runner_pid(home)
     deadline = time.monotonic() + timeout
-    pid = info.get("pid") if info else None
     if pid:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
