@@ -96,8 +96,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
         check_circuits(items, provider.max_qubits(), profile.name)
         payload_format, payload, summary = QPY, encode(items), summarize(items)
         num_circuits = len(items)
-    if hasattr(provider, "check_submission"):
-        provider.check_submission(payload_format, summary, run_options or {})
+    provider.check_submission(payload_format, summary, run_options or {})
     record = JobRecord(
         id=new_job_id(), backend=profile.name, provider=profile.provider,
         status=JobStatus.QUEUED, shots=shots, seed=seed, created_at=time.time(),
