@@ -6,7 +6,7 @@ VENV := .venv
 PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test setup test-setup bench bench-quick lint clean
+.PHONY: lab test setup test-setup bench bench-quick lint wheel clean
 
 setup:
 	@scripts/setup.sh
@@ -25,8 +25,15 @@ test: test-setup
 bench: setup
 	$(VENV)/bin/python -m bench
 
+bench-quick: setup
+	$(VENV)/bin/python -m bench --quick
+
 lint: setup
 	$(VENV)/bin/ruff check qnb tests bench
 
+# The wheel users install (README, Install), with the JupyterLab extension setup built: dist/
+wheel: setup
+	$(VENV)/bin/uv build --python $(VENV)/bin/python --out-dir dist
+
 clean:
-	rm -rf $(VENV) labextension/node_modules labextension/lib qnb/labextension
+	rm -rf $(VENV) labextension/node_modules labextension/lib qnb/labextension dist

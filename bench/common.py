@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import statistics
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-QASMBENCH = Path(__file__).resolve().parents[2] / "shared" / "qasmbench" / "small"
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+
+
+def tests_module(name: str) -> ModuleType:
+    """A helper module of ``tests/`` (``circuits``, ``helpers``): the benchmarks use the same
+    circuit set and the same Jupyter server launcher as the tests."""
+    if str(TESTS) not in sys.path:
+        sys.path.insert(0, str(TESTS))
+    return importlib.import_module(name)
 
 
 def summary(samples: list[float]) -> dict[str, Any]:
@@ -25,8 +36,8 @@ def summary(samples: list[float]) -> dict[str, Any]:
 @contextmanager
 def fresh_home(prefix: str = "qnb-bench-") -> Iterator[Path]:
     """A temporary QNB_HOME for the duration of a benchmark; its runner is stopped after."""
-    from qnb import api
     from qnb.runner.control import stop_runner
+    from qnb.store import forget_store
 
     old = os.environ.get("QNB_HOME")
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
@@ -36,9 +47,7 @@ def fresh_home(prefix: str = "qnb-bench-") -> Iterator[Path]:
             yield home
         finally:
             stop_runner(home)
-            for store in api._stores.values():
-                store.close()
-            api._stores.clear()
+            forget_store(home)
             if old is None:
                 os.environ.pop("QNB_HOME", None)
             else:
@@ -80,18 +89,26 @@ def wide_statevector(qubits: int = 24, layers: int = 12):
     return qc
 
 
-def qasmbench_circuits() -> list[tuple[str, Any]]:
-    """The parseable QASMBench small circuits (hhl_n10 is malformed in the suite)."""
+def real_circuits() -> tuple[dict[str, list[tuple[str, Any]]], dict[str, str]]:
+    """Circuits nobody here wrote, by source: ``mqt-bench`` (the tests' fixed MQT Bench set,
+    always) and ``qasmbench`` (its parseable small circuits, where QASMBench is there;
+    hhl_n10 is malformed in the suite). Also why a source was skipped, naming the path."""
     from qiskit import qasm2
 
-    out = []
-    for path in sorted(QASMBENCH.glob("*.qasm")):
-        try:
-            qc = qasm2.loads(path.read_text(), custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
-        except qasm2.QASM2ParseError:
-            continue
-        out.append((path.stem, qc))
-    return out
+    circuits = tests_module("circuits")
+    found = {"mqt-bench": list(circuits.mqt_bench_circuits().items())}
+    skipped = {}
+    reason = circuits.qasmbench_missing()
+    if reason:
+        skipped["qasmbench"] = reason
+    else:
+        found["qasmbench"] = []
+        for path in circuits.qasmbench_files():
+            try:
+                found["qasmbench"].append((path.stem, circuits.load_qasm2(path.read_text())))
+            except qasm2.QASM2ParseError:
+                continue
+    return found, skipped
 
 
 def sweep(n: int, qubits: int = 4):

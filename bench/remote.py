@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,16 @@ from .common import bell, fresh_home, summary
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time the process has used so far."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def follow_many(quick: bool) -> dict[str, Any]:
     import qnb
-    from qnb.api import get_store
+    from qnb.store import get_store
 
     n = 100 if quick else 1000
     queue_s = 15 if quick else 40
@@ -51,7 +53,7 @@ def follow_many(quick: bool) -> dict[str, Any]:
         for job in jobs:
             job.wait(timeout=queue_s * 10 + 600)
         delays, noticed = [], []
-        from qnb.runner.service import RESULT_PENDING
+        from qnb.runner.remote import RESULT_PENDING
 
         service = home / "delayed-service"
         for job in jobs:

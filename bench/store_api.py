@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from typing import Any
 
-from .common import fresh_home, summary
+from .common import fresh_home, summary, tests_module
 
 
 def _fill(store: Any, n: int) -> None:
@@ -26,18 +21,12 @@ def _fill(store: Any, n: int) -> None:
                         name=f"job{i}", summary={"num_qubits": 2, "depth": 3,
                                                  "gate_counts": {"h": 1, "cx": 1, "measure": 2}})
         store.add_job(rec, "qpy", payload)
-        store.claim(rec.id, "bench")
-        store.transition(rec.id, JobStatus.DONE, result={"counts": [{"00": 510, "11": 514}]})
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        store.claim(rec.id)
+        store.finish(rec.id, JobStatus.DONE, result={"counts": [{"00": 510, "11": 514}]})
 
 
 def list_latency(quick: bool) -> dict[str, Any]:
-    from qnb.api import get_store
+    from qnb.store import get_store
 
     n_jobs = 1000 if quick else 10_000
     n_requests = 20 if quick else 200
@@ -48,30 +37,14 @@ def list_latency(quick: bool) -> dict[str, Any]:
         fill_s = time.perf_counter() - t0
         store._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size = sum(p.stat().st_size for p in home.glob("jobs.sqlite*"))
-        port, token = _free_port(), secrets.token_hex(16)
-        root = [] if os.getuid() else ["--allow-root"]
-        server = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_server", f"--port={port}", "--ip=127.0.0.1",
-             "--no-browser", f"--IdentityProvider.token={token}", *root,
-             f"--ServerApp.root_dir={home}"],
-            env=dict(os.environ, QNB_HOME=str(home)), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+        launcher = tests_module("helpers")  # the tests' Jupyter server launcher
+        server = launcher.start_jupyter(home / "jupyter-server", home)
         try:
-            base = f"http://127.0.0.1:{port}"
-            headers = {"Authorization": f"token {token}"}
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(urllib.request.Request(f"{base}/api/status",
-                                                                  headers=headers), timeout=2)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            headers = {"Authorization": f"token {server.token}"}
             samples = {"all": [], "status=DONE&backend=other": []}
             for query, out in samples.items():
-                url = f"{base}/qnb/api/jobs?limit=50" + ("" if query == "all" else f"&{query}")
+                url = f"{server.url}/qnb/api/jobs?limit=50" + (
+                    "" if query == "all" else f"&{query}")
                 for i in range(n_requests):
                     t = time.perf_counter()
                     with urllib.request.urlopen(urllib.request.Request(
@@ -79,8 +52,7 @@ def list_latency(quick: bool) -> dict[str, Any]:
                         r.read()
                     out.append(time.perf_counter() - t)
         finally:
-            os.killpg(server.pid, 15)
-            server.wait(timeout=30)
+            server.stop()
     return {"jobs": n_jobs, "fill_s": fill_s,
             "bytes_per_1000_finished_jobs": size * 1000 / n_jobs,
             "get_jobs_limit50": summary(samples["all"]),

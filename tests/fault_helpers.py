@@ -9,45 +9,38 @@ import signal
 import time
 from pathlib import Path
 
+import psutil
+from helpers import wait_for
+
 
 def runner_pid(home: Path, timeout: float = 60) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def pid() -> int | None:
         try:
             return json.loads((home / "runner.json").read_text())["pid"]
         except (OSError, ValueError, KeyError):
-            time.sleep(0.05)
-    raise AssertionError("no runner started")
+            return None
+
+    return wait_for(pid, timeout, "a runner to start")
 
 
 def children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == pid:
-            out.append(int(entry))
-    return out
+    try:
+        return [p.pid for p in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []
 
 
 def descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        kids = children(todo.pop())
-        found += kids
-        todo += kids
-    return found
+    try:
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def cmdline(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
+        return " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
         return ""
 
 
@@ -57,16 +50,24 @@ def busy_workers(runner: int) -> list[int]:
     servers = [p for p in children(runner) if "forkserver" in cmdline(p)]
     workers = [w for s in servers for w in children(s)]
 
-    def cpu(p: int) -> int:
+    def cpu(p: int) -> float:
         try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            return int(fields[11]) + int(fields[12])
-        except OSError:
-            return 0
+            times = psutil.Process(p).cpu_times()
+            return times.user + times.system
+        except psutil.Error:
+            return 0.0
 
     before = {p: cpu(p) for p in workers}
     time.sleep(0.5)
     return [p for p in workers if cpu(p) > before[p]]
+
+
+def gone(pid: int) -> bool:
+    """The process has ended (a zombie waiting for its parent counts as ended)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def kill_runner_group(home: Path) -> None:
@@ -74,7 +75,6 @@ def kill_runner_group(home: Path) -> None:
     pid = runner_pid(home)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    with contextlib.suppress(AssertionError):  # go on after 10 s, as the next runner would
+        wait_for(lambda: gone(pid), 10, f"runner {pid} to end")
     (home / "runner.json").unlink(missing_ok=True)

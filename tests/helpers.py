@@ -1,12 +1,29 @@
-"""Circuits and reference runs shared by the tests."""
+"""Circuits, reference runs, waiting and the Jupyter server launcher shared by the tests
+(the benchmarks use the launcher too)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+import inspect
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-QASMBENCH = Path(__file__).resolve().parents[2] / "shared" / "qasmbench" / "small"
+__all__ = ["JupyterServer", "assert_store_intact", "bell", "direct_aer_counts",
+           "free_port", "ghz", "isolated_home", "start_jupyter", "wait_for"]
 
 
 def bell(measure: bool = True):
@@ -45,17 +62,38 @@ def direct_aer_counts(circuits, shots: int, seed: int, optimization_level=None):
     return [dict(result.get_counts(i)) for i in range(len(compiled))]
 
 
-def wait_for(predicate, timeout: float = 60.0, what: str = "condition"):
-    """Poll ``predicate`` until it gives something true, and return that."""
-    import time
+def wait_for(predicate: Callable[[], Any], timeout: float = 60.0,
+             what: str | Callable[[], str] = "condition", interval: float = 0.05) -> Any:
+    """Call ``predicate`` every ``interval`` seconds until it gives something true, and return
+    that. After ``timeout`` seconds, ``AssertionError("timed out waiting for <what>")``;
+    ``what`` may be a callable, called then, to show the latest state.
 
+    The one polling loop of the tests. For a coroutine function ``predicate`` it returns a
+    coroutine to await (it polls with ``asyncio.sleep``, so the event loop keeps serving).
+    """
+    def timed_out() -> AssertionError:
+        return AssertionError(f"timed out waiting for {what() if callable(what) else what}")
+
+    if inspect.iscoroutinefunction(predicate):
+        async def polling() -> Any:
+            deadline = time.monotonic() + timeout
+            while True:
+                value = await predicate()
+                if value:
+                    return value
+                if time.monotonic() >= deadline:
+                    raise timed_out()
+                await asyncio.sleep(interval)
+
+        return polling()
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         value = predicate()
         if value:
             return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+        if time.monotonic() >= deadline:
+            raise timed_out()
+        time.sleep(interval)
 
 
 def assert_store_intact(home: Path) -> None:
@@ -82,6 +120,7 @@ def isolated_home(base: Path, config: str = "", env: dict[str, str] | None = Non
 
     import qnb.api as api
     from qnb.runner.control import stop_runner
+    from qnb.store import forget_store
 
     home = base / "qnb-home"
     home.mkdir()
@@ -98,7 +137,129 @@ def isolated_home(base: Path, config: str = "", env: dict[str, str] | None = Non
             yield home
         finally:
             stop_runner(home)
-            store = api._stores.pop(home.resolve(), None)
-            if store is not None:
-                store.close()
+            forget_store(home)
     assert_store_intact(home)
+
+
+# -- a separate Jupyter server process ----------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class JupyterServer:
+    """A ``jupyter server`` (or ``jupyter lab``) process started by :func:`start_jupyter`."""
+
+    url: str
+    port: int
+    token: str
+    root: Path
+    runtime: Path
+    log: Path
+    proc: subprocess.Popen = field(repr=False)
+
+    def request(self, method: str, path: str, body: bytes | None = None, token: bool = True,
+                headers: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, bytes]:
+        """One request: (HTTP status, body), error statuses included."""
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"token {self.token}"
+        req = urllib.request.Request(f"{self.url}{path}", data=body, method=method,
+                                     headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def api(self, method: str, path: str, body: Any = None, timeout: float = 30) -> Any:
+        """One JSON request with the token; an error status raises ``HTTPError``."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"{self.url}{path}", method=method, data=data,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return json.load(resp)
+
+    def tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        """Shut its kernels down, stop its process group (TERM, then KILL), and kill any
+        kernel of its runtime directory still running. Safe to call again."""
+        import psutil
+
+        if self.proc.poll() is None:
+            with contextlib.suppress(Exception):  # kernels run in sessions of their own
+                for kernel in self.api("GET", "/api/kernels", timeout=10):
+                    self.api("DELETE", f"/api/kernels/{kernel['id']}", timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):  # whatever is left of its group
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        marker = f"{self.runtime}/kernel-"
+        for proc in psutil.process_iter(["cmdline"]):
+            if any(marker in arg for arg in proc.info["cmdline"] or ()):
+                with contextlib.suppress(psutil.Error):
+                    proc.kill()
+
+
+def start_jupyter(base: Path, home: Path, *, app: str = "server", root: Path | None = None,
+                  args: Sequence[str] = (), env: dict[str, str] | None = None,
+                  ready: Sequence[str] = ("/api/status",), timeout: float = 120,
+                  token: str | None = None,
+                  server_class: type[JupyterServer] = JupyterServer) -> JupyterServer:
+    """Start ``jupyter server`` (``app="server"``) or ``jupyter lab`` (``app="lab"``) with qnb
+    serving ``home``, on a free loopback port with a token (given or random), and return a
+    ``server_class`` once every path of ``ready`` answers. Its files live under ``base``:
+    the log ``jupyter-<app>.log``, its own ``jupyter-config`` and ``jupyter-runtime``
+    directories, and (unless given) ``root``.
+
+    The one launcher of a separate Jupyter server for the tests and the benchmarks; tests
+    reach it through the ``jupyter_launcher`` fixture, which also stops what is left.
+    """
+    base.mkdir(parents=True, exist_ok=True)
+    root = root or base / "root"
+    root.mkdir(parents=True, exist_ok=True)
+    runtime = base / "jupyter-runtime"
+    port, token = free_port(), token or secrets.token_hex(16)
+    full_env = dict(os.environ, QNB_HOME=str(home), JUPYTER_CONFIG_DIR=str(base / "jupyter-config"),
+                    JUPYTER_RUNTIME_DIR=str(runtime), IPYTHONDIR=str(base / "ipython"),
+                    **(env or {}))
+    full_env.pop("JUPYTER_TOKEN", None)
+    module = {"server": "jupyter_server", "lab": "jupyterlab"}[app]
+    cmd = [sys.executable, "-m", module, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+           *(["--allow-root"] if os.getuid() == 0 else []), *args]
+    log = base / f"jupyter-{app}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=full_env, cwd=root, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    server = server_class(url=f"http://127.0.0.1:{port}", port=port, token=token, root=root,
+                           runtime=runtime, log=log, proc=proc)
+
+    def answering() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError(f"jupyter {app} exited with {proc.returncode}:\n{server.tail()}")
+        try:
+            for path in ready:
+                server.api("GET", path, timeout=10)
+        except OSError:  # not listening yet (URLError, ConnectionError, TimeoutError)
+            return False
+        return True
+
+    try:
+        wait_for(answering, timeout, interval=0.2,
+                 what=lambda: f"jupyter {app} to answer in {timeout:.0f} s:\n{server.tail()}")
+    except BaseException:
+        server.stop()
+        raise
+    return server

@@ -16,21 +16,17 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import JupyterServer, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
@@ -114,79 +110,37 @@ def epoch_ms(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / name
 
 
-@dataclass
-class Lab:
-    """A running ``jupyter lab`` and how to reach it."""
-
-    url: str
-    token: str
-    root: Path
-    log: Path
-
-    def api(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            f"{self.url}{path}", method=method, data=data,
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.load(resp)
+class Lab(JupyterServer):
+    """A running ``jupyter lab`` (from the ``jupyter_launcher`` fixture) and how to reach it."""
 
     def job(self, job_id: str) -> dict[str, Any]:
         return self.api("GET", f"/qnb/api/jobs/{job_id}")
 
     def find_job(self, name: str, timeout: float = 60) -> dict[str, Any]:
         """The job with this name, once the store has it."""
-        deadline = time.monotonic() + timeout
-        while True:
+        def named() -> dict[str, Any] | None:
             jobs = [j for j in self.api("GET", "/qnb/api/jobs?limit=100")["jobs"]
                     if j["name"] == name]
-            if jobs:
-                return jobs[0]
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no job named {name!r} reached the store in {timeout:.0f} s")
-            time.sleep(0.3)
+            return jobs[0] if jobs else None
+
+        return wait_for(named, timeout, interval=0.3,
+                        what=f"a job named {name!r} to reach the store in {timeout:.0f} s")
 
     def wait_status(self, job_id: str, statuses: set[str], timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            job = self.job(job_id)
-            if job["status"] in statuses:
-                return job
-            if time.monotonic() > deadline:
-                raise AssertionError(f"job {job_id} still {job['status']} after {timeout:.0f} s "
-                                     f"(wanted {sorted(statuses)})")
-            time.sleep(0.3)
+        last: dict[str, Any] = {}
 
-    def tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        def reached() -> dict[str, Any] | None:
+            last.update(self.job(job_id))
+            return dict(last) if last["status"] in statuses else None
 
-
-def kill_kernels_of(runtime: Path) -> None:
-    """SIGKILL any kernel still running with a connection file in ``runtime`` (ours only)."""
-    for proc_dir in Path("/proc").iterdir():
-        if not proc_dir.name.isdigit():
-            continue
-        try:
-            cmdline = (proc_dir / "cmdline").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if str(runtime) + "/kernel-" in cmdline:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(proc_dir.name), signal.SIGKILL)
+        return wait_for(reached, timeout, interval=0.3,
+                        what=lambda: f"job {job_id} (still {last.get('status')} after "
+                                     f"{timeout:.0f} s) to be in {sorted(statuses)}")
 
 
 def write_notebook(path: Path) -> None:
@@ -217,62 +171,26 @@ def chromium() -> Path:
 
 
 @pytest.fixture
-def lab(chromium: Path, qnb_home: Path, tmp_path: Path,
+def lab(chromium: Path, qnb_home: Path, tmp_path: Path, jupyter_launcher,
         request: pytest.FixtureRequest) -> Iterator[Lab]:
     """``jupyter lab`` on a free loopback port, with this test's QNB_HOME and its own config."""
     root = tmp_path / "lab-root"
     root.mkdir()
     write_notebook(root / "quantum.ipynb")
-    config_dir = tmp_path / "jupyter-config"
-    quiet_lab_settings(config_dir)
-    runtime = tmp_path / "jupyter-runtime"
-    port = free_port()
-    env = dict(os.environ, QNB_HOME=str(qnb_home), JUPYTER_CONFIG_DIR=str(config_dir),
-               JUPYTER_RUNTIME_DIR=str(runtime),
-               IPYTHONDIR=str(tmp_path / "ipython"))
-    env.pop("JUPYTER_TOKEN", None)
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-           f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={TOKEN}",
-           f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True"]
-    if os.getuid() == 0:
-        cmd.append("--allow-root")
-    log = tmp_path / "jupyter-lab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    server = Lab(url=f"http://127.0.0.1:{port}", token=TOKEN, root=root, log=log)
+    quiet_lab_settings(tmp_path / "jupyter-config")
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{server.tail()}")
-            try:
-                server.api("GET", "/api/status")
-                server.api("GET", "/qnb/api/jobs?limit=1")
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"jupyter lab did not answer in {SERVER_START_S} s:\n{server.tail()}")
-            time.sleep(0.5)
-        yield server
-    finally:
-        # Kernels run in sessions of their own: shut them down through the server first.
-        with contextlib.suppress(Exception):
-            for kernel in server.api("GET", "/api/kernels"):
-                server.api("DELETE", f"/api/kernels/{kernel['id']}")
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+        server = jupyter_launcher(qnb_home, base=tmp_path, app="lab", root=root, token=TOKEN,
+                                  args=["--LabApp.expose_app_in_browser=True"],
+                                  ready=["/api/status", "/qnb/api/jobs?limit=1"],
+                                  timeout=SERVER_START_S, server_class=Lab)
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        kill_kernels_of(runtime)
-        shutil.copy(log, artifact(f"{request.node.name}-jupyter-lab.log"))
+            yield server
+        finally:
+            server.stop()
+    finally:
+        log = tmp_path / "jupyter-lab.log"
+        if log.exists():
+            shutil.copy(log, artifact(f"{request.node.name}-jupyter-lab.log"))
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from helpers import wait_for
 
 from qnb.models import JobStatus
 from qnb.runner.control import runner_alive, spawn
@@ -27,13 +27,12 @@ def submit_in_parallel(processes: int, per_process: int) -> None:
 
 
 def wait_all_final(store, expected: int, timeout: float) -> list:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def all_final() -> list | None:
         records, total = store.list(limit=expected + 10)
-        if total == expected and all(r.is_final for r in records):
-            return records
-        time.sleep(0.25)
-    raise AssertionError(f"not all {expected} jobs finished in {timeout} s")
+        return records if total == expected and all(r.is_final for r in records) else None
+
+    return wait_for(all_final, timeout, f"all {expected} jobs to finish in {timeout} s",
+                    interval=0.25)
 
 
 def check_exactly_once(store, records) -> None:
@@ -54,9 +53,8 @@ def test_four_processes_submit_at_once(qnb_home, store):
 
 def test_only_one_runner_serves_a_store(qnb_home):
     procs = [spawn(qnb_home) for _ in range(4)]
-    deadline = time.monotonic() + 60
-    while sum(p.poll() is None for p in procs) > 1 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: sum(p.poll() is None for p in procs) <= 1, 60,
+             "all runners but one to give up", interval=0.1)
     alive = [p for p in procs if p.poll() is None]
     assert len(alive) == 1 and runner_alive(qnb_home)
     assert all(p.returncode == 0 for p in procs if p not in alive)

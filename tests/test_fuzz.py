@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from helpers import QASMBENCH
+from circuits import qasm_seeds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qnb.circuits import check_circuits, normalize
 from qnb.models import SubmitError
 
-SEEDS = [p.read_text() for p in sorted(QASMBENCH.glob("*.qasm")) if p.stat().st_size < 4000]
 QASM3 = ('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\n'
          'h q[0];\ncx q[0], q[1];\nc = measure q;\n')
-SEEDS.append(QASM3)
+
+
+def seeds() -> list[str]:
+    """Real programs to mutate (MQT Bench's, and QASMBench's where it is there) and QASM3."""
+    return [*qasm_seeds(4000), QASM3]
 
 
 def parse_or_refuse(text: str) -> None:
@@ -26,7 +29,7 @@ def parse_or_refuse(text: str) -> None:
 
 @st.composite
 def mutated(draw):
-    text = draw(st.sampled_from(SEEDS))
+    text = draw(st.sampled_from(seeds()))
     for _ in range(draw(st.integers(1, 4))):
         i = draw(st.integers(0, len(text)))
         op = draw(st.sampled_from(["delete", "insert", "duplicate"]))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import statistics
-import time
 
+from helpers import wait_for
 from kernel_helpers import execute, round_trip, running_kernel, text_of
 
-from qnb.api import get_store
 from qnb.models import JobStatus
+from qnb.store import get_store
 
 WIDE = """%%qsubmit -s 1 -o job -n wide
 from qiskit import QuantumCircuit
@@ -23,13 +23,12 @@ qc.measure_all(); qc
 
 
 def wait_status(store, job_id, wanted, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reached():
         status = store.get(job_id).status
-        if status in wanted:
-            return status
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} never reached {wanted}; it is {status}")
+        return status if status in wanted else None
+
+    return wait_for(reached, timeout, interval=0.02,
+                    what=lambda: f"job {job_id} to reach {wanted}; it is {store.get(job_id).status}")
 
 
 def job_id_of(kc) -> str:

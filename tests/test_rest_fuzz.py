@@ -4,85 +4,40 @@ answers (201 / 400 / 404 / 413), never a 500, never a half-written job, never a 
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from helpers import QASMBENCH
+from circuits import qasm_seeds
+from helpers import JupyterServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 FAKE_TOKEN = "qnbFAKEibmTOKEN" + "x" * 40
-SEEDS = [p.read_text() for p in sorted(QASMBENCH.glob("*.qasm")) if p.stat().st_size < 3000]
 BODIES: list[str] = []  # every answer, searched for the secret at the end
 
 
-class Server:
-    def __init__(self, home: Path, tmp: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.token = secrets.token_hex(16)
-        self.home = home
-        root = ["--allow-root"] if os.getuid() == 0 else []
-        env = dict(os.environ, QNB_HOME=str(home), QISKIT_IBM_TOKEN=FAKE_TOKEN,
-                   JUPYTER_CONFIG_DIR=str(tmp / "cfg"), JUPYTER_RUNTIME_DIR=str(tmp / "rt"))
-        self.log = open(tmp / "server.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--ip=127.0.0.1",
-             "--no-browser", f"--IdentityProvider.token={self.token}", *root,
-             f"--ServerApp.root_dir={tmp}"], env=env, stdout=self.log, stderr=self.log,
-            start_new_session=True, cwd=tmp)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                self.request("GET", "/api/status")
-                return
-            except (OSError, urllib.error.URLError):
-                assert time.monotonic() < deadline, "jupyter server did not start"
-                time.sleep(0.2)
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                token: bool = True) -> tuple[int, bytes]:
-        headers = {"Authorization": f"token {self.token}"} if token else {}
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=body,
-                                     method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
-
-    def stop(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(timeout=30)
-        self.log.close()
+def seeds() -> tuple[str, ...]:
+    """Real programs to mutate: MQT Bench's (and QASMBench's, where it is there)."""
+    return qasm_seeds(3000)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(jupyter_launcher, tmp_path_factory):
     from qnb.runner.control import stop_runner
 
     tmp = tmp_path_factory.mktemp("rest-fuzz")
     home = tmp / "home"
     home.mkdir()
-    srv = Server(home, tmp)
+    srv = jupyter_launcher(home, base=tmp, env={"QISKIT_IBM_TOKEN": FAKE_TOKEN})
     yield srv
     srv.stop()
     stop_runner(home)
-    log = (tmp / "server.log").read_text(errors="replace")
+    log = srv.log.read_text(errors="replace")
     assert FAKE_TOKEN not in log
 
 
-def total(server: Server) -> int:
+def total(server: JupyterServer) -> int:
     code, body = server.request("GET", "/qnb/api/jobs?limit=1")
     assert code == 200
     return json.loads(body)["total"]
@@ -108,7 +63,7 @@ json_values = st.recursive(
 def submissions(draw):
     body = {}
     if draw(st.booleans()):
-        qasm = draw(st.sampled_from(SEEDS))
+        qasm = draw(st.sampled_from(seeds()))
         if draw(st.booleans()):
             i = draw(st.integers(0, len(qasm)))
             qasm = qasm[:i] + draw(st.text(max_size=10)) + qasm[i + draw(st.integers(0, 30)):]
@@ -168,7 +123,7 @@ def test_browser_requests_need_the_xsrf_token(server):
     opener.open(f"{base}/login?next=%2Fapi%2Fstatus&token={server.token}", timeout=60).read()
     cookies = {c.name: c.value for c in jar}
     assert "_xsrf" in cookies and any(n.startswith("username-") for n in cookies)
-    body = json.dumps({"qasm": SEEDS[0], "shots": 10}).encode()
+    body = json.dumps({"qasm": seeds()[0], "shots": 10}).encode()
     before = total(server)
 
     def post(headers):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from helpers import bell
+from helpers import bell, wait_for
 
 import qnb
 from qnb.models import JobStatus
@@ -16,9 +16,7 @@ def test_idle_runner_exits_and_the_next_submit_starts_a_new_one(qnb_home, monkey
     job = qnb.submit(bell(), shots=10)
     assert job.wait(timeout=120) is JobStatus.DONE
     first = runner_info(qnb_home)["pid"]
-    deadline = time.monotonic() + 60
-    while runner_alive(qnb_home) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: not runner_alive(qnb_home), 60, "the idle runner to exit", interval=0.1)
     assert not runner_alive(qnb_home), "an idle runner must exit"
     assert not (qnb_home / "runner.wake").exists()
     again = qnb.submit(bell(), shots=10)
@@ -29,11 +27,9 @@ def test_idle_runner_exits_and_the_next_submit_starts_a_new_one(qnb_home, monkey
 def test_runner_heartbeat_says_what_it_does(qnb_home):
     job = qnb.submit(bell(), shots=10)
     job.wait(timeout=120)
-    deadline = time.monotonic() + 30  # the heartbeat is written every two seconds
-    info = runner_info(qnb_home)
-    while info.get("finished", 0) < 1 and time.monotonic() < deadline:
-        time.sleep(0.2)
-        info = runner_info(qnb_home)
+    info = wait_for(  # the heartbeat is written every two seconds
+        lambda: (i := runner_info(qnb_home)).get("finished", 0) >= 1 and i, 30,
+        "the heartbeat to count the finished job", interval=0.2)
     assert info["workers"] >= 1 and info["finished"] >= 1
     assert time.time() - info["heartbeat"] < 30
 
@@ -42,9 +38,7 @@ def test_a_runner_still_starting_can_be_stopped(qnb_home):
     from qnb.runner.control import spawn, stop_runner
 
     proc = spawn(qnb_home)
-    deadline = time.monotonic() + 30
-    while not runner_alive(qnb_home) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: runner_alive(qnb_home), 30, "the runner to take its lock", interval=0.01)
     assert not (qnb_home / "runner.json").exists(), "caught too late: it already started"
     assert stop_runner(qnb_home)
     assert proc.wait(timeout=30) is not None and not runner_alive(qnb_home)
