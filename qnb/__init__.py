@@ -12,11 +12,15 @@ from .models import JobFailed, JobNotFound, JobStatus, QnbError, StoreError, Sub
 
 if TYPE_CHECKING:
     from .job import Job, JobResult
+    from .primitive_job import PrimitiveJob
+    from .primitives import Estimator, Sampler
+    from .sessions import Session
 
 __version__ = "0.1.0"
 __all__ = [
-    "Job", "JobFailed", "JobNotFound", "JobResult", "JobStatus", "QnbError", "StoreError",
-    "SubmitError", "get_job", "jobs", "submit",
+    "Estimator", "Job", "JobFailed", "JobNotFound", "JobResult", "JobStatus", "PrimitiveJob",
+    "QnbError", "Sampler", "Session", "StoreError", "SubmitError", "get_job", "jobs", "session",
+    "submit",
 ]
 
 
@@ -35,18 +39,33 @@ def get_job(job_id: str) -> Job:
     return _get_job(job_id)
 
 
-def jobs(status: str | None = None, backend: str | None = None, limit: int = 50) -> list[Job]:
-    """The newest jobs, optionally filtered by status or backend."""
+def jobs(status: str | None = None, backend: str | None = None, limit: int = 50, *,
+         session: Any = None) -> list[Job]:
+    """The newest jobs, optionally filtered by status, backend or session (an id or a
+    ``Session``)."""
     from .api import jobs as _jobs
 
-    return _jobs(status=status, backend=backend, limit=limit)
+    return _jobs(status=status, backend=backend, limit=limit, session=session)
+
+
+def session(backend: str | None = None, mode: str = "session",
+            max_time: float | None = None) -> Session:
+    """A session grouping the jobs submitted inside ``with qnb.session(...) as s:`` (on IBM
+    Quantum, a Runtime Session, or a Batch with ``mode="batch"``)."""
+    from .sessions import session as _session
+
+    return _session(backend, mode, max_time)
+
+
+_LAZY = {"Job": "job", "JobResult": "job", "PrimitiveJob": "primitive_job",
+         "Sampler": "primitives", "Estimator": "primitives", "Session": "sessions"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Job", "JobResult"):
-        from . import job
+    if name in _LAZY:
+        import importlib
 
-        return getattr(job, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'qnb' has no attribute {name!r}")
 
 

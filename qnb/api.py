@@ -1,37 +1,27 @@
-"""The Python entry points: ``submit``, ``get_job`` and ``jobs``.
+"""The one submit path and the Python entry points: ``submit``, ``get_job`` and ``jobs``.
 
-Submitting parses and checks in the calling process, writes one QUEUED job and wakes the
-runner; nothing here transpiles or simulates.
+The magics, the command line and the REST API all submit through ``submit``: it parses and
+checks in the calling process, writes one QUEUED job and wakes the runner; nothing here
+transpiles or simulates.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from .config import Config, ConfigError, load_config, qnb_home
+from .config import Config, ConfigError, UnknownBackend, load_config, qnb_home
+from .job import Job, make_job
 from .models import JobRecord, JobStatus, SubmitError
-from .store import Store, new_job_id
+from .store import get_store, new_job_id
 
 DEFAULT_SHOTS = 1024
 MAX_SHOTS = 10_000_000
+MAX_NAME = 200
 
-_stores: dict[Path, Store] = {}
-_stores_lock = threading.Lock()
 _session_backend: str | None = None
-
-
-def get_store(home: Path | None = None) -> Store:
-    """The store of ``home`` (default ``QNB_HOME``), opened once per process."""
-    path = (home or qnb_home()).resolve()
-    with _stores_lock:
-        store = _stores.get(path)
-        if store is None:
-            store = _stores[path] = Store.open(path)
-        return store
 
 
 def set_default_backend(name: str | None) -> None:
@@ -47,15 +37,8 @@ def default_backend(cfg: Config | None = None) -> str:
 
 
 def check_shots(shots: Any) -> int:
-    if isinstance(shots, bool) or not isinstance(shots, int):
-        if isinstance(shots, str) and shots.strip().lstrip("+").isdigit():
-            shots = int(shots)
-        else:
-            raise SubmitError(f"shots must be a positive integer, got {shots!r}")
-    if shots <= 0:
-        raise SubmitError(f"shots must be a positive integer, got {shots}")
-    if shots > MAX_SHOTS:
-        raise SubmitError(f"shots must be at most {MAX_SHOTS:,}, got {shots:,}")
+    if isinstance(shots, bool) or not isinstance(shots, int) or not 0 < shots <= MAX_SHOTS:
+        raise SubmitError(f"shots must be a positive integer (at most {MAX_SHOTS:,}), got {shots!r}")
     return shots
 
 
@@ -67,54 +50,114 @@ def check_seed(seed: Any) -> int | None:
     return seed
 
 
+def check_name(name: Any) -> str | None:
+    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME):
+        raise SubmitError(f"name must be a string of at most {MAX_NAME} characters")
+    return name
+
+
+def check_backend_name(backend: Any) -> str | None:
+    if backend is not None and (not isinstance(backend, str) or not backend.strip()):
+        raise SubmitError(f"backend must be the name of a configured backend, got {backend!r}")
+    return backend
+
+
 def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
            name: str | None = None, seed: int | None = None, *, origin: str | None = None,
-           run_options: dict[str, Any] | None = None) -> Job:
-    """Queue ``circuits`` (a QuantumCircuit, a list, OpenQASM text or a PennyLane QNode/tape)
-    on ``backend`` and return its ``Job`` at once. Bad input raises ``SubmitError`` and
-    writes nothing."""
+           run_options: dict[str, Any] | None = None, home: Path | None = None,
+           primitive: str | None = None, precision: float | None = None,
+           options: dict[str, Any] | None = None, session: Any = None) -> Job:
+    """Queue ``circuits`` (a QuantumCircuit, a list, OpenQASM text, a PennyLane QNode/tape,
+    or Qiskit primitive PUBs) on ``backend`` and return its ``Job`` at once.
+
+    PUBs (or ``primitive="sampler" | "estimator"``) make a primitive job, run with
+    ``precision`` (Estimator) and the primitive's ``options``. Inside ``with
+    qnb.session(...)`` the job belongs to that session (and its backend is the default).
+    Bad input raises ``SubmitError`` and writes nothing. ``home`` is the ``QNB_HOME`` to use
+    (default: the environment's).
+    """
+    from . import pubs
     from .backends.registry import make_provider
     from .circuits import QPY, check_circuits, encode, normalize, summarize
+    from .sessions import current_session
 
+    home = home or qnb_home()
+    check_backend_name(backend)
+    session = session if session is not None else current_session()
     try:
-        cfg = load_config()
-        profile = cfg.profile(backend or _session_backend)
+        cfg = load_config(home)
+        profile = cfg.profile(backend or (session.backend if session else None)
+                              or _session_backend)
+    except UnknownBackend as exc:
+        raise SubmitError(str(exc), configured=exc.configured) from None
     except ConfigError as exc:
         raise SubmitError(str(exc)) from None
-    shots = check_shots(DEFAULT_SHOTS if shots is None else shots)
+    if session is not None and session.backend != profile.name:
+        raise SubmitError(f"session {session.id} runs on backend {session.backend!r}; a job for "
+                          f"{profile.name!r} cannot join it (leave the session, or submit there)")
     seed = check_seed(seed)
-    if name is not None and (not isinstance(name, str) or len(name) > 200):
-        raise SubmitError("name must be a string of at most 200 characters")
-    kind, items = normalize(circuits)
+    check_name(name)
+    kind, items = normalize(circuits, primitive)
+    if shots is None and kind == "pennylane":
+        from .pennylane_support import own_shots
+
+        shots = own_shots(items[0])
+    shots = check_shots(DEFAULT_SHOTS if shots is None else shots)
+    precision = check_precision(precision)
+    run = dict(run_options or {})
     provider = make_provider(profile)
     if kind == "pennylane":
         from .pennylane_support import encode_pennylane
 
         payload_format, payload, summary = encode_pennylane(items[0], provider)
         num_circuits = 1
+    elif kind in pubs.KINDS:
+        coerced = pubs.coerce(kind, items, shots=shots, precision=precision)
+        check_circuits([p.circuit for p in coerced], provider.max_qubits(), profile.name,
+                       need_measurements=False)
+        payload_format = pubs.PAYLOAD_FORMATS[kind]
+        payload, summary = pubs.encode(coerced), pubs.summarize(kind, coerced)
+        num_circuits = len(coerced)
+        if precision is not None:
+            run["precision"] = precision
+        if options:
+            run["primitive_options"] = dict(options)
     else:
         check_circuits(items, provider.max_qubits(), profile.name)
         payload_format, payload, summary = QPY, encode(items), summarize(items)
         num_circuits = len(items)
-    provider.check_submission(payload_format, summary, run_options or {})
+    if session is not None:
+        run["session"] = {"id": session.id, "mode": session.mode, "max_time": session.max_time}
+    provider.check_submission(payload_format, summary, run)
     record = JobRecord(
         id=new_job_id(), backend=profile.name, provider=profile.provider,
-        status=JobStatus.QUEUED, shots=shots, seed=seed, created_at=time.time(),
-        name=name or _default_name(items, kind), num_circuits=num_circuits, summary=summary,
-        options={"profile": profile.to_spec(), "run": dict(run_options or {})},
+        status=JobStatus.QUEUED, shots=0 if kind == pubs.ESTIMATOR else shots, seed=seed,
+        created_at=time.time(), name=name or _default_name(items, kind),
+        num_circuits=num_circuits, summary=summary,
+        options={"profile": profile.to_spec(), "run": run},
         provider_status="queued", origin=origin or _origin(),
+        primitive=kind if kind in pubs.KINDS else None,
+        session=session.id if session is not None else None,
     )
-    store = get_store()
+    store = get_store(home)
     store.add_job(record, payload_format, payload)
     from .runner import ensure_runner
 
     ensure_runner(store.path.parent)
-    return Job(record.id, store=store, record=record)
+    return make_job(record, store)
+
+
+def check_precision(precision: Any) -> float | None:
+    if precision is None:
+        return None
+    if isinstance(precision, bool) or not isinstance(precision, (int, float)) or not precision > 0:
+        raise SubmitError(f"precision must be a positive number, got {precision!r}")
+    return float(precision)
 
 
 def _default_name(items: list[Any], kind: str) -> str | None:
-    first = items[0]
-    name = getattr(first, "name", None) if kind == "qiskit" else getattr(
+    first = items[0][0] if isinstance(items[0], tuple) else items[0]
+    name = getattr(first, "name", None) if kind != "pennylane" else getattr(
         getattr(first, "func", None), "__name__", None)
     if not name or name.startswith("circuit-"):
         return None
@@ -137,14 +180,13 @@ def get_job(job_id: str) -> Job:
     """The job with this id (``JobNotFound`` if there is none)."""
     store = get_store()
     record = store.get(job_id.strip() if isinstance(job_id, str) else job_id)
-    return Job(record.id, store=store, record=record)
+    return make_job(record, store)
 
 
-def jobs(status: str | None = None, backend: str | None = None, limit: int = 50) -> list[Job]:
-    """The newest jobs, optionally only those with this status or backend."""
+def jobs(status: str | None = None, backend: str | None = None, limit: int = 50, *,
+         session: str | None = None) -> list[Job]:
+    """The newest jobs, optionally only those with this status, backend or session."""
     store = get_store()
-    records, _ = store.list(status=status, backend=backend, limit=limit)
-    return [Job(r.id, store=store, record=r) for r in records]
-
-
-from .job import Job  # noqa: E402  (Job imports nothing from here at module level)
+    records, _ = store.list(status=status, backend=backend, limit=limit,
+                            session=getattr(session, "id", session))
+    return [make_job(r, store) for r in records]

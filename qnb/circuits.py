@@ -118,7 +118,7 @@ def _parse_qasm3(text: str) -> Any:
         raise SubmitError(f"OpenQASM 3 error: {msg}") from None
 
 
-def _is_quantum_circuit(value: Any) -> bool:
+def is_quantum_circuit(value: Any) -> bool:
     module = type(value).__module__ or ""
     if not module.startswith("qiskit"):
         return False
@@ -132,16 +132,54 @@ def _is_pennylane(value: Any) -> bool:
     return module.startswith("pennylane")
 
 
-def normalize(value: Any) -> tuple[str, list[Any]]:
-    """Return ``(kind, items)``: ``("qiskit", circuits)`` or ``("pennylane", [qnode_or_tape])``.
+def normalize(value: Any, primitive: str | None = None) -> tuple[str, list[Any]]:
+    """Return ``(kind, items)``: ``("qiskit", circuits)``, ``("pennylane", [qnode_or_tape])``,
+    or ``("sampler" | "estimator", pubs)`` for Qiskit primitive PUBs (tuples starting with a
+    circuit; ``primitive`` forces the kind, and makes plain circuits Sampler PUBs).
 
     Raises ``SubmitError`` naming the type for anything else.
     """
+    from . import pubs
+
+    if primitive is not None and primitive not in pubs.KINDS:
+        raise SubmitError(f"primitive must be 'sampler' or 'estimator', got {primitive!r}")
+    if _is_pub_list(value):
+        items = [value] if isinstance(value, tuple) else list(value)
+        kinds = {primitive or pubs.guess_kind(p) for p in items}
+        if len(kinds) > 1:
+            raise SubmitError("the PUBs mix Sampler PUBs (circuit, parameter values) and "
+                              "Estimator PUBs (circuit, observables, ...): one job runs one "
+                              "primitive; submit them separately, or force one with "
+                              "--primitive / primitive=")
+        return kinds.pop(), items
+    kind, items = _plain(value)
+    if primitive is None or kind != "qiskit":
+        if primitive is not None:
+            raise SubmitError(f"a PennyLane circuit cannot run as a {primitive} PUB")
+        return kind, items
+    if primitive == pubs.ESTIMATOR:
+        raise SubmitError("an Estimator job needs observables: give PUBs such as "
+                          "(circuit, SparsePauliOp('ZZ')), not circuits alone")
+    return primitive, [(qc,) for qc in items]
+
+
+def _is_pub_list(value: Any) -> bool:
+    """One PUB (a tuple starting with a circuit, not all circuits) or a list of them."""
+    from .pubs import looks_like_pub
+
+    if isinstance(value, tuple):
+        return looks_like_pub(value) and not all(is_quantum_circuit(v) for v in value)
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(v, tuple) and looks_like_pub(v) for v in value)
+
+
+def _plain(value: Any) -> tuple[str, list[Any]]:
     if isinstance(value, str):
         if looks_like_qasm(value):
             return "qiskit", [parse_qasm(value)]
-        raise SubmitError("got a str that is not OpenQASM (it must start with 'OPENQASM')")
-    if _is_quantum_circuit(value):
+        raise SubmitError("got a str that is not OpenQASM: it must be an OpenQASM program "
+                          "starting with 'OPENQASM 2.0;' or 'OPENQASM 3.0;'")
+    if is_quantum_circuit(value):
         return "qiskit", [value]
     if _is_pennylane(value):
         return "pennylane", [value]
@@ -152,14 +190,15 @@ def normalize(value: Any) -> tuple[str, list[Any]]:
         for i, item in enumerate(value):
             if isinstance(item, str) and looks_like_qasm(item):
                 item = parse_qasm(item)
-            if not _is_quantum_circuit(item):
+            if not is_quantum_circuit(item):
                 raise SubmitError(
-                    f"item {i} of the list is a {_type_name(item)}, not a QuantumCircuit")
+                    f"item {i} of the list is a {_type_name(item)}, not a QuantumCircuit "
+                    "(or a PUB: a tuple starting with one)")
             circuits.append(item)
         return "qiskit", circuits
     raise SubmitError(
-        f"expected a QuantumCircuit, a list of them, OpenQASM text or a PennyLane QNode/tape, "
-        f"got {_type_name(value)}")
+        "expected a QuantumCircuit, a list of them, a Qiskit primitive PUB (or a list of PUBs), "
+        f"OpenQASM text or a PennyLane QNode/tape, got {_type_name(value)}")
 
 
 def _type_name(value: Any) -> str:
@@ -167,11 +206,13 @@ def _type_name(value: Any) -> str:
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
-def check_circuits(circuits: list[Any], max_qubits: int | None, backend: str) -> None:
-    """Refuse what cannot run: no measurement, or wider than the backend."""
+def check_circuits(circuits: list[Any], max_qubits: int | None, backend: str, *,
+                   need_measurements: bool = True) -> None:
+    """Refuse what cannot run: no measurement (when counts are wanted), or wider than the
+    backend."""
     for i, qc in enumerate(circuits):
         label = f"circuit {i} ({qc.name})" if len(circuits) > 1 else f"circuit {qc.name!r}"
-        if not any(inst.operation.name == "measure" for inst in qc.data):
+        if need_measurements and not any(inst.operation.name == "measure" for inst in qc.data):
             raise SubmitError(
                 f"{label} has no measurements, so it would return no counts; "
                 "add qc.measure_all() (or measure the qubits you need)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,8 +34,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _show(job_id: str, as_json: bool) -> int:
-    from .api import get_store
     from .render import duration
+    from .store import get_store
 
     store = get_store()
     rec = store.get(job_id)
@@ -65,9 +66,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from .api import get_store
     from .models import JobStatus
     from .render import duration
+    from .store import get_store
 
     status = args.status.upper() if args.status else None
     if status and status not in JobStatus.__members__:
@@ -125,6 +126,16 @@ def cmd_runner(args: argparse.Namespace) -> int:
     return runner_main(forwarded)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from . import doctor
+    from .config import qnb_home
+
+    home = qnb_home()
+    report = doctor.recover(home) if args.recover else doctor.check(home, fix=args.fix)
+    print("\n".join(report.lines))
+    return 1 if report.problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qnb", description="Run and follow quantum jobs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -166,18 +177,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", action="store_true", help="show the running runner, if any")
     p.add_argument("--stop", action="store_true", help="stop the running runner")
     p.set_defaults(func=cmd_runner)
+
+    p = sub.add_parser("doctor", help="check QNB_HOME's privacy and the store's integrity")
+    p.add_argument("--fix", action="store_true", help="make QNB_HOME private to its owner")
+    p.add_argument("--recover", action="store_true",
+                   help="rebuild a damaged store from what can still be read")
+    p.set_defaults(func=cmd_doctor)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command. Exit codes: 0 done, 1 a job did not end DONE (``--wait``), 2 qnb
+    refused (bad input, broken store or configuration), 130 interrupted (Ctrl-C), 141 the
+    reader of the output went away (``qnb jobs | head -1``)."""
     try:
-        return args.func(args)
+        args = build_parser().parse_args(argv)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
     except QnbError as exc:
         print(f"qnb: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes stdout at exit: point stdout
+        # at /dev/null so that the exit is quiet, as for any Unix filter.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -25,10 +25,22 @@ class ConfigError(QnbError, ValueError):
     """A configuration file is broken; the message names the file, line and key."""
 
 
+class UnknownBackend(ConfigError):
+    """No profile has this name; ``configured`` lists the ones there are."""
+
+    def __init__(self, message: str, configured: list[str]) -> None:
+        super().__init__(message)
+        self.configured = configured
+
+
 def qnb_home() -> Path:
     """The folder holding the store, configuration and runner files (``QNB_HOME``)."""
+    from .files import private_dir, warn_if_exposed
+
     home = Path(os.environ.get("QNB_HOME") or Path.home() / ".qnb").expanduser()
-    home.mkdir(parents=True, exist_ok=True)
+    if not home.is_dir():
+        private_dir(home)
+    warn_if_exposed(home)
     return home
 
 
@@ -59,9 +71,9 @@ class Config:
         try:
             return self.profiles[key]
         except KeyError:
-            names = ", ".join(sorted(self.profiles))
-            raise ConfigError(
-                f"unknown backend {key!r}; configured backends: {names}"
+            names = sorted(self.profiles)
+            raise UnknownBackend(
+                f"unknown backend {key!r}; configured backends: {', '.join(names)}", names
             ) from None
 
 
@@ -126,6 +138,7 @@ def _read(path: Path, cfg: Config) -> None:
     backends = data.get("backends", {})
     if not isinstance(backends, dict):
         raise _err(path, text, None, "backends", "must be a table of profiles")
+    from .backends.base import ProfileError
     from .backends.registry import validate_profile  # light: no provider SDK is imported
 
     for name, body in backends.items():
@@ -138,10 +151,9 @@ def _read(path: Path, cfg: Config) -> None:
             raise _err(path, text, table, None, "missing field 'provider'")
         options = {k: v for k, v in body.items() if k != "provider"}
         try:
-            validate_profile(name, body["provider"], options)
-        except ConfigError as exc:
-            field_name = getattr(exc, "field", None)
-            raise _err(path, text, table, field_name, str(exc)) from None
+            validate_profile(body["provider"], options)
+        except ProfileError as exc:
+            raise _err(path, text, table, exc.field, f"backend {name!r}: {exc}") from None
         cfg.profiles[name] = Profile(name, body["provider"], options, str(path))
 
 

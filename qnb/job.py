@@ -44,7 +44,7 @@ class Job:
     def __init__(self, job_id: str, *, store: Store | None = None,
                  record: JobRecord | None = None) -> None:
         if store is None:
-            from .api import get_store
+            from .store import get_store
 
             store = get_store()
         self.id = job_id
@@ -123,25 +123,34 @@ class Job:
         return _result().__await__()
 
     # -- results ------------------------------------------------------------------------
-    def result(self, timeout: float | None = None) -> JobResult:
-        """Wait for the job and return its ``JobResult``; ``JobFailed`` if it did not finish DONE."""
-        if self._result is not None:
-            return self._result
+    def _stored_result(self, timeout: float | None) -> dict[str, Any]:
+        """Wait for the job; what it stored, or ``JobFailed`` if it did not finish DONE."""
         status = self.wait(timeout)
         if status is not JobStatus.DONE:
             rec = self.record
             raise JobFailed(f"job {self.id} ended {status}: {rec.error or 'no reason given'}")
-        data = self._store.result(self.id) or {}
-        self._result = JobResult(
-            job_id=self.id, backend=self.record.backend, shots=self.record.shots,
-            counts_list=data.get("counts", []), metadata=data.get("metadata", {}),
-            extra={k: v for k, v in data.items() if k not in ("counts", "metadata")},
-        )
+        return self._store.result(self.id) or {}
+
+    def result(self, timeout: float | None = None) -> JobResult:
+        """Wait for the job and return its ``JobResult``; ``JobFailed`` if it did not finish DONE."""
+        if self._result is None:
+            data = self._stored_result(timeout)
+            self._result = JobResult(
+                job_id=self.id, backend=self.record.backend, shots=self.record.shots,
+                counts_list=data.get("counts", []), metadata=data.get("metadata", {}),
+                extra={k: v for k, v in data.items() if k not in ("counts", "metadata")},
+            )
         return self._result
 
     def counts(self, index: int = 0) -> dict[str, int]:
-        """Counts of circuit ``index`` (waits for the job)."""
-        return self.result().get_counts(index)
+        """Counts of circuit (or Sampler PUB) ``index`` (waits for the job)."""
+        counts_list = self._stored_result(None).get("counts", [])
+        try:
+            return dict(counts_list[index])
+        except IndexError:
+            raise IndexError(
+                f"job {self.id} has {len(counts_list)} circuit(s) with counts; no index {index}"
+            ) from None
 
     def cancel(self) -> JobStatus:
         """Cancel the job: at once when queued; the runner stops it when running."""
@@ -174,3 +183,12 @@ class Job:
         bundle = dict(bundle or {})
         bundle["text/plain"] = repr(self)
         return bundle
+
+
+def make_job(record: JobRecord, store: Store) -> Job:
+    """The handle for a record: a ``PrimitiveJob`` for Sampler / Estimator jobs."""
+    if record.primitive:
+        from .primitive_job import PrimitiveJob
+
+        return PrimitiveJob(record.id, store=store, record=record)
+    return Job(record.id, store=store, record=record)

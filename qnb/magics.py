@@ -1,4 +1,5 @@
-"""IPython magics: ``%%qsubmit``, ``%qsubmit``, ``%qbackend``, ``%qjobs``, ``%qresult``, ``%qcancel``."""
+"""IPython magics: ``%%qsubmit``, ``%qsubmit``, ``%qbackend``, ``%qjobs``, ``%qresult``,
+``%qcancel`` and ``%qsession``."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ def _submit_options(func: Any) -> Any:
         argument("--wait", action="store_true", help="block until the job has finished"),
         argument("--mitigate", action="store_true",
                  help="readout-error mitigation (noisy backends): raw and mitigated counts"),
+        argument("--primitive", choices=("sampler", "estimator"),
+                 help="run as this Qiskit primitive (default: from the PUBs; plain circuits "
+                      "give counts)"),
+        argument("--precision", help="the Estimator's target precision"),
+        argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                 help="a primitive option (repeatable); VALUE is JSON or text, e.g. "
+                      "--option resilience_level=1"),
     ]
     for deco in reversed(decorators):
         func = deco(func)
@@ -37,6 +45,38 @@ def _int_option(value: str | None, what: str) -> int | None:
         return int(value)
     except ValueError:
         raise UsageError(f"{what} must be an integer, got {value!r}") from None
+
+
+def _float_option(value: str | None, what: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(f"{what} must be a number, got {value!r}") from None
+
+
+def _unquote(text: str | None) -> str | None:
+    """``-n "two words"`` reaches the magic with its quotes: drop a matching pair."""
+    if text and len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def _key_values(items: list[str]) -> dict[str, Any]:
+    """``["a=1", "b=text"]`` as ``{"a": 1, "b": "text"}`` (values read as JSON when they are)."""
+    import json
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--option takes KEY=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(text)
+        except ValueError:
+            out[key.strip()] = text
+    return out
 
 
 @magics_class
@@ -60,15 +100,17 @@ class QnbMagics(Magics):
 
     def _submit(self, args: Any, value: Any) -> Any:
         from .api import submit
-        from .models import SubmitError
 
         shots = _int_option(args.shots, "shots (-s)")
         seed = _int_option(args.seed, "seed (--seed)")
+        precision = _float_option(args.precision, "precision (--precision)")
+        name = _unquote(args.name)
         run_options = {"mitigate": True} if args.mitigate else None
         try:
-            job = submit(value, backend=args.backend, shots=shots, name=args.name, seed=seed,
-                         run_options=run_options)
-        except SubmitError as exc:
+            job = submit(value, backend=args.backend, shots=shots, name=name, seed=seed,
+                         run_options=run_options, primitive=args.primitive,
+                         precision=precision, options=_key_values(args.option) or None)
+        except QnbError as exc:  # bad input, or a store that cannot take the job
             raise UsageError(str(exc)) from None
         if args.out:
             self.shell.user_ns[args.out] = job
@@ -84,7 +126,9 @@ class QnbMagics(Magics):
         """Submit circuits without blocking the kernel; returns the ``Job`` (a live widget).
 
         As a cell magic the cell is OpenQASM 2/3 (when it starts with OPENQASM) or Python
-        whose last expression gives a QuantumCircuit, a list of them, or a PennyLane QNode.
+        whose last expression gives a QuantumCircuit, a list of them, a Qiskit primitive PUB
+        (``(qc, observables[, values[, precision]])`` for the Estimator, ``(qc, values[,
+        shots])`` for the Sampler) or a list of PUBs, or a PennyLane QNode.
         As a line magic, ``%qsubmit EXPR`` submits what EXPR evaluates to.
         """
         args = parse_argstring(self.qsubmit, line)
@@ -169,3 +213,37 @@ class QnbMagics(Magics):
             print(f"job {job_id}: cancel requested; the runner is stopping it")
         else:
             print(f"job {job_id} had already ended {status}; nothing to cancel")
+
+    @magic_arguments()
+    @argument("backend", nargs="?", help="the backend the session runs on (default: the "
+                                         "kernel's default)")
+    @argument("--batch", action="store_true", help="a batch rather than a session")
+    @argument("--max-time", type=float, dest="max_time", help="seconds the session may last")
+    @argument("--close", action="store_true", help="end the kernel's session")
+    @line_magic
+    def qsession(self, line: str) -> Any:
+        """``%qsession NAME [--batch]``: every job this kernel submits joins one session (on
+        IBM Quantum a Runtime Session or Batch) until ``%qsession --close``."""
+        from .sessions import current_session, session, set_kernel_session
+
+        args = parse_argstring(self.qsession, line)
+        if args.close:
+            now = current_session()
+            if now is None:
+                print("no session is open in this kernel")
+                return None
+            now.close()
+            set_kernel_session(None)
+            print(f"closed {now.mode} {now.id}")
+            return None
+        try:
+            made = session(args.backend, "batch" if args.batch else "session", args.max_time)
+        except QnbError as exc:
+            raise UsageError(str(exc)) from None
+        previous = current_session()
+        if previous is not None:
+            previous.close()
+        set_kernel_session(made)
+        print(f"{made.mode} {made.id} on {made.backend}: jobs from this kernel join it until "
+              "%qsession --close")
+        return made

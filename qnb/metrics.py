@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -40,24 +39,12 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from .models import FINAL_STATUSES, JobStatus
-from .store import STORE_FILE
+from .store import STORE_FILE, Store
 
 QUEUE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400)
 RUN_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
 _FINAL = sorted(str(s) for s in FINAL_STATUSES)
 _ACTIVE = (str(JobStatus.QUEUED), str(JobStatus.RUNNING))
-_FINAL_SQL = ", ".join(f"'{s}'" for s in _FINAL)
-_ACTIVE_SQL = ", ".join(f"'{s}'" for s in _ACTIVE)
-# Per backend and status: jobs, then count / sum / cumulative buckets of queue and run times
-# (NULL durations, of jobs cancelled before they started, count in neither histogram).
-_FINISHED_SQL = (
-    "SELECT backend, status, COUNT(*), COUNT(q), TOTAL(q), "
-    + ", ".join("SUM(q <= ?)" for _ in QUEUE_BUCKETS)
-    + ", COUNT(r), TOTAL(r), " + ", ".join("SUM(r <= ?)" for _ in RUN_BUCKETS)
-    + " FROM (SELECT j.backend AS backend, j.status AS status, "
-    "MAX(j.started_at - j.created_at, 0) AS q, MAX(j.finished_at - j.started_at, 0) AS r "
-    "FROM {rows}) GROUP BY backend, status"
-)
 _RUN_COLUMN = 5 + len(QUEUE_BUCKETS)
 
 
@@ -141,43 +128,28 @@ class QnbCollector(Collector):
         path = home / STORE_FILE
         try:
             stat = path.stat()
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=5.0)
-        except (OSError, sqlite3.OperationalError):
+        except OSError:
             return _Totals(), {}  # no store yet: nothing was ever submitted
-        try:
-            conn.execute("BEGIN")  # one snapshot for every query below
-            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                                "AND name = 'jobs'").fetchone():
-                return _Totals(), {}
-            hi_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM jobs").fetchone()[0]
-            hi_event = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+        store = Store(path)  # afresh: the file may have been replaced since the last scrape
+        with contextlib.closing(store), store.snapshot():
+            hi_seq, hi_event = store.high_water()
             t = self._totals
             if (t.file_id != (stat.st_dev, stat.st_ino) or hi_seq < t.last_seq
                     or hi_event < t.last_event):  # a new store file: count from scratch
                 t = self._totals = _Totals(file_id=(stat.st_dev, stat.st_ino))
-                finished_rows = f"jobs j WHERE j.status IN ({_FINAL_SQL})"
-                args: tuple[Any, ...] = ()
+                since_event = None
             else:
-                finished_rows = (f"events e JOIN jobs j ON j.id = e.job_id WHERE e.id > ? "
-                                 f"AND e.id <= ? AND e.status IN ({_FINAL_SQL})")
-                args = (t.last_event, hi_event)
-            for backend, n in conn.execute(
-                    "SELECT backend, COUNT(*) FROM jobs WHERE seq > ? AND seq <= ? "
-                    "GROUP BY backend", (t.last_seq, hi_seq)):
+                since_event = t.last_event
+            for backend, n in store.submitted_between(t.last_seq, hi_seq):
                 t.submitted[backend] += n
-            for row in conn.execute(_FINISHED_SQL.format(rows=finished_rows),
-                                    (*QUEUE_BUCKETS, *RUN_BUCKETS, *args)):
+            for row in store.finished_histograms(since_event, hi_event, QUEUE_BUCKETS,
+                                                 RUN_BUCKETS):
                 backend, status, n = row[:3]
                 t.finished[backend, status] += n
                 _add(t.queue, backend, row[3:_RUN_COLUMN])
                 _add(t.run, backend, row[_RUN_COLUMN:])
             t.last_seq, t.last_event = hi_seq, hi_event
-            now_active = {(b, s): n for b, s, n in conn.execute(
-                f"SELECT backend, status, COUNT(*) FROM jobs WHERE status IN ({_ACTIVE_SQL}) "
-                "GROUP BY backend, status")}
-            return t, now_active
-        finally:
-            conn.close()
+            return t, store.active_counts()
 
 
 def _families() -> tuple[Metric, ...]:

@@ -22,6 +22,9 @@ class JobStatus(StrEnum):
     def is_final(self) -> bool:
         return self in FINAL_STATUSES
 
+    def __repr__(self) -> str:  # a cell showing ``job.status()`` reads DONE, not <JobStatus...>
+        return self.value
+
 
 FINAL_STATUSES = frozenset({JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED})
 
@@ -33,7 +36,14 @@ class QnbError(Exception):
 
 
 class SubmitError(QnbError, ValueError):
-    """The user's input cannot become a job; nothing was written."""
+    """The user's input cannot become a job; nothing was written.
+
+    ``configured`` lists the backends when the mistake was an unknown backend name.
+    """
+
+    def __init__(self, message: str, *, configured: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.configured = configured
 
 
 class JobNotFound(QnbError, KeyError):
@@ -49,6 +59,10 @@ class JobFailed(QnbError, RuntimeError):
 
 class StoreError(QnbError, RuntimeError):
     """The job store cannot be opened or written (disk full, read-only, newer schema)."""
+
+
+class StoreCorrupt(StoreError):
+    """The job store file is damaged: nothing more is written to it until it is recovered."""
 
 
 def validate_job_id(job_id: str) -> str:
@@ -91,6 +105,14 @@ class JobRecord:
     origin: str | None = None
     cancel_requested: bool = False
     attempts: int = 0
+    #: "sampler" or "estimator" for a job of Qiskit primitive PUBs; None for plain circuits
+    primitive: str | None = None
+    #: the ``qnb.session`` the job was submitted in
+    session: str | None = None
+    #: the runner is handing the job to its remote service (it may or may not have it yet)
+    submitting: bool = False
+    #: what the provider keeps about the job between calls (e.g. a mitigation plan)
+    provider_state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_final(self) -> bool:
@@ -107,5 +129,6 @@ class JobRecord:
         d["status"] = str(self.status)
         for key in ("created_at", "started_at", "finished_at", "updated_at", "estimated_start"):
             d[key] = iso(d[key])
-        d.pop("attempts")
+        for internal in ("attempts", "submitting", "provider_state"):
+            d.pop(internal)
         return d

@@ -47,6 +47,14 @@ def to_tape(obj: Any) -> Any:
         f"got a PennyLane {type(obj).__name__}; submit a QNode or a tape (QuantumScript)")
 
 
+def own_shots(obj: Any) -> int | None:
+    """The shots a QNode or tape was given the PennyLane way (``qml.set_shots``, the device's
+    ``shots``), or None when it is analytic: they win over qnb's default."""
+    shots = getattr(obj, "shots", None)
+    total = getattr(shots, "total_shots", None)
+    return int(total) if total else None
+
+
 def all_wires(obj: Any, tape: Any) -> list[Any]:
     """The wires a result is over: a QNode's device wires (``qml.counts()`` measures all of
     them, used or not), then any others the tape uses."""

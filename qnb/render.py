@@ -58,6 +58,62 @@ def histogram_png(series: dict[str, dict[str, int]], title: str = "", limit: int
     return buf.getvalue()
 
 
+def expectation_png(pubs: list[dict[str, Any]], title: str = "") -> bytes:
+    """Estimator results as PNG: each PUB's expectation values with standard-error bars, as a
+    line over the parameter points for a sweep (flattened in C order beyond one dimension)."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.5, 2.8), dpi=100)
+    fig.patch.set_facecolor("white")
+    ax = fig.add_subplot()
+    palette = ["#6929c4", "#1192e8", "#005d5d", "#9f1853"]
+    sweep = any(np.size(p["evs"]) > 1 for p in pubs)
+    for i, pub in enumerate(pubs):
+        evs = np.ravel(pub["evs"]).astype(float)
+        stds = np.ravel(pub["stds"]).astype(float)
+        xs = np.arange(len(evs)) if sweep else np.array([i])
+        colour = palette[i % len(palette)]
+        label = f"PUB {i}" if len(pubs) > 1 else None
+        if sweep and len(evs) > 1:
+            ax.plot(xs, evs, marker="o", markersize=3, color=colour, label=label)
+            ax.fill_between(xs, evs - stds, evs + stds, color=colour, alpha=0.2, linewidth=0)
+        else:
+            ax.errorbar(xs, evs, yerr=stds, fmt="o", capsize=4, color=colour, label=label)
+    ax.set_xlabel("parameter point" if sweep else "PUB")
+    if not sweep:
+        ax.set_xticks(range(len(pubs)))
+    ax.set_ylabel("expectation value")
+    if len(pubs) > 1 and sweep:
+        ax.legend(fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def expectation_table_html(pubs: list[dict[str, Any]], limit: int = 12) -> str:
+    """Expectation values ± standard errors, the first ``limit`` of each PUB."""
+    import numpy as np
+
+    rows = []
+    for i, pub in enumerate(pubs):
+        evs, stds = np.ravel(pub["evs"]), np.ravel(pub["stds"])
+        for j, (ev, sd) in enumerate(zip(evs[:limit], stds[:limit], strict=True)):
+            where = f"PUB {i}" + (f", point {j}" if len(evs) > 1 else "")
+            rows.append(f"<tr><td style='padding:0 8px'>{where}</td><td style='text-align:right;"
+                        f"padding:0 8px;font-family:monospace'>{ev:+.5f} ± {sd:.5f}</td></tr>")
+        if len(evs) > limit:
+            rows.append(f"<tr><td colspan=2 style='padding:0 8px'>… {len(evs) - limit} more"
+                        "</td></tr>")
+    return ("<table class='qnb-evs' style='border-collapse:collapse;font-size:12px'><thead><tr>"
+            "<th style='padding:0 8px'>PUB</th><th style='padding:0 8px'>⟨O⟩ ± std</th></tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+
+
 def counts_table_html(counts: dict[str, Any], limit: int = 8) -> str:
     """The most frequent outcomes with their counts and probabilities."""
     total = sum(counts.values()) or 1

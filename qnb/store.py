@@ -1,12 +1,14 @@
 """The job store: one SQLite file (WAL) under ``QNB_HOME``, the single source of truth and the queue.
 
-Every process (kernels, runner, server, command line) opens it. Each status change is
-its own short ``BEGIN IMMEDIATE`` transaction, so writers never hold the file for long
-and no job is ever half-written.
+Every process (kernels, runner, server, command line) opens it. This module is the only
+place a job's status changes: each change is a named method below, one short
+``BEGIN IMMEDIATE`` transaction guarded by ``TRANSITIONS``, so writers never hold the file
+for long, no job is ever half-written and a late result never overwrites a cancel.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -18,10 +20,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from .models import FINAL_STATUSES, JobNotFound, JobRecord, JobStatus, StoreError, validate_job_id
+from .files import open_private
+from .models import JobNotFound, JobRecord, JobStatus, StoreCorrupt, StoreError, validate_job_id
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 STORE_FILE = "jobs.sqlite"
+#: beside a store found damaged: every process refuses the store until it is recovered
+CORRUPT_MARK = "jobs.sqlite.corrupt"
+_DAMAGE = ("malformed", "not a database", "file is encrypted", "database corruption")
 
 # Migration N takes a store from version N-1 to N. Never edit a released entry: append.
 MIGRATIONS: dict[int, str] = {
@@ -72,42 +78,100 @@ MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX events_job ON events (job_id, id);
     """,
+    # The hand-over to a remote service becomes its own flag (it was a provider_status
+    # text), and a provider's per-job state (a mitigation plan) lives with the job.
+    2: """
+    ALTER TABLE jobs ADD COLUMN submitting INTEGER NOT NULL DEFAULT 0;
+    UPDATE jobs SET submitting = 1 WHERE provider_status = 'submitting';
+    ALTER TABLE jobs ADD COLUMN provider_state TEXT NOT NULL DEFAULT '{}';
+    """,
+    # Qiskit primitive jobs (Sampler / Estimator PUBs), and sessions that group jobs.
+    3: """
+    ALTER TABLE jobs ADD COLUMN primitive TEXT;
+    ALTER TABLE jobs ADD COLUMN session TEXT;
+    CREATE INDEX jobs_session_seq ON jobs (session, seq);
+    CREATE TABLE sessions (
+        id          TEXT PRIMARY KEY,
+        backend     TEXT NOT NULL,
+        mode        TEXT NOT NULL,
+        max_time    REAL,
+        created_at  REAL NOT NULL,
+        closed_at   REAL,
+        remote_id   TEXT
+    );
+    """,
 }
 
-_COLUMNS = (
-    "id, name, backend, provider, status, provider_status, shots, seed, num_circuits, summary, "
-    "options, created_at, started_at, finished_at, updated_at, error, remote_id, queue_position, "
-    "estimated_start, origin, cancel_requested, attempts"
-)
-
-# Allowed moves of the status machine; anything else is refused by the store.
-_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
-    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.CANCELLED, JobStatus.ERROR}),
-    JobStatus.RUNNING: frozenset(
-        {JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED, JobStatus.QUEUED, JobStatus.RUNNING}
-    ),
+#: The status machine: the moves each status allows. Final statuses allow none. Callers
+#: may narrow a move to fewer starting statuses (``only_from``), never widen it.
+TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    # DONE straight from QUEUED: a remote job that finished between two polls
+    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR,
+                                 JobStatus.CANCELLED}),
+    # QUEUED again: local work lost with a stopped runner, run once more
+    JobStatus.RUNNING: frozenset({JobStatus.QUEUED, JobStatus.DONE, JobStatus.ERROR,
+                                  JobStatus.CANCELLED}),
 }
+
+# The columns of ``jobs`` are the fields of ``JobRecord``; these say how each is stored.
+_FIELDS = tuple(f.name for f in dataclasses.fields(JobRecord))
+_JSON_FIELDS = frozenset({"summary", "options", "provider_state"})
+_BOOL_FIELDS = frozenset({"cancel_requested", "submitting"})
+_COLUMNS = ", ".join(_FIELDS)
 
 
 def new_job_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _row_to_record(row: sqlite3.Row | tuple) -> JobRecord:
-    (jid, name, backend, provider, status, pstatus, shots, seed, ncirc, summary, options, created,
-     started, finished, updated, error, remote_id, qpos, est, origin, cancel, attempts) = row
-    return JobRecord(
-        id=jid, name=name, backend=backend, provider=provider, status=JobStatus(status),
-        provider_status=pstatus, shots=shots, seed=seed, num_circuits=ncirc,
-        summary=json.loads(summary), options=json.loads(options), created_at=created,
-        started_at=started, finished_at=finished, updated_at=updated, error=error,
-        remote_id=remote_id, queue_position=qpos, estimated_start=est, origin=origin,
-        cancel_requested=bool(cancel), attempts=attempts,
-    )
+def _to_column(name: str, value: Any) -> Any:
+    if name in _JSON_FIELDS:
+        return json.dumps(value or {})
+    if name in _BOOL_FIELDS:
+        return int(bool(value))
+    if name == "status":
+        return str(value)
+    return value
+
+
+def _to_record(row: sqlite3.Row | tuple) -> JobRecord:
+    values = {}
+    for name, value in zip(_FIELDS, row, strict=True):
+        if name in _JSON_FIELDS:
+            value = json.loads(value)
+        elif name in _BOOL_FIELDS:
+            value = bool(value)
+        elif name == "status":
+            value = JobStatus(value)
+        values[name] = value
+    return JobRecord(**values)
+
+
+def _mark(path: Path) -> Path:
+    """The corruption mark of the store file ``path`` (``CORRUPT_MARK`` for jobs.sqlite)."""
+    return path.with_name(path.name + ".corrupt")
+
+
+def corrupt_message(path: Path, detail: str) -> str:
+    return (f"qnb job store {path} is damaged ({detail}); nothing more is written to it. "
+            "Run 'qnb doctor --recover' to build a new store from what can still be read "
+            "(the damaged file is kept beside it)")
+
+
+def mark_corrupt(path: Path, detail: str) -> StoreCorrupt:
+    """Remember that the store at ``path`` is damaged (for every process), and say so."""
+    from .files import write_private
+
+    detail = " ".join(detail.split())[:300]  # one line
+    with suppress(OSError):
+        write_private(_mark(path), detail + "\n")
+    return StoreCorrupt(corrupt_message(path, detail))
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> StoreError:
     msg = str(exc)
+    if any(word in msg for word in _DAMAGE):
+        return mark_corrupt(path, f"SQLite: {msg}")
     if "disk is full" in msg or "disk I/O" in msg:
         why = "the disk holding it is full or failing"
     elif "readonly" in msg or "read-only" in msg:
@@ -128,6 +192,13 @@ class Store:
         self.path = Path(path)
         self._timeout = timeout
         self._local = threading.local()
+        mark = _mark(self.path)
+        if mark.exists():
+            raise StoreCorrupt(corrupt_message(self.path, mark.read_text().strip() or "marked"))
+        if not self.path.exists() and self.path.parent.is_dir():
+            # created private: SQLite gives its -wal and -shm files the database's mode
+            with suppress(OSError):
+                os.close(open_private(self.path, os.O_WRONLY | os.O_CREAT))
         self._migrate()
 
     @classmethod
@@ -176,9 +247,22 @@ class Store:
                 raise _explain(exc, self.path) from exc
             raise
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the same state of the file."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
     def _migrate(self) -> None:
         conn = self._conn()
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise _explain(exc, self.path) from exc
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"qnb job store {self.path} has schema version {version}, newer than this qnb "
@@ -204,121 +288,227 @@ class Store:
     def schema_version(self) -> int:
         return self._conn().execute("PRAGMA user_version").fetchone()[0]
 
-    # -- writing ------------------------------------------------------------------------
+    # -- the status machine ---------------------------------------------------------------
+    @staticmethod
+    def _move(c: sqlite3.Connection, job_id: str, to: JobStatus, *,
+              only_from: Iterable[JobStatus] | None = None, where: str = "",
+              sets: dict[str, Any] | None = None, detail: str | None = None) -> bool:
+        """Move one job to ``to`` inside the caller's transaction, if ``TRANSITIONS`` (narrowed
+        to ``only_from``) allows it from the job's status; False, changing nothing, if not.
+        A move to the same status records nothing and only updates ``sets``."""
+        allowed = {s for s, targets in TRANSITIONS.items() if to in targets}
+        if only_from is not None:
+            allowed &= {JobStatus(s) for s in only_from}
+        if not allowed:
+            return False
+        now = time.time()
+        changes: dict[str, Any] = {"status": str(to), "updated_at": now}
+        if to is JobStatus.RUNNING:
+            changes["started_at"] = now
+        elif to.is_final:
+            changes["finished_at"] = now
+        changes.update(sets or {})
+        unknown = set(changes) - set(_FIELDS)
+        if unknown:
+            raise ValueError(f"not job fields: {sorted(unknown)}")
+        assignments = ", ".join(f"{k} = ?" for k in changes)
+        marks = ", ".join("?" * len(allowed))
+        cur = c.execute(
+            f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks}) {where}",
+            (*(_to_column(k, v) for k, v in changes.items()), job_id, *map(str, allowed)))
+        if cur.rowcount == 0:
+            return False
+        c.execute("INSERT INTO events (job_id, at, status, detail) VALUES (?, ?, ?, ?)",
+                  (job_id, now, str(to), detail))
+        return True
+
     def add_job(self, record: JobRecord, payload_format: str, payload: bytes) -> JobRecord:
-        """Write a QUEUED job and its payload in one transaction."""
+        """Write a new QUEUED job and its payload in one transaction."""
+        if record.status is not JobStatus.QUEUED:
+            raise ValueError(f"a new job is QUEUED, not {record.status}")
+        return self._insert(record, payload_format, payload)
+
+    def import_job(self, record: JobRecord, payload_format: str, payload: bytes,
+                   result: dict[str, Any] | None = None) -> JobRecord:
+        """Write a job as it already is, in any status (a recovered store, an import, test
+        data), with its result; its history starts at that status."""
+        return self._insert(record, payload_format, payload, result)
+
+    def _insert(self, record: JobRecord, payload_format: str, payload: bytes,
+                result: dict[str, Any] | None = None) -> JobRecord:
         now = time.time()
         record.updated_at = now
         with self._write() as c:
             seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]
             c.execute(
-                f"INSERT INTO jobs ({_COLUMNS}, seq) VALUES ({', '.join('?' * 23)})",
-                (record.id, record.name, record.backend, record.provider, str(record.status),
-                 record.provider_status, record.shots, record.seed, record.num_circuits,
-                 json.dumps(record.summary), json.dumps(record.options), record.created_at,
-                 record.started_at, record.finished_at, now, record.error, record.remote_id,
-                 record.queue_position, record.estimated_start, record.origin,
-                 int(record.cancel_requested), record.attempts, seq),
-            )
+                f"INSERT INTO jobs ({_COLUMNS}, seq) VALUES ({', '.join('?' * (len(_FIELDS) + 1))})",
+                (*(_to_column(f, getattr(record, f)) for f in _FIELDS), seq))
             c.execute("INSERT INTO payloads (job_id, format, data) VALUES (?, ?, ?)",
                       (record.id, payload_format, payload))
+            if result is not None:
+                c.execute("INSERT INTO results (job_id, data) VALUES (?, ?)",
+                          (record.id, json.dumps(result)))
             c.execute("INSERT INTO events (job_id, at, status) VALUES (?, ?, ?)",
                       (record.id, now, str(record.status)))
         return record
 
-    def transition(self, job_id: str, status: JobStatus, *, expect: Iterable[JobStatus] | None = None,
-                   error: str | None = None, provider_status: str | None = None,
-                   result: dict[str, Any] | None = None, **fields: Any) -> bool:
-        """Move a job to ``status`` (with optional fields) if its current status allows it.
+    def claim(self, job_id: str) -> JobRecord | None:
+        """QUEUED -> RUNNING for a local worker about to run it; None if it was cancelled
+        meanwhile (or is no longer queued)."""
+        with self._write() as c:
+            attempts = c.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if attempts is None or not self._move(
+                    c, job_id, JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
+                    where="AND cancel_requested = 0 AND submitting = 0 AND remote_id IS NULL",
+                    sets={"attempts": attempts[0] + 1,
+                          "provider_status": "running on a local worker"}):
+                return None
+        return self.get(job_id)
 
-        Returns False, changing nothing, when the job is already in a state that forbids the
-        move (e.g. a cancelled job whose result arrives late).
-        """
-        status = JobStatus(status)
-        now = time.time()
-        allowed = set(expect) if expect is not None else {
-            s for s, targets in _TRANSITIONS.items() if status in targets}
-        sets = {"status": str(status), "updated_at": now}
-        if status is JobStatus.RUNNING and "started_at" not in fields:
-            sets["started_at"] = now
-        if status in FINAL_STATUSES:
-            sets["finished_at"] = now
-        if error is not None:
-            sets["error"] = error
-        if provider_status is not None:
-            sets["provider_status"] = provider_status
-        sets.update(fields)
-        assignments = ", ".join(f"{k} = ?" for k in sets)
-        marks = ", ".join("?" * len(allowed))
+    def begin_submit(self, job_id: str) -> bool:
+        """Mark a QUEUED job as being handed to its remote service. From here until
+        ``attach_remote``, nobody can tell whether the service has it: a runner that stops
+        in between leaves the job to ``recover`` (ERROR), never to a second submission."""
         with self._write() as c:
             cur = c.execute(
-                f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks})",
-                (*sets.values(), job_id, *map(str, allowed)),
-            )
-            if cur.rowcount == 0:
+                "UPDATE jobs SET submitting = 1, provider_status = 'submitting', updated_at = ? "
+                "WHERE id = ? AND status = 'QUEUED' AND submitting = 0 AND remote_id IS NULL "
+                "AND cancel_requested = 0", (time.time(), job_id))
+            return cur.rowcount == 1
+
+    def attach_remote(self, job_id: str, remote_id: str,
+                      provider_state: dict[str, Any] | None = None) -> None:
+        """The service accepted the job: keep its remote id (and the provider's state for
+        it), so that any later runner can follow it."""
+        with self._write() as c:
+            c.execute(
+                "UPDATE jobs SET submitting = 0, remote_id = ?, provider_state = ?, "
+                "provider_status = 'submitted', updated_at = ? WHERE id = ?",
+                (remote_id, json.dumps(provider_state or {}), time.time(), job_id))
+
+    def set_remote_state(self, job_id: str, status: JobStatus, provider_status: str, *,
+                         queue_position: int | None = None,
+                         estimated_start: float | None = None) -> bool:
+        """What a poll of a remote job said, while it is not finished: QUEUED <-> RUNNING at
+        the service, its own status word, its queue position and estimated start."""
+        status = JobStatus(status)
+        if status.is_final:
+            raise ValueError("a finished remote job ends through finish()")
+        info = {"provider_status": provider_status, "queue_position": queue_position,
+                "estimated_start": estimated_start}
+        with self._write() as c:
+            row = c.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None or JobStatus(row[0]).is_final:
+                return False
+            if row[0] != str(status):
+                return self._move(c, job_id, status, only_from=[JobStatus(row[0])],
+                                  sets=info, detail=provider_status)
+            self._set(c, job_id, info)
+            return True
+
+    def requeue(self, job_id: str, reason: str) -> bool:
+        """RUNNING -> QUEUED: local work lost with a stopped runner, to be run again."""
+        with self._write() as c:
+            return self._move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
+                              sets={"provider_status": reason, "started_at": None},
+                              detail=reason)
+
+    def finish(self, job_id: str, status: JobStatus, *, error: str | None = None,
+               result: dict[str, Any] | None = None, provider_status: str | None = None,
+               only_from: Iterable[JobStatus] | None = None) -> bool:
+        """End a job DONE (with its result), ERROR or CANCELLED (with the reason).
+
+        False, changing nothing, when the job has already ended (a late result after a
+        cancel) or is not in one of ``only_from``.
+        """
+        status = JobStatus(status)
+        if not status.is_final:
+            raise ValueError(f"{status} is not a final status")
+        sets: dict[str, Any] = {"submitting": False,
+                                "provider_status": provider_status or str(status).lower()}
+        if error is not None:
+            sets["error"] = error
+        with self._write() as c:
+            if not self._move(c, job_id, status, only_from=only_from, sets=sets,
+                              detail=error or provider_status):
                 return False
             if result is not None:
                 c.execute("INSERT OR REPLACE INTO results (job_id, data) VALUES (?, ?)",
                           (job_id, json.dumps(result)))
-            c.execute("INSERT INTO events (job_id, at, status, detail) VALUES (?, ?, ?, ?)",
-                      (job_id, now, str(status), error or provider_status))
         return True
 
-    def update(self, job_id: str, *, note: bool = False, **fields: Any) -> None:
-        """Change informational fields (provider status, queue position...) of a job; with
-        ``note``, also record the new provider status in the job's history."""
-        if not fields:
-            return
-        fields["updated_at"] = now = time.time()
-        assignments = ", ".join(f"{k} = ?" for k in fields)
-        with self._write() as c:
-            c.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
-            if note:
-                c.execute("INSERT INTO events (job_id, at, status, detail) SELECT id, ?, status, "
-                          "provider_status FROM jobs WHERE id = ?", (now, job_id))
-
-    def claim(self, job_id: str, runner_id: str) -> JobRecord | None:
-        """QUEUED -> RUNNING for the runner about to start it; None if it was cancelled meanwhile."""
-        now = time.time()
-        with self._write() as c:
-            cur = c.execute(
-                "UPDATE jobs SET status = 'RUNNING', started_at = ?, updated_at = ?, "
-                "attempts = attempts + 1, provider_status = ? "
-                "WHERE id = ? AND status = 'QUEUED' AND cancel_requested = 0",
-                (now, now, "running on a local worker", job_id),
-            )
-            if cur.rowcount == 0:
-                return None
-            c.execute("INSERT INTO events (job_id, at, status) VALUES (?, ?, 'RUNNING')", (job_id, now))
-        return self.get(job_id)
-
     def request_cancel(self, job_id: str) -> JobStatus:
-        """Cancel a queued job at once, or ask the runner to stop a running one.
+        """Cancel a queued job at once, or ask the runner to stop a running one (or one
+        handed to a service).
 
         Returns the status after the call. Raises ``JobNotFound``; a finished job is returned
         unchanged (the caller decides whether that is a conflict).
         """
         validate_job_id(job_id)
-        now = time.time()
         with self._write() as c:
-            row = c.execute("SELECT status, remote_id, provider_status FROM jobs WHERE id = ?",
+            row = c.execute("SELECT status, remote_id, submitting FROM jobs WHERE id = ?",
                             (job_id,)).fetchone()
             if row is None:
                 raise JobNotFound(f"no job with id {job_id!r}")
             status = JobStatus(row[0])
-            held_remotely = row[1] is not None or row[2] == "submitting"
-            if status is JobStatus.QUEUED and not held_remotely:
-                c.execute(
-                    "UPDATE jobs SET status = 'CANCELLED', cancel_requested = 1, finished_at = ?, "
-                    "updated_at = ?, error = 'cancelled before it started' WHERE id = ?",
-                    (now, now, job_id))
-                c.execute("INSERT INTO events (job_id, at, status, detail) VALUES "
-                          "(?, ?, 'CANCELLED', 'cancelled while queued')", (job_id, now))
+            held_remotely = row[1] is not None or bool(row[2])
+            if status is JobStatus.QUEUED and not held_remotely and self._move(
+                    c, job_id, JobStatus.CANCELLED, only_from=[JobStatus.QUEUED],
+                    sets={"cancel_requested": True, "error": "cancelled before it started",
+                          "provider_status": "cancelled"},
+                    detail="cancelled while queued"):
                 return JobStatus.CANCELLED
             if not status.is_final:
-                c.execute("UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?",
-                          (now, job_id))
+                self._set(c, job_id, {"cancel_requested": True})
             return status
+
+    # -- sessions ---------------------------------------------------------------------------
+    def add_session(self, session_id: str, backend: str, mode: str, max_time: float | None,
+                    created_at: float) -> None:
+        with self._write() as c:
+            c.execute("INSERT INTO sessions (id, backend, mode, max_time, created_at) "
+                      "VALUES (?, ?, ?, ?, ?)", (session_id, backend, mode, max_time, created_at))
+
+    def close_session(self, session_id: str) -> None:
+        with self._write() as c:
+            c.execute("UPDATE sessions SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
+                      (time.time(), session_id))
+
+    def set_session_remote(self, session_id: str, remote_id: str | None) -> None:
+        with self._write() as c:
+            c.execute("UPDATE sessions SET remote_id = ? WHERE id = ?", (remote_id, session_id))
+
+    def session_info(self, session_id: str) -> dict[str, Any] | None:
+        row = self._conn().execute(
+            "SELECT id, backend, mode, max_time, created_at, closed_at, remote_id FROM sessions "
+            "WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            return None
+        keys = ("id", "backend", "mode", "max_time", "created_at", "closed_at", "remote_id")
+        return dict(zip(keys, row, strict=True))
+
+    def session_pending(self, session_id: str) -> int:
+        """Jobs of the session not yet handed to a service (queued, no remote id)."""
+        return self._conn().execute(
+            "SELECT COUNT(*) FROM jobs WHERE session = ? AND status = 'QUEUED' AND "
+            "remote_id IS NULL", (session_id,)).fetchone()[0]
+
+    # -- information that is not a status -------------------------------------------------
+    @staticmethod
+    def _set(c: sqlite3.Connection, job_id: str, values: dict[str, Any]) -> None:
+        values = {**values, "updated_at": time.time()}
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        c.execute(f"UPDATE jobs SET {assignments} WHERE id = ?",
+                  (*(_to_column(k, v) for k, v in values.items()), job_id))
+
+    def note(self, job_id: str, provider_status: str, *, history: bool = False) -> None:
+        """Show what the runner is doing with a job (retrying, fetching the result); with
+        ``history``, also record it in the job's events."""
+        with self._write() as c:
+            self._set(c, job_id, {"provider_status": provider_status})
+            if history:
+                c.execute("INSERT INTO events (job_id, at, status, detail) SELECT id, ?, status, "
+                          "provider_status FROM jobs WHERE id = ?", (time.time(), job_id))
 
     # -- reading ------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRecord:
@@ -326,7 +516,7 @@ class Store:
         row = self._conn().execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise JobNotFound(f"no job with id {job_id!r}")
-        return _row_to_record(row)
+        return _to_record(row)
 
     def get_many(self, job_ids: Iterable[str]) -> dict[str, JobRecord]:
         ids = list(job_ids)
@@ -334,12 +524,16 @@ class Store:
             return {}
         rows = self._conn().execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall()
-        return {r[0]: _row_to_record(r) for r in rows}
+        return {r[0]: _to_record(r) for r in rows}
 
     def list(self, *, status: str | Iterable[str] | None = None, backend: str | None = None,
-             limit: int = 50, offset: int = 0, newest_first: bool = True) -> tuple[list[JobRecord], int]:
+             session: str | None = None, limit: int = 50, offset: int = 0,
+             newest_first: bool = True) -> tuple[list[JobRecord], int]:
         """A page of jobs and the total that match the filters."""
         where, args = [], []
+        if session:
+            where.append("session = ?")
+            args.append(session)
         if status:
             statuses = [status] if isinstance(status, str) else list(status)
             where.append(f"status IN ({', '.join('?' * len(statuses))})")
@@ -348,26 +542,33 @@ class Store:
             where.append("backend = ?")
             args.append(backend)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        conn = self._conn()
-        total = conn.execute(f"SELECT COUNT(*) FROM jobs {clause}", args).fetchone()[0]
         order = "DESC" if newest_first else "ASC"
-        rows = conn.execute(
-            f"SELECT {_COLUMNS} FROM jobs {clause} ORDER BY seq {order} LIMIT ? OFFSET ?",
-            (*args, limit, offset)).fetchall()
-        return [_row_to_record(r) for r in rows], total
+        with self.snapshot() as conn:
+            total = conn.execute(f"SELECT COUNT(*) FROM jobs {clause}", args).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM jobs {clause} ORDER BY seq {order} LIMIT ? OFFSET ?",
+                (*args, limit, offset)).fetchall()
+        return [_to_record(r) for r in rows], total
 
     def queued(self, limit: int = 100) -> list[JobRecord]:
-        """The oldest queued jobs first, skipping ones whose cancel is pending."""
+        """The oldest queued jobs not yet handed to anyone, skipping ones whose cancel is
+        pending."""
         rows = self._conn().execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE status = 'QUEUED' AND cancel_requested = 0 "
-            "AND remote_id IS NULL AND COALESCE(provider_status, '') != 'submitting' "
-            "ORDER BY seq LIMIT ?", (limit,)).fetchall()
-        return [_row_to_record(r) for r in rows]
+            "AND remote_id IS NULL AND submitting = 0 ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        return [_to_record(r) for r in rows]
+
+    def unfinished(self) -> list[JobRecord]:
+        """Every QUEUED or RUNNING job, oldest first: what a starting runner looks at."""
+        rows = self._conn().execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE status IN ('QUEUED', 'RUNNING') ORDER BY seq"
+        ).fetchall()
+        return [_to_record(r) for r in rows]
 
     def running(self) -> list[JobRecord]:
         rows = self._conn().execute(
             f"SELECT {_COLUMNS} FROM jobs WHERE status = 'RUNNING' ORDER BY seq").fetchall()
-        return [_row_to_record(r) for r in rows]
+        return [_to_record(r) for r in rows]
 
     def cancel_requests(self) -> list[str]:
         rows = self._conn().execute(
@@ -389,10 +590,105 @@ class Store:
         return [tuple(r) for r in self._conn().execute(
             "SELECT at, status, detail FROM events WHERE job_id = ? ORDER BY id", (job_id,))]
 
-    def counts_by(self) -> list[tuple[str, str, int]]:
-        """(backend, status, number of jobs) for metrics."""
+    # -- aggregates for metrics (call inside one ``snapshot``) ----------------------------
+    def high_water(self) -> tuple[int, int]:
+        """The newest job's ``seq`` and the newest event's id (0 for none)."""
+        conn = self._conn()
+        seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM jobs").fetchone()[0]
+        event = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+        return seq, event
+
+    def submitted_between(self, after_seq: int, upto_seq: int) -> list[tuple[str, int]]:
+        """(backend, jobs) written with ``after_seq < seq <= upto_seq``."""
         return [tuple(r) for r in self._conn().execute(
-            "SELECT backend, status, COUNT(*) FROM jobs GROUP BY backend, status")]
+            "SELECT backend, COUNT(*) FROM jobs WHERE seq > ? AND seq <= ? GROUP BY backend",
+            (after_seq, upto_seq))]
+
+    def finished_histograms(self, after_event: int | None, upto_event: int,
+                            queue_bounds: tuple[float, ...], run_bounds: tuple[float, ...]
+                            ) -> list[tuple]:
+        """Per backend and final status, of jobs that ended after event ``after_event``
+        (every finished job when None): jobs, then count, sum and cumulative bucket counts
+        of queue seconds (created -> started), then the same of run seconds (started ->
+        finished). Jobs cancelled before they started count in neither histogram."""
+        final = ", ".join(f"'{s}'" for s in sorted(s.value for s in JobStatus if s.is_final))
+        if after_event is None:
+            rows, args = f"jobs j WHERE j.status IN ({final})", ()
+        else:
+            rows = (f"events e JOIN jobs j ON j.id = e.job_id WHERE e.id > ? AND e.id <= ? "
+                    f"AND e.status IN ({final})")
+            args = (after_event, upto_event)
+        sql = ("SELECT backend, status, COUNT(*), COUNT(q), TOTAL(q), "
+               + ", ".join("SUM(q <= ?)" for _ in queue_bounds)
+               + ", COUNT(r), TOTAL(r), " + ", ".join("SUM(r <= ?)" for _ in run_bounds)
+               + " FROM (SELECT j.backend AS backend, j.status AS status, "
+               "MAX(j.started_at - j.created_at, 0) AS q, MAX(j.finished_at - j.started_at, 0) AS r "
+               f"FROM {rows}) GROUP BY backend, status")
+        return [tuple(r) for r in self._conn().execute(sql, (*queue_bounds, *run_bounds, *args))]
+
+    def active_counts(self) -> dict[tuple[str, str], int]:
+        """(backend, status) -> jobs QUEUED or RUNNING now."""
+        return {(b, s): n for b, s, n in self._conn().execute(
+            "SELECT backend, status, COUNT(*) FROM jobs WHERE status IN ('QUEUED', 'RUNNING') "
+            "GROUP BY backend, status")}
 
     def integrity_check(self) -> str:
         return self._conn().execute("PRAGMA integrity_check").fetchone()[0]
+
+    def quick_check(self) -> str:
+        """SQLite's ``PRAGMA quick_check``: "ok", or what is wrong. A damaged store is marked
+        so (``StoreCorrupt`` from then on, in every process)."""
+        try:
+            rows = [r[0] for r in self._conn().execute("PRAGMA quick_check(20)")]
+        except sqlite3.DatabaseError as exc:
+            rows = [str(exc)]
+        verdict = "ok" if rows == ["ok"] else "; ".join(rows)
+        if verdict != "ok":
+            mark_corrupt(self.path, f"quick_check: {verdict[:300]}")
+        return verdict
+
+
+def _guarded(method: Any) -> Any:
+    """A store method whose SQLite errors that mean damage mark the store corrupt."""
+    import functools
+
+    @functools.wraps(method)
+    def call(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if any(word in str(exc) for word in _DAMAGE):
+                raise mark_corrupt(self.path, f"SQLite: {exc}") from exc
+            raise
+
+    return call
+
+
+for _name in ("get", "get_many", "list", "queued", "unfinished", "running", "cancel_requests",
+              "payload", "result", "events", "high_water", "submitted_between",
+              "finished_histograms", "active_counts", "session_info", "session_pending"):
+    setattr(Store, _name, _guarded(getattr(Store, _name)))
+
+
+_stores: dict[Path, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def get_store(home: Path | None = None) -> Store:
+    """The store of ``home`` (default ``QNB_HOME``), opened once per process."""
+    from .config import qnb_home
+
+    path = (home or qnb_home()).resolve()
+    with _stores_lock:
+        store = _stores.get(path)
+        if store is None:
+            store = _stores[path] = Store.open(path)
+        return store
+
+
+def forget_store(home: Path) -> None:
+    """Close and drop this process's handle on the store of ``home`` (tests, a deleted home)."""
+    with _stores_lock:
+        store = _stores.pop(Path(home).resolve(), None)
+    if store is not None:
+        store.close()

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .render import counts_table_html, duration, histogram_png, jobs_table_html, status_badge
+from .render import (
+    counts_table_html,
+    duration,
+    expectation_png,
+    expectation_table_html,
+    histogram_png,
+    jobs_table_html,
+    status_badge,
+)
 from .watcher import watcher
 
 if TYPE_CHECKING:
@@ -80,11 +88,20 @@ class JobWidget(widgets.VBox):
                          if left > 0 else "estimated start passed")
         if rec.provider_status and rec.provider_status.lower() != str(rec.status).lower():
             extra.append(html.escape(rec.provider_status))
-        circuits = f" · {rec.num_circuits} circuits" if rec.num_circuits > 1 else ""
+        if rec.primitive:
+            work = f"{rec.primitive.capitalize()} · {rec.num_circuits} PUB" + (
+                "s" if rec.num_circuits > 1 else "")
+            if rec.primitive == "sampler":
+                work += f" · {rec.shots:,} shots"
+        else:
+            work = f"{rec.shots:,} shots" + (
+                f" · {rec.num_circuits} circuits" if rec.num_circuits > 1 else "")
+        if rec.session:
+            work += f" · session {rec.session}"
         self.header.value = (
             f"<div class='qnb-job-header' data-status='{rec.status}' style='font-size:13px'>"
             f"{name}<code>{rec.id}</code> · {html.escape(rec.backend)} · "
-            f"{rec.shots:,} shots{circuits} · {status_badge(str(rec.status))} · "
+            f"{work} · {status_badge(str(rec.status))} · "
             f"<span class='qnb-elapsed'>{elapsed}</span>"
             + (f" <span style='opacity:.7'>({'; '.join(extra)})</span>" if extra else "")
             + "</div>")
@@ -100,15 +117,35 @@ class JobWidget(widgets.VBox):
                 f"<b>{rec.status}</b>: {html.escape(rec.error or 'no reason given')}</div>")
             self.message.layout.display = None
             return
-        result = self.job.result()
-        if len(result) > 1:
-            self.picker.options = [(f"circuit {i}", i) for i in range(len(result))]
-            self.picker.value = 0
+        if rec.primitive == "estimator":
+            pubs = self.job.summary()
+            self.image.value = expectation_png(pubs)
+            self.table.value = expectation_table_html(pubs)
+            self.counts_box.layout.display = None
+            return
+        choices = self._choices(rec)
+        if len(choices) > 1:
+            self.picker.options = choices
+            self.picker.value = choices[0][1]
             self.picker.layout.display = None
-        self._draw_counts(0)
+        self._draw_counts(choices[0][1])
         self.counts_box.layout.display = None
 
-    def _draw_counts(self, index: int) -> None:
+    def _choices(self, rec: JobRecord) -> list[tuple[str, Any]]:
+        """What the picker offers: each circuit, or each PUB's parameter points."""
+        if rec.primitive == "sampler":
+            return [(f"PUB {i}" + (f", point {j}" if len(pub["counts"]) > 1 else ""), (i, j))
+                    for i, pub in enumerate(self.job.summary())
+                    for j in range(len(pub["counts"]))]
+        return [(f"circuit {i}", i) for i in range(len(self.job.result()))]
+
+    def _draw_counts(self, index: Any) -> None:
+        if isinstance(index, tuple):
+            pub, point = index
+            counts = self.job.summary()[pub]["counts"][point]
+            self.image.value = histogram_png({"counts": counts})
+            self.table.value = counts_table_html(counts)
+            return
         result = self.job.result()
         counts = result.get_counts(index)
         series = {"counts": counts}
@@ -129,7 +166,7 @@ class JobsTable(widgets.VBox):
 
     def __init__(self, status: str | None = None, backend: str | None = None, limit: int = 20,
                  interval: float = 1.0) -> None:
-        from .api import get_store
+        from .store import get_store
 
         self.store = get_store()
         self.filters = {"status": status, "backend": backend, "limit": limit}

@@ -81,6 +81,22 @@ def test_counts_probs_and_expectation_values_come_back_from_the_device(home, qml
     assert widget.image.value[:4] == b"\x89PNG" and "qnb-counts" in widget.table.value
 
 
+def test_a_qnodes_own_shots_win_unless_s_is_given(home, qml):
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def plus():
+        qml.Hadamard(0)
+        return qml.counts()
+
+    set_the_pennylane_way = qml.set_shots(plus, 700)
+    job = qnb.submit(set_the_pennylane_way, backend="default", seed=3)
+    assert job.record.shots == 700
+    assert sum(job.counts().values()) == 700
+    assert qnb.submit(set_the_pennylane_way, backend="default", shots=50).record.shots == 50
+    assert qnb.submit(plus, backend="default").record.shots == 1024  # analytic: qnb's default
+
+
 def test_a_qnode_measuring_the_computational_basis_runs_on_a_qiskit_backend(home, qml):
     dev = qml.device("default.qubit", wires=3)
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from fault_helpers import busy_workers, kill_runner_group, runner_pid
-from helpers import bell
+from helpers import bell, wait_for
 from kernel_helpers import execute, running_kernel, text_of
 
 import qnb
@@ -31,13 +31,11 @@ def long_circuit(qubits: int = 22, layers: int = 40):
 
 
 def wait_status(job, wanted, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reached():
         status = job.status()
-        if status in wanted:
-            return status
-        time.sleep(0.05)
-    raise AssertionError(f"{job} never reached {wanted}")
+        return status if status in wanted else None
+
+    return wait_for(reached, timeout, f"{job} to reach {wanted}")
 
 
 def test_killed_kernel_leaves_its_jobs_running_to_the_end(qnb_home):
@@ -93,17 +91,14 @@ def test_worker_crash_ends_that_job_in_error_and_the_rest_go_on(qnb_home, sig, r
     assert qnb.submit(bell(), shots=5).wait(timeout=120) is JobStatus.DONE  # workers are warm
     job = qnb.submit(long_circuit(24, 60), shots=5)
     wait_status(job, {JobStatus.RUNNING})
-    busy = []
-    deadline = time.monotonic() + 30
-    while not busy and time.monotonic() < deadline:
-        busy = busy_workers(runner_pid(qnb_home))
+    busy = wait_for(lambda: busy_workers(runner_pid(qnb_home)), 30, "a busy worker", interval=0)
     assert busy, "no busy worker found"
     for pid in busy:
         os.kill(pid, sig)
     assert job.wait(timeout=60) is JobStatus.ERROR
     assert "the worker process running this job died" in job.error and reason in job.error
     after = qnb.submit(bell(), shots=20)
-    assert after.wait(timeout=120) is JobStatus.DONE
+    assert after.wait(timeout=120) is JobStatus.DONE, after.error
 
 
 @pytest.fixture
@@ -119,13 +114,11 @@ def tiny_disk(tmp_path, monkeypatch):
     monkeypatch.setenv("QNB_HOME", str(home))
     monkeypatch.chdir(tmp_path)
     yield mnt, home
-    from qnb import api
     from qnb.runner.control import stop_runner
+    from qnb.store import forget_store
 
     stop_runner(home)
-    for store in list(api._stores.values()):
-        store.close()
-    api._stores.clear()
+    forget_store(home)
     subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
@@ -165,16 +158,15 @@ def test_read_only_disk_refuses_the_submit_cleanly(tiny_disk):
     from qnb.runner.control import stop_runner
 
     stop_runner(home)
-    from qnb import api
+    from qnb.store import forget_store
 
-    for store in api._stores.values():
-        store.close()  # files open for writing would keep the remount from happening
-    api._stores.clear()
-    deadline = time.monotonic() + 30  # the runner's helpers may take a moment to exit
-    while subprocess.run(["mount", "-o", "remount,ro", str(mnt)],
-                         capture_output=True).returncode != 0:
-        assert time.monotonic() < deadline, "the disk stayed busy"
-        time.sleep(0.2)
+    forget_store(home)  # files open for writing would keep the remount from happening
+    def remounted_read_only() -> bool:
+        return subprocess.run(["mount", "-o", "remount,ro", str(mnt)],
+                              capture_output=True).returncode == 0
+
+    # the runner's helpers may take a moment to exit
+    wait_for(remounted_read_only, 30, "the disk to be free (it stayed busy)", interval=0.2)
     try:
         with pytest.raises(StoreError, match="read-only|cannot be opened|cannot write"):
             qnb.submit(bell(), shots=10)

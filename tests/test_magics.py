@@ -55,6 +55,8 @@ def test_openqasm_cell_and_line_magic(shell, capsys, store):
     result, _ = run(shell, capsys, "%qsubmit qc2 -s 50 -n zero")
     assert result.success, result.error_in_exec
     assert result.result.counts() == {"0": 50} and result.result.name == "zero"
+    result, _ = run(shell, capsys, '%qsubmit qc2 -s 5 -n "two words"')
+    assert result.result.name == "two words"  # the shell's quotes are not part of the name
     result, _ = run(shell, capsys, "%qsubmit [qc2, qc2] -s 10 --wait")
     assert result.result.status() is JobStatus.DONE and len(result.result.result()) == 2
 
@@ -72,9 +74,9 @@ def test_python_error_in_the_cell_shows_its_traceback_and_writes_no_job(shell, c
         ("%%qsubmit\nvalue = 5\nvalue", "got int"),
         ("%%qsubmit\nvalue = 5", "last line must be an expression"),
         ("%%qsubmit -s 0\nfrom qiskit import QuantumCircuit\nq = QuantumCircuit(1)\n"
-         "q.measure_all(); q", "shots must be a positive integer, got 0"),
+         "q.measure_all(); q", "shots must be a positive integer (at most 10,000,000), got 0"),
         ("%%qsubmit -s -3\nfrom qiskit import QuantumCircuit\nq = QuantumCircuit(1)\n"
-         "q.measure_all(); q", "shots must be a positive integer, got -3"),
+         "q.measure_all(); q", "shots must be a positive integer (at most 10,000,000), got -3"),
         ("%%qsubmit -s ten\nfrom qiskit import QuantumCircuit\nq = QuantumCircuit(1)\n"
          "q.measure_all(); q", "shots (-s) must be an integer, got 'ten'"),
         ("%%qsubmit -b nowhere\nfrom qiskit import QuantumCircuit\nq = QuantumCircuit(1)\n"

@@ -24,12 +24,6 @@ BELL = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
 
 
 @pytest.fixture
-async def jp_asyncio_loop() -> asyncio.AbstractEventLoop:
-    """Serve on the loop pytest-asyncio runs each test in (it takes every coroutine test)."""
-    return asyncio.get_running_loop()
-
-
-@pytest.fixture
 def jp_server_config(qnb_home: Path) -> dict[str, Any]:
     return {"ServerApp": {"jpserver_extensions": {"qnb": True}}}
 
@@ -52,7 +46,7 @@ def add_job(store: Store, status: JobStatus, backend: str = "aer", *, queued: fl
     finished = started + ran if status.is_final and started is not None else None
     rec = JobRecord(id=new_job_id(), backend=backend, provider="aer", status=status, shots=10,
                     created_at=created, started_at=started, finished_at=finished)
-    store.add_job(rec, "qpy", b"unused")
+    store.import_job(rec, "qpy", b"unused")
     return rec.id
 
 
@@ -122,7 +116,7 @@ def test_serve_metrics_gives_histograms_bucketed_by_the_store(qnb_home, store):
         got = scrape()
         assert scrape() == got  # nothing changed, nothing counted twice
         # what happens between scrapes is added: the ibm job finishes, another job arrives
-        assert store.transition(ibm, JobStatus.DONE, result={"counts": [{"0": 10}]})
+        assert store.finish(ibm, JobStatus.DONE, result={"counts": [{"0": 10}]})
         add_job(store, JobStatus.DONE, backend="ibm", queued=0.5, ran=0.2)
         later = scrape()
     finally:
@@ -197,10 +191,10 @@ def test_counting_between_scrapes_equals_counting_afresh(qnb_home, store):
     steps = [
         lambda: add_job(store, JobStatus.DONE, queued=0.3, ran=2.0),
         lambda: [add_job(store, JobStatus.QUEUED, backend=b) for b in ("aer", "x", "x")],
-        lambda: store.claim(store.queued()[0].id, "r"),
-        lambda: store.transition(store.running()[0].id, JobStatus.ERROR, error="boom"),
+        lambda: store.claim(store.queued()[0].id),
+        lambda: store.finish(store.running()[0].id, JobStatus.ERROR, error="boom"),
         lambda: store.request_cancel(store.queued()[0].id),
-        lambda: store.transition(store.claim(store.queued()[0].id, "r").id, JobStatus.DONE,
+        lambda: store.finish(store.claim(store.queued()[0].id).id, JobStatus.DONE,
                                  result={"counts": [{"1": 10}]}),
         lambda: add_job(store, JobStatus.CANCELLED, backend="x", queued=5.0, ran=0.0),
     ]

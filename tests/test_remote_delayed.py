@@ -12,7 +12,7 @@ from helpers import bell, direct_aer_counts, ghz, isolated_home, wait_for
 import qnb
 from qnb.models import JobStatus
 from qnb.runner import ensure_runner, stop_runner
-from qnb.runner.remote import PollSchedule
+from qnb.runner.schedule import PollSchedule
 
 CONFIG = """
 [runner]
@@ -52,7 +52,7 @@ def home(tmp_path_factory):
 
 @pytest.fixture
 def store(home):
-    from qnb.api import get_store
+    from qnb.store import get_store
 
     return get_store()
 
@@ -91,15 +91,16 @@ def test_remote_jobs_outlive_the_runner_and_are_re_attached(home, store):
 def seen_provider_statuses(store, job_id: str, timeout: float = 60.0) -> list[str]:
     """Every provider status the job showed until it finished (what the widget displays)."""
     seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def finished() -> bool:
         rec = store.get(job_id)
         if rec.provider_status and (not seen or seen[-1] != rec.provider_status):
             seen.append(rec.provider_status)
-        if rec.is_final:
-            return seen
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} did not finish; statuses seen: {seen}")
+        return rec.is_final
+
+    wait_for(finished, timeout, interval=0.02,
+             what=lambda: f"job {job_id} to finish; statuses seen: {seen}")
+    return seen
 
 
 def test_connection_errors_are_retried_and_the_job_completes(home, store):

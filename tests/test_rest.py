@@ -34,12 +34,6 @@ PROFILES = '[backends.fast]\nprovider = "aer"\nmethod = "statevector"\n'
 
 
 @pytest.fixture
-async def jp_asyncio_loop() -> asyncio.AbstractEventLoop:
-    """Serve on the loop pytest-asyncio runs each test in (it takes every coroutine test)."""
-    return asyncio.get_running_loop()
-
-
-@pytest.fixture
 def jp_server_config(qnb_home: Path) -> dict[str, Any]:
     """A Jupyter server with qnb enabled, serving this test's own QNB_HOME."""
     (qnb_home / "config.toml").write_text(PROFILES)
@@ -75,7 +69,7 @@ def add_jobs(store: Store, n: int, status: JobStatus = JobStatus.DONE,
             options={"profile": {"name": backend, "provider": "aer",
                                  "options": {"instance": PRIVATE}}, "run": {}},
             origin="test")
-        store.add_job(rec, "qpy", b"not used: no runner picks these up")
+        store.import_job(rec, "qpy", b"not used: no runner picks these up")
         ids.append(rec.id)
     return ids
 
@@ -97,6 +91,22 @@ async def wait_final(jp_fetch, job_id: str, timeout: float = 120.0) -> dict[str,
 
 
 # -- listing ------------------------------------------------------------------------------
+async def test_list_filters_by_session(jp_fetch, store):
+    import dataclasses
+
+    add_jobs(store, 3)
+    grouped = []
+    for _ in range(2):
+        rec = store.get(add_jobs(store, 1)[0])
+        copy = dataclasses.replace(rec, id=new_job_id(), session="0123456789ab")
+        store.import_job(copy, "qpy", b"unused")
+        grouped.append(copy.id)
+    code, page = await call(jp_fetch, "jobs", params={"session": "0123456789ab"})
+    assert code == 200 and page["total"] == 2
+    assert {j["id"] for j in page["jobs"]} == set(grouped)
+    assert all(j["session"] == "0123456789ab" for j in page["jobs"])
+
+
 async def test_list_pages_through_every_job_with_the_total(jp_fetch, store):
     done = add_jobs(store, 50, JobStatus.DONE, "aer")
     queued = add_jobs(store, 40, JobStatus.QUEUED, "other")
@@ -208,11 +218,11 @@ async def test_submit_runs_on_aer_and_get_returns_the_counts(jp_fetch, store):
 
 async def test_done_job_shows_counts_and_mitigated_counts_but_no_profile(jp_fetch, store):
     [job_id] = add_jobs(store, 1, JobStatus.QUEUED)
-    store.claim(job_id, "r")
+    store.claim(job_id)
     result = {"counts": [{"00": 480, "11": 470, "01": 50}, {"0": 1000}],
               "mitigated": [{"00": 0.505, "11": 0.495}, {"0": 1.0}],
               "metadata": {"transpile_seconds": 0.1}}
-    assert store.transition(job_id, JobStatus.DONE, result=result)
+    assert store.finish(job_id, JobStatus.DONE, result=result)
     response = await jp_fetch("qnb", "api", "jobs", job_id)
     job = json.loads(response.body)
     assert job["counts"] == result["counts"] and job["mitigated"] == result["mitigated"]
@@ -239,7 +249,7 @@ BAD_SUBMISSIONS: list[tuple[Any, str]] = [
     ({"qasm": 'OPENQASM 3.0;\nqubit[2] q;\nbit[2] c;\nfoo q[1];\nc = measure q;\n'},
      "OpenQASM 3 error at line 4"),
     ({"qasm": 'OPENQASM 2.0;\ninclude "qelib1.inc";\ninclude "/etc/passwd";\nqreg q[1];\n'},
-     "OpenQASM error at line 3: include '/etc/passwd' is not allowed"),
+     "OpenQASM 2 error at line 3: include '/etc/passwd' is not allowed"),
     ({"qasm": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\n'},
      "has no measurements"),
     ({"qasm": BELL_QASM2, "backend": "ibm_nowhere"},
@@ -247,8 +257,8 @@ BAD_SUBMISSIONS: list[tuple[Any, str]] = [
     ({"qasm": BELL_QASM2, "backend": 3}, "backend must be the name of a configured backend"),
     ({"qasm": BELL_QASM2, "shots": 0}, "shots must be a positive integer"),
     ({"qasm": BELL_QASM2, "shots": -5}, "shots must be a positive integer"),
-    ({"qasm": BELL_QASM2, "shots": "100"}, 'shots must be a positive integer (at most '
-                                            '10,000,000), got "100"'),
+    ({"qasm": BELL_QASM2, "shots": "100"}, "shots must be a positive integer (at most "
+                                            "10,000,000), got '100'"),
     ({"qasm": BELL_QASM2, "shots": 1.5}, "shots must be a positive integer"),
     ({"qasm": BELL_QASM2, "shots": True}, "shots must be a positive integer"),
     ({"qasm": BELL_QASM2, "shots": 10**12}, "at most 10,000,000"),
@@ -301,7 +311,7 @@ async def test_cancel_queued_is_202_and_cancelled_at_once(jp_fetch, store):
 
 async def test_cancel_running_is_202_and_asks_the_runner(jp_fetch, store):
     [job_id] = add_jobs(store, 1, JobStatus.QUEUED)
-    assert store.claim(job_id, "elsewhere") is not None  # a runner has it
+    assert store.claim(job_id) is not None  # a runner has it
     code, data = await call(jp_fetch, "jobs", job_id, "cancel", method="POST")
     assert code == 202 and data == {"id": job_id, "status": "RUNNING", "cancel_requested": True}
     _, job = await call(jp_fetch, "jobs", job_id)

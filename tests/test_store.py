@@ -43,10 +43,10 @@ def test_unversioned_file_is_migrated_and_newer_one_refused_untouched(tmp_path):
 def test_status_machine_refuses_moves_out_of_final_states(tmp_path):
     store = Store(tmp_path / "jobs.sqlite")
     rec = make(store)
-    assert store.claim(rec.id, "r1") is not None
-    assert store.transition(rec.id, JobStatus.DONE, result={"counts": [{"0": 100}]})
+    assert store.claim(rec.id) is not None
+    assert store.finish(rec.id, JobStatus.DONE, result={"counts": [{"0": 100}]})
     # a late cancel or error must not overwrite a finished job
-    assert not store.transition(rec.id, JobStatus.ERROR, error="late")
+    assert not store.finish(rec.id, JobStatus.ERROR, error="late")
     assert store.request_cancel(rec.id) is JobStatus.DONE
     got = store.get(rec.id)
     assert got.status is JobStatus.DONE and got.error is None
@@ -58,9 +58,9 @@ def test_status_machine_refuses_moves_out_of_final_states(tmp_path):
 def test_cancel_queued_is_immediate_and_running_is_requested(tmp_path):
     store = Store(tmp_path / "jobs.sqlite")
     queued, running = make(store), make(store)
-    store.claim(running.id, "r1")
+    store.claim(running.id)
     assert store.request_cancel(queued.id) is JobStatus.CANCELLED
-    assert store.claim(queued.id, "r1") is None  # the runner can no longer start it
+    assert store.claim(queued.id) is None  # the runner can no longer start it
     assert store.request_cancel(running.id) is JobStatus.RUNNING
     assert store.cancel_requests() == [running.id]
     with pytest.raises(JobNotFound):
@@ -98,3 +98,51 @@ def test_full_disk_fails_clearly_and_writes_nothing(tmp_path):
         make(store, payload_size=1)
     assert store.list()[1] == 1
     assert store.integrity_check() == "ok"
+
+
+def test_callers_narrow_the_transition_table_but_never_widen_it(tmp_path):
+    store = Store(tmp_path / "jobs.sqlite")
+    rec = make(store)
+    # RUNNING -> QUEUED is a move the table allows, but not from QUEUED
+    assert not store.requeue(rec.id, "not running")
+    # narrowing DONE to "only from RUNNING" refuses a QUEUED job
+    assert not store.finish(rec.id, JobStatus.DONE, only_from=[JobStatus.RUNNING])
+    assert store.claim(rec.id) is not None
+    assert store.finish(rec.id, JobStatus.CANCELLED, error="stop")
+    # no caller can move a finished job, whatever it asks for
+    assert not store.finish(rec.id, JobStatus.DONE, only_from=list(JobStatus))
+    assert not store.set_remote_state(rec.id, JobStatus.RUNNING, "RUNNING")
+    assert store.get(rec.id).status is JobStatus.CANCELLED
+    with pytest.raises(ValueError, match="not a final status"):
+        store.finish(rec.id, JobStatus.RUNNING)
+
+
+def test_the_hand_over_to_a_service_is_an_explicit_step(tmp_path):
+    store = Store(tmp_path / "jobs.sqlite")
+    rec = make(store)
+    assert store.begin_submit(rec.id)
+    assert not store.begin_submit(rec.id)  # handed over once
+    assert store.queued() == []  # no runner starts it locally meanwhile
+    assert store.claim(rec.id) is None
+    # a cancel while it is being handed over is only requested: the service may have it
+    assert store.request_cancel(rec.id) is JobStatus.QUEUED
+    store.attach_remote(rec.id, "r-1", {"plan": 1})
+    got = store.get(rec.id)
+    assert (got.submitting, got.remote_id, got.provider_state) == (False, "r-1", {"plan": 1})
+    assert "provider_state" not in got.to_json() and "submitting" not in got.to_json()
+
+
+def test_a_version_1_store_keeps_its_jobs_and_its_hand_overs(tmp_path):
+    from qnb.store import MIGRATIONS
+
+    path = tmp_path / "jobs.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[1] + "; PRAGMA user_version = 1;")
+    conn.execute("INSERT INTO jobs (id, seq, backend, provider, status, provider_status, shots, "
+                 "num_circuits, created_at, updated_at) VALUES ('0123456789ab', 1, 'ibm', "
+                 "'ibm-runtime', 'QUEUED', 'submitting', 10, 1, 1.0, 1.0)")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.get("0123456789ab").submitting

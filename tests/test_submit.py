@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import bell, direct_aer_counts, ghz
+from helpers import bell, direct_aer_counts, ghz, wait_for
 
 import qnb
 from qnb.models import JobFailed, JobStatus, SubmitError
@@ -73,11 +73,7 @@ def test_cancel_a_running_job_stops_its_worker(qnb_home, store):
             qc.cx(i, i + 1)
     qc.measure_all()
     job = qnb.submit(qc, shots=1, name="long")
-    import time
-
-    deadline = time.monotonic() + 60
-    while job.status() is not JobStatus.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: job.status() is JobStatus.RUNNING, 60, "the long job to run")
     assert job.status() is JobStatus.RUNNING
     job.cancel()
     assert job.wait(timeout=30) is JobStatus.CANCELLED
@@ -102,10 +98,10 @@ def test_simulator_failure_after_queuing_ends_in_error_with_reason(qnb_home):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"shots": 0}, "shots must be a positive integer, got 0"),
-        ({"shots": -5}, "shots must be a positive integer, got -5"),
-        ({"shots": 2.5}, "shots must be a positive integer, got 2.5"),
-        ({"shots": "many"}, "shots must be a positive integer, got 'many'"),
+        ({"shots": 0}, "shots must be a positive integer (at most 10,000,000), got 0"),
+        ({"shots": -5}, "shots must be a positive integer (at most 10,000,000), got -5"),
+        ({"shots": 2.5}, "shots must be a positive integer (at most 10,000,000), got 2.5"),
+        ({"shots": "many"}, "shots must be a positive integer (at most 10,000,000), got 'many'"),
         ({"backend": "nowhere"}, "unknown backend 'nowhere'; configured backends: aer"),
         ({"seed": -1}, "seed must be a non-negative integer"),
     ],
@@ -142,7 +138,7 @@ def test_circuit_without_measurements_is_refused_with_a_hint(qnb_home, store):
 def test_circuit_wider_than_the_simulator_is_refused_before_queuing(qnb_home, store):
     from qiskit import QuantumCircuit
 
-    from qnb.backends.aer import memory_qubits
+    from qnb.backends.simulator import memory_qubits
 
     width = memory_qubits() + 1
     qc = QuantumCircuit(width)

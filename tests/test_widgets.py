@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
-from helpers import bell
+from helpers import bell, wait_for
 
 import qnb
 from qnb.widgets import JobsTable, JobWidget
-
-
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_widget_follows_the_job_by_itself_and_draws_the_histogram(qnb_home):
@@ -58,3 +47,29 @@ def test_jobs_table_lists_new_jobs(qnb_home):
     assert wait_for(lambda: job.id in table.table.value)
     job.wait(timeout=60)
     assert wait_for(lambda: "DONE" in table.table.value)
+
+
+def test_widget_draws_estimator_values_and_sampler_points(qnb_home):
+    import numpy as np
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Parameter
+    from qiskit.quantum_info import SparsePauliOp
+
+    t = Parameter("t")
+    qc = QuantumCircuit(1)
+    qc.ry(t, 0)
+    points = np.linspace(0, np.pi, 5)
+    est = JobWidget(qnb.Estimator().run([(qc, SparsePauliOp("Z"), points)]))
+    assert "Estimator · 1 PUB" in est.header.value and "shots" not in est.header.value
+    assert wait_for(lambda: est.counts_box.layout.display is None)
+    assert est.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    # cos(t) at the five points, with their standard errors
+    assert "PUB 0, point 4" in est.table.value and "-1.00000 ± 0.00000" in est.table.value
+    measured = qc.copy()
+    measured.measure_all()
+    sam = JobWidget(qnb.Sampler().run([(measured, [[0.0], [np.pi]])], shots=50))
+    assert wait_for(lambda: sam.counts_box.layout.display is None)
+    assert [label for label, _ in sam.picker.options] == ["PUB 0, point 0", "PUB 0, point 1"]
+    assert ">0<" in sam.table.value and ">1<" not in sam.table.value  # ry(0): always 0
+    sam.picker.value = (0, 1)
+    assert ">1<" in sam.table.value and ">0<" not in sam.table.value  # ry(pi): always 1

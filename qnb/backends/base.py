@@ -3,8 +3,9 @@
 A provider is built from a profile's plain spec (``{"name", "provider", "options"}``) in
 whichever process needs it: the kernel asks it cheap questions (``max_qubits``), the runner's
 worker processes call ``run`` for local backends, and the runner itself calls ``submit`` /
-``poll`` / ``result`` / ``cancel`` for remote ones. Modules defining providers must import
-their SDKs lazily, inside methods, so that listing backends stays fast.
+``poll`` / ``result`` / ``cancel`` for remote ones, with the retry policy declared here
+(``is_transient``, ``retry_timeout``). Modules defining providers must import their SDKs
+lazily, inside methods, so that listing backends stays fast.
 """
 
 from __future__ import annotations
@@ -23,13 +24,31 @@ class ProfileError(ValueError):
         self.field = field
 
 
+DEFAULT_RETRY_TIMEOUT = 900.0
+
+
 @dataclass(frozen=True)
 class Field:
     """A profile setting a provider accepts."""
 
     type: type | tuple[type, ...]
     required: bool = False
-    help: str = ""
+
+
+def check_optimization_level(options: dict[str, Any]) -> None:
+    """The transpiler's ``optimization_level`` setting, when given, is 0 to 3."""
+    level = options.get("optimization_level")
+    if level is not None and level not in (0, 1, 2, 3):
+        raise ProfileError("must be 0, 1, 2 or 3", "optimization_level")
+
+
+def check_primitive_options(options: dict[str, Any] | None, allowed: tuple[str, ...],
+                            backend: str) -> None:
+    """Refuse primitive options a local backend does not know (``SubmitError``)."""
+    unknown = sorted(set(options or {}) - set(allowed))
+    if unknown:
+        raise SubmitError(f"backend {backend!r} does not know the primitive option(s) "
+                          f"{', '.join(map(repr, unknown))}; it takes: {', '.join(allowed)}")
 
 
 @dataclass
@@ -57,7 +76,15 @@ class RemoteState:
     queue_position: int | None = None
     estimated_start: float | None = None
     error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Submitted:
+    """What a service answered to a submission: the remote id, and what the provider needs
+    to keep about the job for ``result`` (stored with the job, so it outlives the runner)."""
+
+    remote_id: str
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 class Provider:
@@ -67,7 +94,8 @@ class Provider:
     kind: ClassVar[str] = "local"
     simulator: ClassVar[bool] = True
     fields: ClassVar[dict[str, Field]] = {}
-    #: payload formats ``run``/``submit`` accept ("qpy": Qiskit circuits; "pennylane-tape").
+    #: payload formats ``run``/``submit`` accept: "qpy" (Qiskit circuits), "sampler-pubs" and
+    #: "estimator-pubs" (Qiskit primitive PUBs), "pennylane-tape"
     payload_formats: ClassVar[tuple[str, ...]] = ("qpy",)
     #: whether ``options={"mitigate": True}`` (``--mitigate``) means something here.
     supports_mitigation: ClassVar[bool] = False
@@ -112,11 +140,16 @@ class Provider:
                          run_options: dict[str, Any]) -> None:
         """Refuse, before anything is queued, a job this backend cannot run (``SubmitError``)."""
         if payload_format not in self.payload_formats:
-            what = {"qpy": "Qiskit circuits", "pennylane-tape": "PennyLane QNodes/tapes"}
+            what = {"qpy": "Qiskit circuits", "pennylane-tape": "PennyLane QNodes/tapes",
+                    "sampler-pubs": "Sampler PUBs", "estimator-pubs": "Estimator PUBs"}
             raise SubmitError(
                 f"backend {self.name!r} (provider {self.provider_name()!r}) runs "
                 f"{' or '.join(what.get(f, f) for f in self.payload_formats)}, not "
                 f"{what.get(payload_format, payload_format)}")
+        if run_options.get("mitigate") and payload_format.endswith("-pubs"):
+            raise SubmitError(
+                "--mitigate mitigates the counts of plain circuits; for primitive PUBs set the "
+                "primitive's own options (on IBM: resilience_level, twirling, ...)")
         if run_options.get("mitigate") and not self.supports_mitigation:
             raise SubmitError(
                 f"backend {self.name!r} (provider {self.provider_name()!r}) has no readout errors "
@@ -131,18 +164,34 @@ class Provider:
 
     # -- remote execution (runner process) ----------------------------------------------
     def submit(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
-               options: dict[str, Any]) -> str:
-        """Send the job to the service and return its remote id."""
+               options: dict[str, Any]) -> Submitted:
+        """Send the job to the service; its remote id (and state to keep)."""
         raise TypeError(f"provider {self.provider_name()!r} is not remote")
 
     def poll(self, remote_id: str) -> RemoteState:
         raise TypeError(f"provider {self.provider_name()!r} is not remote")
 
-    def result(self, remote_id: str) -> dict[str, Any]:
+    def result(self, remote_id: str, state: dict[str, Any]) -> dict[str, Any]:
+        """The finished job's JSON-able result; ``state`` is what ``submit`` asked to keep."""
         raise TypeError(f"provider {self.provider_name()!r} is not remote")
 
     def cancel(self, remote_id: str) -> None:
         raise TypeError(f"provider {self.provider_name()!r} is not remote")
+
+    def end_session(self, session_id: str) -> None:
+        """The qnb session ``session_id`` has ended and all its jobs are with the service:
+        close the service's own session, if the provider opened one (runner process)."""
+
+    # -- the retry policy of remote calls -------------------------------------------------
+    def is_transient(self, exc: BaseException) -> bool:
+        """Whether a failed call is worth retrying (network trouble) rather than final."""
+        return isinstance(exc, (ConnectionError, TimeoutError))
+
+    @property
+    def retry_timeout(self) -> float:
+        """Seconds of failing calls about one job before the runner gives up on it (the
+        profile's ``retry_timeout``, default 900)."""
+        return float(self.options.get("retry_timeout", DEFAULT_RETRY_TIMEOUT))
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:

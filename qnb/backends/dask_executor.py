@@ -26,7 +26,8 @@ import time
 import uuid
 from typing import Any
 
-from .base import ProfileError
+from .base import Field, ProfileError
+from .simulator import run_circuits, simulator
 
 log = logging.getLogger("qnb.dask")
 
@@ -44,6 +45,14 @@ MAX_AUTO_CHUNK = 250
 QUIET_SCHEDULER: dict[str, Any] = {
     "dashboard_address": None,
     "scheduler_kwargs": {"dashboard": False, "dashboard_address": "127.0.0.1:0"}}
+#: the settings an ``aer`` profile takes for Dask
+FIELDS: dict[str, Field] = {
+    "executor": Field(str),  # "local" (the runner's worker pool, default) or "dask"
+    "address": Field(str),  # "tcp://scheduler:8786", or "local" for a LocalCluster qnb runs
+    "chunk_size": Field(int),  # circuits per Dask task (default: about 4 per worker thread)
+    "n_workers": Field(int),  # worker processes of the address = "local" cluster
+    "connect_timeout": Field((int, float)),  # seconds to reach the scheduler (default 10)
+}
 DASK_FIELDS = ("address", "chunk_size", "n_workers", "connect_timeout")
 _ADDRESS_RE = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<rest>\S+)$")
 _HOST_PORT_RE = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}(/\S*)?$")
@@ -117,7 +126,6 @@ def run_chunk(sim_options: dict[str, Any], payload: bytes, shots: int, seed: int
     """Transpile and simulate one chunk (QPY) on a Dask worker; module-level so that worker
     processes import it by name."""
     from ..circuits import decode
-    from .aer import run_circuits, simulator
 
     # One core per worker thread, as Dask's OMP_NUM_THREADS=1 does for OpenMP: otherwise
     # Qiskit's Rust passes start a thread per core in every worker and the workers contend.

@@ -7,14 +7,13 @@ share of jobs. ``transient_failures`` makes the first N status calls of each job
 connection error, and ``outage_seconds`` (starting ``outage_after`` seconds after a job's
 submission) makes every call about that job fail so for that long; both then recover.
 
-The service's state is files under ``$QNB_HOME/delayed-service/`` (one JSON record and one
-QPY payload per job), so jobs outlive the runner that submitted them, as on a real service.
+The service's state is files under ``$QNB_HOME/delayed-service/`` (a JSON record and the
+result of each job), so jobs outlive the runner that submitted them, as on a real service.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
 import time
@@ -22,8 +21,9 @@ import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..files import private_dir, write_json_atomic
 from ..models import JobStatus
-from .base import BackendInfo, Field, ProfileError, Provider, RemoteState
+from .base import BackendInfo, Field, ProfileError, Provider, RemoteState, Submitted
 
 SERVICE_DIR = "delayed-service"
 _NUMBER = (int, float)
@@ -39,16 +39,15 @@ class DelayedProvider(Provider):
     kind: ClassVar[str] = "remote"
     simulator: ClassVar[bool] = True
     fields: ClassVar[dict[str, Field]] = {
-        "queue_seconds": Field(_NUMBER, help="time a job waits in the service's queue"),
-        "run_seconds": Field(_NUMBER, help="time a job runs once it left the queue"),
-        "failure_rate": Field(_NUMBER, help="share of jobs that end in ERROR (0-1)"),
-        "transient_failures": Field(int, help="status calls per job that fail with a "
-                                              "connection error before the service answers"),
-        "outage_after": Field(_NUMBER, help="seconds after submission an outage starts"),
-        "outage_seconds": Field(_NUMBER, help="how long every call about the job fails"),
-        "estimate": Field(bool, help="report estimated start times (default true)"),
-        "retry_timeout": Field(_NUMBER, help="seconds of errors before the runner gives up"),
-        "max_qubits": Field(int, help="refuse wider circuits"),
+        "queue_seconds": Field(_NUMBER),  # time a job waits in the service's queue
+        "run_seconds": Field(_NUMBER),  # time a job runs once it left the queue
+        "failure_rate": Field(_NUMBER),  # share of jobs that end in ERROR (0-1)
+        "transient_failures": Field(int),  # status calls per job failing before it answers
+        "outage_after": Field(_NUMBER),  # seconds after submission an outage starts
+        "outage_seconds": Field(_NUMBER),  # how long every call about the job fails
+        "estimate": Field(bool),  # report estimated start times (default true)
+        "retry_timeout": Field(_NUMBER),  # seconds of errors before the runner gives up
+        "max_qubits": Field(int),
         "description": Field(str),
     }
 
@@ -69,7 +68,7 @@ class DelayedProvider(Provider):
             raise ProfileError("must be between 0 and 1", "failure_rate")
 
     def max_qubits(self) -> int | None:
-        from .aer import memory_qubits
+        from .simulator import memory_qubits
 
         return int(self.options.get("max_qubits") or memory_qubits())
 
@@ -79,23 +78,17 @@ class DelayedProvider(Provider):
         return BackendInfo(self.name, self.provider_name(), self.max_qubits(), True, True,
                            f"Aer behind a simulated service: {q:g} s queue, {r:g} s run")
 
-    def is_transient(self, exc: BaseException) -> bool:
-        return isinstance(exc, (ConnectionError, TimeoutError))
-
     # -- the service's files --------------------------------------------------------------
     @staticmethod
     def service_dir() -> Path:
         from ..config import qnb_home
 
         path = qnb_home() / SERVICE_DIR
-        path.mkdir(exist_ok=True)
+        private_dir(path)
         return path
 
     def _write(self, job: dict[str, Any]) -> None:
-        path = self.service_dir() / f"{job['id']}.json"
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(job))
-        tmp.replace(path)
+        write_json_atomic(self.service_dir() / f"{job['id']}.json", job)
 
     def _load(self, remote_id: str) -> dict[str, Any]:
         with self._lock:
@@ -128,7 +121,7 @@ class DelayedProvider(Provider):
 
     # -- remote execution -----------------------------------------------------------------
     def submit(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
-               options: dict[str, Any]) -> str:
+               options: dict[str, Any]) -> Submitted:
         remote_id = uuid.uuid4().hex
         opts = self.options
         job = {
@@ -141,13 +134,12 @@ class DelayedProvider(Provider):
             "outage_seconds": float(opts.get("outage_seconds", 0)),
             "cancelled": None,
         }
-        (self.service_dir() / f"{remote_id}.qpy").write_bytes(payload)
         self._compute(job, payload)
         job["created"] = time.time()  # its queue time starts once the service has accepted it
         self._write(job)
         with self._lock:
             self._jobs[remote_id] = job
-        return remote_id
+        return Submitted(remote_id)
 
     def poll(self, remote_id: str) -> RemoteState:
         job = self._load(remote_id)
@@ -169,20 +161,21 @@ class DelayedProvider(Provider):
         return RemoteState(JobStatus.DONE, "DONE")
 
     def _compute(self, job: dict[str, Any], payload: bytes) -> None:
-        """The service's work, done while the job waits in its simulated queue, as a real
-        service has the result ready when it reports DONE; fetching it is then a read."""
+        """The service's work, done when it accepts the job (before its simulated queue
+        time starts), so that the result is ready when the service reports DONE, as on a
+        real one; fetching it is then a read."""
         _import_qiskit()
         from ..circuits import decode
-        from .aer import run_circuits, simulator
+        from .simulator import run_circuits, simulator
 
         try:
             out = run_circuits(simulator({}), decode(payload), job["shots"], job["seed"], None)
         except Exception as exc:  # the service reports it as the job's failure
             job.update(fail=True, error=f"{type(exc).__name__}: {exc}")
             return
-        (self.service_dir() / f"{job['id']}.result").write_text(json.dumps(out))
+        write_json_atomic(self.service_dir() / f"{job['id']}.result", out)
 
-    def result(self, remote_id: str) -> dict[str, Any]:
+    def result(self, remote_id: str, state: dict[str, Any]) -> dict[str, Any]:
         job = self._load(remote_id)
         self._network(job, time.time(), status_call=False)
         if job["fail"] or job["cancelled"] is not None:
@@ -211,8 +204,7 @@ _imports = threading.Lock()
 def _import_qiskit() -> None:
     """Import Qiskit and Aer one thread at a time: the runner calls ``submit`` from several
     I/O threads at once, and concurrent first imports of Qiskit fail with circular-import
-    errors. (These threads live as long as the runner: a process has been seen to crash
-    after the thread that first imported the Qiskit stack had exited.)"""
+    errors. (Those threads are lasting ones: see ``qnb.threads``.)"""
     with _imports:
         import qiskit  # noqa: F401
         import qiskit_aer  # noqa: F401

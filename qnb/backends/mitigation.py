@@ -124,3 +124,40 @@ def mitigate(counts_list: list[dict[str, int]], maps: list[dict[int, int]],
                              for q, m in mats.items()},
     }
     return mitigated, info
+
+
+def plan(options: dict[str, Any], compiled: list[Any], num_qubits: int
+         ) -> tuple[dict[str, Any] | None, list[Any], str | None]:
+    """(plan, calibration circuits to append, why not) for a job that asked for ``mitigate``.
+
+    The plan is JSON: which results are calibration circuits and which qubit each classical
+    bit measured. A remote job keeps it in the store until its result arrives.
+    """
+    if not options.get("mitigate"):
+        return None, [], None
+    try:
+        maps = measurement_maps(compiled)
+    except MitigationError as exc:
+        return None, [], str(exc)
+    qubits = measured_qubits(maps)
+    made = {"circuits": len(compiled), "maps": [{str(k): v for k, v in m.items()} for m in maps],
+            "qubits": qubits}
+    return made, calibration_circuits(qubits, num_qubits), None
+
+
+def apply(out: dict[str, Any], counts: list[dict[str, int]], made: dict[str, Any] | None,
+          shots: int, note: str | None) -> dict[str, Any]:
+    """Fill ``out`` with ``counts`` (and ``mitigated``, ``metadata.mitigation``) from every
+    circuit's counts, calibration circuits last."""
+    meta = out.setdefault("metadata", {})
+    if made is None:
+        out["counts"] = counts
+        if note:
+            meta["mitigation"] = {"error": note}
+        return out
+    n = made["circuits"]
+    maps = [{int(k): int(v) for k, v in m.items()} for m in made["maps"]]
+    out["counts"] = counts[:n]
+    out["mitigated"], meta["mitigation"] = mitigate(
+        counts[:n], maps, counts[n:n + 2], made["qubits"], shots)
+    return out

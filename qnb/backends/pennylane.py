@@ -39,9 +39,9 @@ class PennyLaneProvider(Provider):
     simulator: ClassVar[bool] = True
     payload_formats: ClassVar[tuple[str, ...]] = ("pennylane-tape",)
     fields: ClassVar[dict[str, Field]] = {
-        "device": Field(str, required=True, help="PennyLane device name, e.g. lightning.qubit"),
-        "wires": Field(int, help="the most wires a circuit may use"),
-        "device_options": Field(dict, help="extra keyword arguments for qml.device"),
+        "device": Field(str, required=True),  # PennyLane device name, e.g. lightning.qubit
+        "wires": Field(int),  # the most wires a circuit may use
+        "device_options": Field(dict),  # extra keyword arguments for qml.device
         "description": Field(str),
     }
 
@@ -56,7 +56,7 @@ class PennyLaneProvider(Provider):
             raise ProfileError("must be a positive number of wires", "wires")
 
     def max_qubits(self) -> int | None:
-        from .aer import memory_qubits
+        from .simulator import memory_qubits
 
         return int(self.options.get("wires") or memory_qubits())
 

@@ -1,7 +1,8 @@
 """The runner: one long-lived process per ``QNB_HOME`` that runs and follows every job.
 
-``control`` starts, wakes and stops it; ``service`` is the process itself; ``worker``
-holds the functions its worker processes run; ``remote`` schedules polls of remote jobs.
+``control`` starts, wakes and stops it; ``service`` is the process and its main loop;
+``local`` runs jobs in worker processes (``worker`` is what they execute); ``remote`` hands
+jobs to services and follows them on ``schedule``; ``outcomes`` is what helpers hand back.
 """
 
 from .control import ensure_runner, runner_info, stop_runner, wake

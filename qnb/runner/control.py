@@ -96,7 +96,9 @@ def runner_alive(home: Path) -> bool:
 def spawn(home: Path, extra_args: list[str] | None = None) -> subprocess.Popen:
     """Start a detached runner that outlives the calling kernel."""
     files = RunnerFiles(home)
-    log = open(files.log, "ab")  # noqa: SIM115 - handed to the child
+    from ..files import open_private
+
+    log = os.fdopen(open_private(files.log), "ab")
     try:
         return subprocess.Popen(
             [sys.executable, "-m", "qnb.runner", "--home", str(home), *(extra_args or [])],

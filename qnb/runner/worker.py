@@ -8,6 +8,7 @@ from typing import Any
 import qiskit  # noqa: F401  - preloaded so that workers start warm
 import qiskit_aer  # noqa: F401
 
+from ..backends import simulator
 from ..backends.registry import make_provider
 
 
@@ -19,13 +20,5 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def warm() -> None:
-    """Run a tiny job once so the first real job finds imports, simulator and caches ready."""
-    from qiskit import QuantumCircuit
-
-    from ..backends.aer import run_circuits, simulator
-
-    qc = QuantumCircuit(2)
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure_all()
-    run_circuits(simulator({}), [qc], shots=1, seed=0, optimization_level=None)
+    """Make the first real job find imports, simulator and caches ready."""
+    simulator.warm()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.client import responses
@@ -20,27 +19,16 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from ..threads import lasting_pool
 from .service import JobService, ServiceError
 
 AUTH_RESOURCE = "qnb"
 SERVICE_THREADS = 4
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
 def service_pool() -> ThreadPoolExecutor:
-    """The threads the service runs in, alive as long as the server process.
-
-    Not a per-loop default executor: Qiskit imported in a thread that later exits makes
-    subsequent Qiskit calls from other threads crash the process (segfault seen with
-    qiskit 2.6 on Python 3.11), so the first import must happen in a thread that stays.
-    """
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(SERVICE_THREADS, thread_name_prefix="qnb-rest")
-        return _pool
+    """The threads the service runs in, alive as long as the server process (not a per-loop
+    default executor: see ``qnb.threads``)."""
+    return lasting_pool("qnb-rest", SERVICE_THREADS)
 
 
 class QnbHandler(APIHandler):
@@ -113,7 +101,8 @@ class JobsHandler(QnbHandler):
         await self.call(self.service.list_jobs, status=self.get_query_argument("status", None),
                         backend=self.get_query_argument("backend", None),
                         limit=self.get_query_argument("limit", None),
-                        offset=self.get_query_argument("offset", None))
+                        offset=self.get_query_argument("offset", None),
+                        session=self.get_query_argument("session", None))
 
     @web.authenticated
     @authorized

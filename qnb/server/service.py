@@ -14,19 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..api import MAX_SHOTS, get_store
 from ..config import Config, ConfigError, load_config
 from ..models import JobNotFound, JobRecord, JobStatus, StoreError, SubmitError, validate_job_id
-from ..store import Store
+from ..store import Store, get_store
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 ORIGIN = "rest"
 SUBMIT_FIELDS = ("qasm", "backend", "shots", "name", "seed")
-# Only the standard libraries may be included: a REST caller must not make the server read files.
-ALLOWED_INCLUDES = frozenset({"qelib1.inc", "stdgates.inc"})
-_INCLUDE = re.compile(r'^\s*include\s+"([^"]*)"\s*;', re.MULTILINE)
 _STATUSES = ", ".join(s.value for s in JobStatus)
 T = TypeVar("T")
 
@@ -62,25 +58,30 @@ class JobService:
 
     # -- reading ------------------------------------------------------------------------
     def list_jobs(self, *, status: str | None = None, backend: str | None = None,
-                  limit: str | None = None, offset: str | None = None) -> dict[str, Any]:
+                  limit: str | None = None, offset: str | None = None,
+                  session: str | None = None) -> dict[str, Any]:
         """A page of jobs, newest first, and how many match. Query values arrive as strings."""
         statuses = _parse_statuses(status)
         page = _parse_int("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT)
         start = _parse_int("offset", offset, 0, 0, None)
         records, total = self._read(lambda: self.store.list(
-            status=statuses, backend=backend or None, limit=page, offset=start))
+            status=statuses, backend=backend or None, session=session or None, limit=page,
+            offset=start))
         return {"jobs": [job_json(r) for r in records], "total": total,
                 "limit": page, "offset": start}
 
     def get_job(self, job_id: str) -> dict[str, Any]:
-        """One job; a DONE job carries its ``counts`` (and ``mitigated`` counts when made)."""
+        """One job; a DONE job carries its ``counts`` (and ``mitigated`` counts when made), and
+        a primitive job its ``pubs``: per PUB the shape, and ``evs``/``stds`` (Estimator) or
+        ``counts`` per parameter point (Sampler)."""
         record = self._record(job_id)
         data = job_json(record)
         if record.status is JobStatus.DONE:
             result = self._read(lambda: self.store.result(record.id)) or {}
             data["counts"] = result.get("counts", [])
-            if "mitigated" in result:
-                data["mitigated"] = result["mitigated"]
+            for key in ("mitigated", "pubs"):
+                if key in result:
+                    data[key] = result[key]
         return data
 
     def backends(self) -> dict[str, Any]:
@@ -92,42 +93,25 @@ class JobService:
 
     # -- writing ------------------------------------------------------------------------
     def submit(self, body: bytes) -> dict[str, Any]:
-        """Queue the OpenQASM program of a JSON body; nothing is written unless all is valid."""
+        """Queue the OpenQASM program of a JSON body through ``api.submit``, the path every
+        submission takes; nothing is written unless all is valid."""
+        from .. import api
+
         if len(body) > self.max_body_bytes:
             raise self.too_large(len(body))
         fields = _parse_body(body)
         qasm = _check_qasm(fields.get("qasm"))
-        backend = fields.get("backend")
-        if backend is not None and (not isinstance(backend, str) or not backend.strip()):
-            raise ServiceError(400, f"backend must be the name of a configured backend, "
-                                    f"got {backend!r}")
-        shots = fields.get("shots")
-        if shots is not None and (isinstance(shots, bool) or not isinstance(shots, int)
-                                  or not 0 < shots <= MAX_SHOTS):
-            raise ServiceError(400, f"shots must be a positive integer (at most {MAX_SHOTS:,}), "
-                                    f"got {json.dumps(shots)}")
-        name = fields.get("name")
-        if name is not None and (not isinstance(name, str) or len(name) > 200):
-            raise ServiceError(400, "name must be a string of at most 200 characters")
-        seed = fields.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
-                                 or not 0 <= seed < 2**63):
-            raise ServiceError(400, f"seed must be a non-negative integer, got {json.dumps(seed)}")
-        cfg = self._config()
+        self._config()  # a broken server configuration is a 500, not the caller's mistake
         try:
-            profile = cfg.profile(backend)
-        except ConfigError as exc:
-            raise ServiceError(400, str(exc), backends=sorted(cfg.profiles)) from None
-        from .. import api
-
-        try:
-            job = api.submit(qasm, backend=profile.name, shots=shots, name=name, seed=seed,
-                             origin=ORIGIN)
+            job = api.submit(qasm, backend=fields.get("backend"), shots=fields.get("shots"),
+                             name=fields.get("name"), seed=fields.get("seed"), origin=ORIGIN,
+                             home=self.home)
         except SubmitError as exc:
-            raise ServiceError(400, str(exc)) from None
+            extra = {"backends": exc.configured} if exc.configured is not None else {}
+            raise ServiceError(400, str(exc), **extra) from None
         except StoreError as exc:
             raise ServiceError(503, str(exc)) from None
-        return {"id": job.id, "status": str(job.record.status), "backend": profile.name}
+        return {"id": job.id, "status": str(job.record.status), "backend": job.record.backend}
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Cancel a queued job at once, or ask the runner to stop a running one (202).
@@ -233,7 +217,8 @@ def _parse_body(body: bytes) -> dict[str, Any]:
 
 
 def _check_qasm(qasm: Any) -> str:
-    """The program must be OpenQASM text; it is only ever parsed, never run as code."""
+    """The program must be OpenQASM text (``api.submit`` parses it, and never runs it as
+    code, nor reads any file it includes)."""
     from ..circuits import looks_like_qasm
 
     if qasm is None:
@@ -243,11 +228,6 @@ def _check_qasm(qasm: Any) -> str:
     if not looks_like_qasm(qasm):
         raise ServiceError(400, "qasm must be an OpenQASM program starting with "
                                 "'OPENQASM 2.0;' or 'OPENQASM 3.0;'")
-    for match in _INCLUDE.finditer(qasm):
-        if match.group(1) not in ALLOWED_INCLUDES:
-            line = qasm.count("\n", 0, match.start(1)) + 1
-            raise ServiceError(400, f"OpenQASM error at line {line}: include {match.group(1)!r} "
-                                    f"is not allowed here (only qelib1.inc and stdgates.inc)")
     return qasm
 
 

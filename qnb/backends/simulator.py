@@ -1,0 +1,198 @@
+"""Aer's simulator, owned in one place: one ``AerSimulator`` per process and settings (or per
+fake device), its transpiler target built once, and the transpile-then-run every local
+backend (aer, ibm-fake, delayed, Dask chunks) uses."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from typing import Any
+
+DEFAULT_OPTIMIZATION_LEVEL = 2  # what qiskit.transpile uses when none is given
+
+TRANSPILE_CACHE_SIZE = 512  # transpiled circuits kept per process (least recently used go)
+
+_SIMULATORS: dict[Any, Any] = {}
+_TARGETS: dict[int, Any] = {}
+_PASS_MANAGERS: dict[tuple, Any] = {}
+_COMPILED: OrderedDict[tuple, Any] = OrderedDict()
+
+
+def memory_qubits() -> int:
+    """The widest statevector this machine holds (Aer's own rule: 16 bytes per amplitude)."""
+    try:
+        import psutil
+
+        total = psutil.virtual_memory().total
+    except Exception:
+        return 30
+    return int(math.log2(total / 16))
+
+
+def simulator(options: dict[str, Any]) -> Any:
+    """The AerSimulator for a profile's ``method`` and ``device`` (building one costs ms)."""
+    key = tuple(sorted((k, v) for k, v in options.items() if k in ("method", "device")))
+    sim = _SIMULATORS.get(key)
+    if sim is None:
+        from qiskit_aer import AerSimulator
+
+        sim = _SIMULATORS[key] = AerSimulator(**dict(key))
+    return sim
+
+
+def device_simulator(device: Any) -> Any:
+    """``AerSimulator.from_backend(device)`` for a fake device (noise model and all)."""
+    key = ("device", type(device).__name__)
+    sim = _SIMULATORS.get(key)
+    if sim is None:
+        from qiskit_aer import AerSimulator
+
+        sim = _SIMULATORS[key] = AerSimulator.from_backend(device)
+    return sim
+
+
+def target(sim: Any) -> Any:
+    """``sim.target``, built once: ``AerSimulator.target`` makes a new Target on every access
+    and a transpile reads it over a hundred times (about 0.1 s per call)."""
+    cached = _TARGETS.get(id(sim))
+    if cached is None:
+        cached = _TARGETS[id(sim)] = sim.target
+    return cached
+
+
+def pass_manager(sim: Any, level: int, seed: int | None) -> Any:
+    """The preset pass manager for ``sim``'s target, built once per level and seed (building
+    one costs tens of milliseconds, more than transpiling a small circuit)."""
+    from qiskit.transpiler import generate_preset_pass_manager
+
+    key = (id(sim), level, seed)
+    pm = _PASS_MANAGERS.get(key)
+    if pm is None:
+        pm = _PASS_MANAGERS[key] = generate_preset_pass_manager(
+            optimization_level=level, target=target(sim), seed_transpiler=seed)
+    return pm
+
+
+def structure(qc: Any) -> tuple:
+    """What a transpile of ``qc`` depends on: its registers and instructions, with parameters
+    by name and bound values exactly (two circuits with the same structure transpile alike)."""
+    index = {bit: i for i, bit in enumerate(qc.qubits)}
+    cindex = {bit: i for i, bit in enumerate(qc.clbits)}
+    return (
+        qc.num_qubits, qc.num_clbits, str(qc.global_phase),
+        tuple((r.name, r.size) for r in qc.qregs), tuple((r.name, r.size) for r in qc.cregs),
+        tuple((inst.operation.name, tuple(index[q] for q in inst.qubits),
+               tuple(cindex[c] for c in inst.clbits),
+               tuple(repr(p) if isinstance(p, float) else str(p) for p in inst.operation.params))
+              for inst in qc.data),
+    )
+
+
+def transpile(sim: Any, circuits: list[Any], seed: int | None, optimization_level: int | None,
+              num_processes: int | None = None) -> list[Any]:
+    """What ``qiskit.transpile(circuits, sim, seed_transpiler=seed, optimization_level=...)``
+    gives, against the cached target. Circuits transpiled before in this process (same
+    structure, level and seed: a sweep's repeated ansatz, an optimiser's loop) come from a
+    cache instead of the transpiler."""
+    level = DEFAULT_OPTIMIZATION_LEVEL if optimization_level is None else optimization_level
+    keys = [(id(sim), level, seed, structure(qc)) for qc in circuits]
+    todo = {k: qc for k, qc in zip(keys, circuits, strict=True) if k not in _COMPILED}
+    if todo:
+        compiled = pass_manager(sim, level, seed).run(list(todo.values()),
+                                                      num_processes=num_processes)
+        for k, isa in zip(todo, compiled, strict=True):
+            _COMPILED[k] = isa
+        while len(_COMPILED) > TRANSPILE_CACHE_SIZE:
+            _COMPILED.popitem(last=False)
+    for k in keys:
+        _COMPILED.move_to_end(k)
+    return [_COMPILED[k] for k in keys]
+
+
+def execute(sim: Any, compiled: list[Any], shots: int, seed: int | None) -> list[dict[str, int]]:
+    """Run transpiled circuits; their counts, or ``RuntimeError`` with Aer's reasons."""
+    result = sim.run(compiled, shots=shots, seed_simulator=seed).result()
+    if not result.success:
+        reasons = {str(r.status) for r in result.results if not r.success} or {str(result.status)}
+        raise RuntimeError("simulator failed: " + "; ".join(sorted(reasons)))
+    return [{str(k): int(v) for k, v in result.get_counts(i).items()} for i in range(len(compiled))]
+
+
+def run_circuits(sim: Any, circuits: list[Any], shots: int, seed: int | None,
+                 optimization_level: int | None, *, seed_simulator: int | str | None = "seed",
+                 num_processes: int | None = None) -> dict[str, Any]:
+    """Transpile for ``sim`` and run: the same counts as ``transpile(circuits, sim,
+    seed_transpiler=seed)`` then ``sim.run(..., seed_simulator=seed)``.
+
+    A chunk of a larger batch passes ``seed_simulator`` (the seed Aer gives the chunk's first
+    circuit in the whole batch) and ``num_processes=1`` (Dask supplies the parallelism).
+    """
+    t0 = time.perf_counter()
+    compiled = transpile(sim, circuits, seed, optimization_level, num_processes)
+    t1 = time.perf_counter()
+    counts = execute(sim, compiled, shots, seed if seed_simulator == "seed" else seed_simulator)
+    t2 = time.perf_counter()
+    return {"counts": counts,
+            "metadata": {"transpile_seconds": t1 - t0, "run_seconds": t2 - t1,
+                         "simulator": sim.name, "method": sim.options.method}}
+
+
+def warm() -> None:
+    """Run a tiny job once, so that the first real job finds imports and caches ready."""
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    run_circuits(simulator({}), [qc], shots=1, seed=0, optimization_level=None)
+
+
+
+def transpile_pubs(sim: Any, kind: str, pubs: list[Any], seed: int | None,
+                   optimization_level: int | None) -> list[Any]:
+    """The PUBs with their circuits transpiled for ``sim`` (against the cached target) and
+    Estimator observables laid out on the transpiled circuits' qubits."""
+    from qiskit.primitives.containers.estimator_pub import EstimatorPub
+    from qiskit.primitives.containers.sampler_pub import SamplerPub
+
+    compiled = transpile(sim, [p.circuit for p in pubs], seed, optimization_level)
+    if kind == "sampler":
+        return [SamplerPub.coerce((isa, p.parameter_values, p.shots))
+                for isa, p in zip(compiled, pubs, strict=True)]
+    return [EstimatorPub.coerce((isa, p.observables.apply_layout(isa.layout),
+                                 p.parameter_values, p.precision))
+            for isa, p in zip(compiled, pubs, strict=True)]
+
+
+def run_pubs(sim: Any, kind: str, pubs: list[Any], *, shots: int, seed: int | None,
+             precision: float | None, optimization_level: int | None,
+             options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run Sampler or Estimator PUBs with Aer's own primitives on ``sim``; the job's
+    result (``pubs.result_json``) with transpile and run times."""
+    from qiskit_aer.primitives import EstimatorV2, SamplerV2
+
+    from .. import pubs as pub_codec
+
+    options = dict(options or {})
+    t0 = time.perf_counter()
+    isa = transpile_pubs(sim, kind, pubs, seed, optimization_level)
+    t1 = time.perf_counter()
+    if kind == "sampler":
+        primitive = SamplerV2.from_backend(
+            sim, default_shots=int(options.pop("default_shots", shots)),
+            seed=options.pop("seed", seed), options=options or None)
+        result = primitive.run(isa).result()
+    else:
+        run_options = dict(options.pop("run_options", {}))
+        if seed is not None:
+            run_options.setdefault("seed_simulator", options.pop("seed", seed))
+        options["run_options"] = run_options
+        primitive = EstimatorV2.from_backend(sim, options=options)
+        result = primitive.run(isa, precision=precision).result()
+    t2 = time.perf_counter()
+    out = pub_codec.result_json(kind, result)
+    out["metadata"] = {"transpile_seconds": t1 - t0, "run_seconds": t2 - t1,
+                       "simulator": sim.name, "primitive": f"qiskit_aer {type(primitive).__name__}"}
+    return out

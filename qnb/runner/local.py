@@ -1,0 +1,125 @@
+"""The runner's local half: jobs run to completion in a pool of worker processes.
+
+The pool's workers fork from a fork server that has imported ``worker`` (Qiskit and Aer)
+and are warmed with a tiny job, so a worker stopped by a cancel is replaced warm.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future
+from typing import Any
+
+from ..models import JobRecord, JobStatus
+from ..store import Store
+from .outcomes import Event, EventKind, Inbox, describe_exception
+
+log = logging.getLogger("qnb.runner")
+
+#: ``finish(job_id, status, error=..., result=...)``
+Finish = Callable[..., None]
+
+
+class LocalJobs:
+    """The jobs running in this runner's worker pool."""
+
+    def __init__(self, store: Store, workers: int, inbox: Inbox, finish: Finish) -> None:
+        self.store = store
+        self.workers = workers
+        self.inbox = inbox
+        self.finish = finish
+        self.running: dict[str, Future] = {}
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> Any:
+        from pebble import ProcessPool
+
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["qnb.runner.worker"])
+        return ProcessPool(max_workers=self.workers, context=ctx, initializer=_warm_worker)
+
+    def _schedule(self, spec: dict[str, Any]) -> Future:
+        try:
+            return self.pool.schedule(_run_job, args=(spec,))
+        except RuntimeError:
+            # pebble stops taking work after a worker died while warming up (killed, out of
+            # memory): replace the pool, and re-queue what ran in it (not those jobs' fault)
+            log.warning("the worker pool broke; starting a new one")
+            self.stop()
+            for job_id in list(self.running):
+                del self.running[job_id]
+                self.store.requeue(job_id, "re-queued: the worker pool was restarted")
+            self.pool = self._new_pool()
+            return self.pool.schedule(_run_job, args=(spec,))
+
+    @property
+    def free(self) -> int:
+        return max(self.workers - len(self.running), 0)
+
+    def start(self, rec: JobRecord) -> None:
+        """Claim a queued job (QUEUED -> RUNNING) and send it to a worker."""
+        claimed = self.store.claim(rec.id)
+        if claimed is None:
+            return  # cancelled meanwhile
+        try:
+            fmt, payload = self.store.payload(rec.id)
+            spec = {"profile": claimed.options.get("profile") or
+                    {"name": rec.backend, "provider": rec.provider, "options": {}},
+                    "format": fmt, "payload": payload, "shots": claimed.shots,
+                    "seed": claimed.seed, "options": claimed.options.get("run", {})}
+            future = self._schedule(spec)
+        except Exception as exc:
+            self.finish(rec.id, JobStatus.ERROR, error=describe_exception(exc))
+            return
+        self.running[rec.id] = future
+        future.add_done_callback(
+            lambda f, jid=rec.id: self.inbox.put(Event(EventKind.LOCAL_DONE, jid, f)))
+
+    def handle(self, event: Event) -> None:
+        """Write what a worker produced (main thread)."""
+        job_id, future = event.job_id, event.outcome
+        if self.running.get(job_id) is not future:
+            return  # cancelled meanwhile
+        del self.running[job_id]
+        try:
+            result = future.result()
+        except CancelledError:
+            self.finish(job_id, JobStatus.CANCELLED, error="cancelled while running")
+            return
+        except BaseException as exc:
+            log.info("job %s failed: %s", job_id, "".join(traceback.format_exception_only(exc)))
+            self.finish(job_id, JobStatus.ERROR, error=describe_exception(exc))
+            return
+        self.finish(job_id, JobStatus.DONE, result=result)
+
+    def cancel(self, job_id: str) -> bool:
+        """Stop a running job's worker process; False if the job does not run here."""
+        future = self.running.pop(job_id, None)
+        if future is None:
+            return False
+        future.cancel()  # pebble stops the worker process running it
+        self.finish(job_id, JobStatus.CANCELLED, error="cancelled while running")
+        return True
+
+    def stop(self) -> None:
+        """Stop the pool; jobs still running are lost with it (the next runner re-queues them)."""
+        import contextlib
+
+        self.pool.stop()
+        with contextlib.suppress(Exception):
+            self.pool.join(timeout=5)
+
+
+def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
+    from .worker import run_job
+
+    return run_job(spec)
+
+
+def _warm_worker() -> None:
+    from .worker import warm
+
+    warm()
