@@ -1,11 +1,28 @@
-/** Unit tests: ts-jest in a jsdom environment (see src/__tests__). */
+/**
+ * Unit tests: ts-jest in a jsdom environment (see src/__tests__).
+ *
+ * JupyterLab's UI packages ship ES modules, so the JavaScript of those
+ * node_modules is compiled to CommonJS too (by TypeScript, without type
+ * checks); their SVG and CSS imports load as strings.
+ */
+const esModules = ['@jupyter', '@jupyterlab', '@microsoft', 'exenv-es6'].join('|');
+
 module.exports = {
   testEnvironment: 'jsdom',
   roots: ['<rootDir>/src'],
   testMatch: ['**/__tests__/**/*.spec.ts'],
+  setupFiles: ['<rootDir>/testing/jest-setup.js'],
   transform: {
-    '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }]
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
+    '^.+\\.jsx?$': [
+      'ts-jest',
+      {
+        tsconfig: { allowJs: true, esModuleInterop: true, isolatedModules: true, module: 'commonjs', target: 'ES2020' }
+      }
+    ],
+    '^.+\\.(svg|css)$': '<rootDir>/testing/raw-transform.js'
   },
+  transformIgnorePatterns: [`/node_modules/(?!(${esModules})/)`],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   testTimeout: 10000
 };

@@ -1,61 +1,11 @@
-// Typed client over the qnb REST contract (see DESIGN.md, "Contract").
+// The typed client of the qnb REST API (qnb/server/routes.py), over `requestAPI`.
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import type { IJob, JobStatus } from './job';
 import { requestAPI } from './request';
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'ERROR' | 'CANCELLED';
-
-/** Every status, in lifecycle order. */
-export const JOB_STATUSES: readonly JobStatus[] = [
-  'QUEUED',
-  'RUNNING',
-  'DONE',
-  'ERROR',
-  'CANCELLED'
-];
-
-/** Statuses a job never leaves. */
-export const TERMINAL_STATUSES: readonly JobStatus[] = ['DONE', 'ERROR', 'CANCELLED'];
-
-export function isTerminal(status: string): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status);
-}
-
-export function isActive(status: string): boolean {
-  return status === 'QUEUED' || status === 'RUNNING';
-}
-
-export interface ICircuitSummary {
-  num_qubits: number;
-  depth: number;
-  gate_counts: Record<string, number>;
-}
-
-/** A job as the server returns it. `counts` only comes with getJob on a DONE job. */
-export interface IJob {
-  id: string;
-  name: string | null;
-  backend: string;
-  provider: string;
-  status: JobStatus;
-  provider_status: string | null;
-  shots: number;
-  seed: number | null;
-  num_circuits: number;
-  summary: ICircuitSummary | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  error: string | null;
-  remote_id: string | null;
-  queue_position: number | null;
-  estimated_start: string | null;
-  origin: string;
-  cancel_requested: boolean;
-  counts?: Array<Record<string, number>> | null;
-}
-
+/** A page of jobs, newest first, and how many match the filters. */
 export interface IJobList {
   jobs: IJob[];
   total: number;
@@ -67,7 +17,7 @@ export interface IBackend {
   num_qubits: number | null;
   simulator: boolean;
   default: boolean;
-  reachable: boolean | null;
+  reachable: boolean;
   detail: string | null;
 }
 
@@ -81,13 +31,6 @@ export interface IListJobsOptions {
   backend?: string | null;
   limit?: number;
   offset?: number;
-}
-
-export interface ISubmitJobOptions {
-  qasm: string;
-  backend?: string;
-  shots?: number;
-  name?: string;
 }
 
 /** Build `?status=..&backend=..&limit=..&offset=..`, leaving out unset values. */
@@ -135,30 +78,4 @@ export async function cancelJob(id: string, settings?: ServerConnection.ISetting
 export async function listBackends(settings?: ServerConnection.ISettings): Promise<IBackendList> {
   const data = await requestAPI<IBackendList>('backends', { method: 'GET' }, settings);
   return { backends: data?.backends ?? [], default: data?.default ?? null };
-}
-
-/** POST /qnb/api/jobs (201) -> {id} */
-export function submitJob(
-  options: ISubmitJobOptions,
-  settings?: ServerConnection.ISettings
-): Promise<{ id: string }> {
-  const body: Record<string, unknown> = { qasm: options.qasm };
-  if (options.backend !== undefined) {
-    body.backend = options.backend;
-  }
-  if (options.shots !== undefined) {
-    body.shots = options.shots;
-  }
-  if (options.name !== undefined) {
-    body.name = options.name;
-  }
-  return requestAPI<{ id: string }>(
-    'jobs',
-    {
-      method: 'POST',
-      body: JSON.stringify(body),
-      headers: { 'Content-Type': 'application/json' }
-    },
-    settings
-  );
 }

@@ -1,28 +1,31 @@
-// The details view of one job: fields, error, counts histogram, actions.
+// The details view of one job: fields, error, counts histogram (or a primitive
+// job's results per PUB), actions.
 // Plain DOM with injected callbacks, so it renders (and is tested) without JupyterLab.
-import type { IJob } from './api';
-import { isActive } from './api';
+import type { IJob, PubResult } from './job';
+import { canCancel, isActive, isEstimatorPub, isSamplerPub } from './job';
 import {
   formatCount,
   formatGateCounts,
   formatRelativeTime,
   formatTimestamp,
+  jobKind,
   jobLabel,
   jobTiming,
-  renderStatusBadge
+  primitiveLabel,
+  renderStatusBadge,
+  sessionIcon
 } from './format';
 import { renderHistogram, renderTopCounts } from './histogram';
+import { renderEstimatorPub, renderSamplerPub } from './pubs';
+
+/** PUBs drawn in the details view; more are left to `%qresult`. */
+export const MAX_PUBS_SHOWN = 20;
 
 export interface IJobDetailsHandlers {
   onBack: () => void;
   onCancel: (id: string) => void | Promise<void>;
   onCopyId: (id: string) => void | Promise<void>;
   onOpenInNotebook: (id: string) => void | Promise<void>;
-}
-
-/** Whether the Cancel button should be enabled for this job. */
-export function canCancel(job: Pick<IJob, 'status' | 'cancel_requested'> | null): boolean {
-  return !!job && isActive(job.status) && !job.cancel_requested;
 }
 
 function h<K extends keyof HTMLElementTagNameMap>(
@@ -55,8 +58,35 @@ const COPY_SVG =
   '</svg>';
 
 /**
- * `div.qnb-JobDetails` for one job. `update(job)` redraws only when the job
- * changed; `tick()` refreshes the running clocks.
+ * The line under the details title for a primitive job or a job of a session:
+ * `div.qnb-DetailsMeta` with `.qnb-KindChip` ("Estimator · 3 PUBs") and
+ * `.qnb-SessionChip` ("session 0123456789ab"); null for a plain job of no session.
+ */
+export function renderJobMeta(job: IJob, doc: Document = document): HTMLDivElement | null {
+  const kind = jobKind(job);
+  if (!kind && !job.session) {
+    return null;
+  }
+  const meta = h(doc, 'div', 'qnb-DetailsMeta');
+  if (kind) {
+    const chip = h(doc, 'span', 'qnb-Chip qnb-KindChip', kind);
+    chip.dataset.primitive = job.primitive!;
+    chip.title = `A job of Qiskit ${primitiveLabel(job.primitive!)} PUBs`;
+    meta.appendChild(chip);
+  }
+  if (job.session) {
+    const chip = h(doc, 'span', 'qnb-Chip qnb-SessionChip');
+    chip.dataset.session = job.session;
+    chip.title = `Submitted in qnb session ${job.session}`;
+    chip.append(sessionIcon(doc), h(doc, 'span', '', 'session '), h(doc, 'code', 'qnb-SessionId', job.session));
+    meta.appendChild(chip);
+  }
+  return meta;
+}
+
+/**
+ * `div.qnb-JobDetails[data-job-id][data-status]` for one job. `update(job)`
+ * redraws only when the job changed; `tick()` refreshes the running clocks.
  */
 export class JobDetails {
   constructor(handlers: IJobDetailsHandlers, doc: Document = document) {
@@ -80,19 +110,38 @@ export class JobDetails {
     }
     if (!this._job || this._job.id !== job.id) {
       this._circuit = 0;
+      this._points.clear();
     }
     this._key = key;
     this._job = job;
     this._render(job, now);
   }
 
+  /** Show "Loading…" for a job not fetched yet (a no-op while it is). */
+  showLoading(id: string): void {
+    if (this.node.dataset.jobId === id && this.node.classList.contains('qnb-mod-loading')) {
+      return;
+    }
+    this._key = null;
+    this._job = null;
+    this.node.dataset.jobId = id;
+    this.node.dataset.status = '';
+    this.node.classList.add('qnb-mod-loading');
+    this.node.replaceChildren();
+  }
+
   /** Show "not found" or another message instead of a job. */
   showMessage(id: string, message: string): void {
-    this._key = null;
+    const key = JSON.stringify([id, message]);
+    if (key === this._key) {
+      return;
+    }
+    this._key = key;
     this._job = null;
     const doc = this._doc;
     this.node.dataset.jobId = id;
     this.node.dataset.status = '';
+    this.node.classList.remove('qnb-mod-loading');
     const back = button(doc, 'qnb-BackButton', '← All jobs', 'Back to the jobs table');
     back.addEventListener('click', () => this._handlers.onBack());
     const text = h(doc, 'p', 'qnb-DetailsMessage', message);
@@ -116,10 +165,13 @@ export class JobDetails {
 
   /** Disable the cancel button while a cancel request is in flight. */
   setCancelling(busy: boolean): void {
+    if (busy === this._cancelling) {
+      return;
+    }
+    this._cancelling = busy;
     const cancel = this.node.querySelector<HTMLButtonElement>('.qnb-CancelButton');
-    if (cancel) {
-      cancel.disabled = busy || !canCancel(this._job);
-      cancel.textContent = busy ? 'Cancelling…' : 'Cancel';
+    if (cancel && this._job) {
+      this._renderCancel(cancel, this._job);
     }
   }
 
@@ -137,6 +189,7 @@ export class JobDetails {
     const node = this.node;
     node.dataset.jobId = job.id;
     node.dataset.status = job.status;
+    node.classList.remove('qnb-mod-loading');
 
     // header: back, title, status
     const header = h(doc, 'div', 'qnb-DetailsHeader');
@@ -145,15 +198,15 @@ export class JobDetails {
     const title = h(doc, 'h3', 'qnb-DetailsTitle', jobLabel(job));
     title.title = job.id;
     header.append(back, title, renderStatusBadge(job.status, doc));
+    const meta = renderJobMeta(job, doc);
+    if (meta) {
+      header.appendChild(meta);
+    }
 
     // actions
     const actions = h(doc, 'div', 'qnb-DetailsActions');
     const cancel = button(doc, 'qnb-CancelButton', 'Cancel', 'Cancel this job');
-    cancel.disabled = !canCancel(job);
-    if (job.cancel_requested && isActive(job.status)) {
-      cancel.textContent = 'Cancelling…';
-      cancel.title = 'A cancel was requested; waiting for the backend';
-    }
+    this._renderCancel(cancel, job);
     cancel.addEventListener('click', () => {
       if (!cancel.disabled) {
         void this._handlers.onCancel(job.id);
@@ -224,15 +277,30 @@ export class JobDetails {
     if (job.estimated_start) {
       add('Estimated start', formatTimestamp(job.estimated_start));
     }
-    add('Shots', formatCount(job.shots));
+    if (job.primitive) {
+      // an Estimator job has no shots (its precision decides); its PUBs say what it ran
+      add('Primitive', jobKind(job));
+      if (job.shots > 0) {
+        add('Shots', formatCount(job.shots));
+      }
+    } else {
+      add('Shots', formatCount(job.shots));
+    }
     if (job.seed !== null && job.seed !== undefined) {
       add('Seed', String(job.seed));
     }
-    add('Circuits', formatCount(job.num_circuits));
-    if (job.summary) {
-      add('Qubits', formatCount(job.summary.num_qubits));
-      add('Depth', formatCount(job.summary.depth));
-      add('Gates', formatGateCounts(job.summary.gate_counts), 'qnb-GateCounts');
+    if (!job.primitive) {
+      add('Circuits', formatCount(job.num_circuits));
+    }
+    const summary = job.summary;
+    if (summary.num_qubits !== undefined) {
+      add('Qubits', formatCount(summary.num_qubits));
+    }
+    if (summary.depth !== undefined) {
+      add('Depth', formatCount(summary.depth));
+    }
+    if (summary.gate_counts) {
+      add('Gates', formatGateCounts(summary.gate_counts), 'qnb-GateCounts');
     }
     const created = h(doc, 'span');
     created.append(formatTimestamp(job.created_at) + ' (');
@@ -254,9 +322,41 @@ export class JobDetails {
 
     // results
     if (job.status === 'DONE') {
-      parts.push(this._renderCounts(job));
+      parts.push(job.primitive && job.pubs?.length ? this._renderPubs(job, job.pubs) : this._renderCounts(job));
     }
     node.replaceChildren(...parts);
+  }
+
+  private _renderCancel(cancel: HTMLButtonElement, job: IJob): void {
+    const requested = job.cancel_requested && isActive(job.status);
+    cancel.disabled = this._cancelling || !canCancel(job);
+    cancel.textContent = this._cancelling || requested ? 'Cancelling…' : 'Cancel';
+    cancel.title = requested ? 'A cancel was requested; waiting for the backend' : 'Cancel this job';
+  }
+
+  /** A primitive job's results: one section per PUB (the first `MAX_PUBS_SHOWN`). */
+  private _renderPubs(job: IJob, pubs: readonly PubResult[]): HTMLElement {
+    const doc = this._doc;
+    const estimator = job.primitive === 'estimator';
+    const section = h(doc, 'section', 'qnb-Counts qnb-PubResults');
+    section.dataset.primitive = job.primitive ?? '';
+    const heading = h(doc, 'div', 'qnb-CountsHeader');
+    heading.appendChild(h(doc, 'h4', '', estimator ? 'Expectation values' : 'Counts per parameter point'));
+    section.appendChild(heading);
+    pubs.slice(0, MAX_PUBS_SHOWN).forEach((pub, i) => {
+      if (isEstimatorPub(pub)) {
+        section.appendChild(renderEstimatorPub(pub, i, doc));
+      } else if (isSamplerPub(pub)) {
+        const onPoint = (point: number): void => void this._points.set(i, point);
+        section.appendChild(renderSamplerPub(pub, i, this._points.get(i) ?? 0, onPoint, doc));
+      }
+    });
+    if (pubs.length > MAX_PUBS_SHOWN) {
+      const more = pubs.length - MAX_PUBS_SHOWN;
+      const text = `${formatCount(more)} more PUB${more === 1 ? '' : 's'}: see %qresult ${job.id}.`;
+      section.appendChild(h(doc, 'p', 'qnb-DetailsMessage', text));
+    }
+    return section;
   }
 
   private _renderCounts(job: IJob): HTMLElement {
@@ -267,16 +367,19 @@ export class JobDetails {
     section.appendChild(heading);
     const counts = job.counts ?? [];
     if (!counts.length) {
-      section.appendChild(h(doc, 'p', 'qnb-DetailsMessage', 'No counts were recorded for this job.'));
+      const what = job.primitive === 'estimator' ? 'expectation values' : 'counts';
+      section.appendChild(h(doc, 'p', 'qnb-DetailsMessage', `No ${what} were recorded for this job.`));
       return section;
     }
+    // a Sampler job's counts are one per PUB, all its points merged
+    const unit = job.primitive ? 'PUB' : 'Circuit';
     const index = Math.min(this._circuit, counts.length - 1);
     if (counts.length > 1) {
       const wrapper = h(doc, 'div', 'jp-select-wrapper qnb-CircuitSelect');
       const select = h(doc, 'select', 'jp-mod-styled');
-      select.title = 'Circuit';
+      select.title = unit;
       counts.forEach((_, i) => {
-        const option = h(doc, 'option', '', `Circuit ${i + 1} of ${counts.length}`);
+        const option = h(doc, 'option', '', `${unit} ${i + 1} of ${counts.length}`);
         option.value = String(i);
         select.appendChild(option);
       });
@@ -295,7 +398,10 @@ export class JobDetails {
     return section;
   }
 
+  private _cancelling = false;
   private _circuit = 0;
+  /** The parameter point shown per Sampler PUB. */
+  private _points = new Map<number, number>();
   private _doc: Document;
   private _handlers: IJobDetailsHandlers;
   private _job: IJob | null = null;

@@ -1,6 +1,6 @@
 // Pure presentation helpers: status look, durations, times, numbers.
 // Nothing here touches JupyterLab, so it is unit-tested in isolation.
-import type { IJob, JobStatus } from './api';
+import type { IJob, JobStatus } from './job';
 
 export interface IStatusInfo {
   /** The status as the server spells it. */
@@ -315,4 +315,61 @@ export function formatGateCounts(counts: Record<string, number> | null | undefin
     return '—';
   }
   return entries.map(([gate, n]) => `${gate} ${formatCount(n)}`).join(', ');
+}
+
+/** "Estimator", "Sampler" (and any other kind capitalized). */
+export function primitiveLabel(primitive: string): string {
+  return primitive ? primitive.charAt(0).toUpperCase() + primitive.slice(1).toLowerCase() : 'Primitive';
+}
+
+/** How many PUBs a primitive job has (its `num_circuits`, which counts them). */
+export function pubCount(job: Pick<IJob, 'num_circuits' | 'summary' | 'pubs'>): number {
+  return job.num_circuits || job.summary?.pubs?.length || job.pubs?.length || 0;
+}
+
+/** "Estimator · 3 PUBs" or "Sampler · 1 PUB" for a primitive job; null for a plain one. */
+export function jobKind(job: Pick<IJob, 'primitive' | 'num_circuits' | 'summary' | 'pubs'>): string | null {
+  if (!job.primitive) {
+    return null;
+  }
+  const n = pubCount(job);
+  return `${primitiveLabel(job.primitive)} · ${formatCount(n)} PUB${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * A measured value for charts and tables: four decimals ("0.9958", "-12.3457"),
+ * exponent notation for very small or large magnitudes ("1.23e-5"), "0", and "—"
+ * for a missing value.
+ */
+export function formatValue(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) {
+    return '—';
+  }
+  if (x === 0) {
+    return '0';
+  }
+  const a = Math.abs(x);
+  if (a < 1e-3 || a >= 1e5) {
+    return x.toExponential(2).replace('e+', 'e');
+  }
+  return x.toFixed(4);
+}
+
+/** A PUB shape: "scalar", "5", "2×3". */
+export function formatShape(shape: readonly number[]): string {
+  return shape.length ? shape.join('×') : 'scalar';
+}
+
+export const SESSION_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">' +
+  '<path d="M8 2.2 14 5.2 8 8.2 2 5.2Z" fill="none" stroke="currentColor" stroke-width="1.3" stroke-linejoin="round"/>' +
+  '<path d="M2 8.2l6 3 6-3M2 11.2l6 3 6-3" fill="none" stroke="currentColor" stroke-width="1.3" stroke-linejoin="round" stroke-linecap="round"/>' +
+  '</svg>';
+
+/** The session icon (a stack of layers, drawn with currentColor). */
+export function sessionIcon(doc: Document = document): HTMLSpanElement {
+  const icon = doc.createElement('span');
+  icon.className = 'qnb-SessionIcon';
+  icon.innerHTML = SESSION_SVG;
+  return icon;
 }

@@ -2,7 +2,7 @@
 // JupyterLab CSS variables (see style/base.css), so it reads in any theme.
 import { formatCount, formatPercent } from './format';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
+export const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export interface IBar {
   key: string;
@@ -77,7 +77,8 @@ export function histogramLayout(n: number, keyLength: number): IHistogramLayout 
   };
 }
 
-function el<K extends keyof SVGElementTagNameMap>(
+/** An SVG element with attributes (shared by the charts). */
+export function el<K extends keyof SVGElementTagNameMap>(
   doc: Document,
   tag: K,
   attrs: Record<string, string | number>
@@ -89,7 +90,8 @@ function el<K extends keyof SVGElementTagNameMap>(
   return node;
 }
 
-const round = (x: number): number => Math.round(x * 100) / 100;
+/** Coordinates to two decimals, to keep the SVG small. */
+export const round = (x: number): number => Math.round(x * 100) / 100;
 
 /**
  * Draw the counts of one circuit: `svg.qnb-Histogram` with one `rect.qnb-Bar`

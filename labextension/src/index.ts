@@ -6,10 +6,9 @@ import {
 import { Clipboard, ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 
-import { getJob, listJobs } from './api';
+import { JobsModel } from './model';
 import { showNotices } from './notifications';
 import { JobsPanel, PANEL_ID } from './panel';
-import { JobWatcher } from './watcher';
 
 export namespace CommandIDs {
   export const openPanel = 'qnb:open-panel';
@@ -36,8 +35,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null
   ) => {
-    const settings = app.serviceManager.serverSettings;
-
     const openInNotebook = async (id: string): Promise<void> => {
       const line = qresultLine(id);
       const panel = notebooks?.currentWidget;
@@ -56,12 +53,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       Notification.info(`No notebook is open: copied "${line}" to the clipboard.`, { autoClose: 5000 });
     };
 
-    const jobs = new JobsPanel({
-      settings,
-      copy: text => Clipboard.copyToSystem(text),
-      openInNotebook,
-      onCancelled: () => void watcher.refresh()
-    });
+    const model = new JobsModel({ settings: app.serviceManager.serverSettings });
+    const jobs = new JobsPanel({ model, copy: text => Clipboard.copyToSystem(text), openInNotebook });
     app.shell.add(jobs, 'left', { rank: 700 });
     if (restorer) {
       restorer.add(jobs, PANEL_ID);
@@ -72,14 +65,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
     const showJob = (id: string): void => {
       showPanel();
-      void jobs.showJob(id);
+      model.select(id);
     };
-
-    const watcher = new JobWatcher({
-      listJobs: options => listJobs(options, settings),
-      getJob: id => getJob(id, settings),
-      onNotices: notices => showNotices(notices, { showJob, showPanel })
-    });
+    model.jobsFinished.connect((_, notices) => showNotices(notices, { showJob, showPanel }));
 
     app.commands.addCommand(CommandIDs.openPanel, {
       label: 'Show Quantum Jobs',
@@ -89,16 +77,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.refresh, {
       label: 'Refresh Quantum Jobs',
       caption: 'Reload the quantum jobs list now',
-      execute: async () => {
-        await Promise.all([jobs.refresh(), watcher.refresh()]);
-      }
+      execute: () => model.refresh()
     });
     app.commands.addCommand(CommandIDs.cancelJob, {
       label: args => (args.id ? `Cancel Quantum Job ${args.id}` : 'Cancel Shown Quantum Job'),
       caption: 'Cancel the job shown in the Quantum Jobs panel (or the job given as "id")',
-      isEnabled: args => (args.id ? true : jobs.canCancelCurrent),
+      isEnabled: args => (args.id ? true : model.canCancelSelected),
       execute: async args => {
-        const id = (args.id as string | undefined) ?? jobs.currentJobId;
+        const id = (args.id as string | undefined) ?? model.selectedId;
         if (id) {
           await jobs.cancelJob(id);
         }
@@ -112,7 +98,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
-    jobs.stateChanged.connect(() => app.commands.notifyCommandChanged(CommandIDs.cancelJob));
+    let couldCancel = false;
+    model.changed.connect(() => {
+      if (model.canCancelSelected !== couldCancel) {
+        couldCancel = model.canCancelSelected;
+        app.commands.notifyCommandChanged(CommandIDs.cancelJob);
+      }
+    });
 
     if (palette) {
       for (const command of [CommandIDs.openPanel, CommandIDs.refresh, CommandIDs.cancelJob]) {

@@ -3,7 +3,7 @@ import { Notification } from '@jupyterlab/apputils';
 
 import { IJobNotice, summarizeNotices } from './watcher';
 
-/** More notices than this in one poll are folded into a single summary. */
+/** More notices than this in one tick are folded into a single summary. */
 export const MAX_SEPARATE_NOTICES = 3;
 
 export interface INotifyOptions {
@@ -13,7 +13,7 @@ export interface INotifyOptions {
   showPanel: () => void;
 }
 
-/** Show the notices of one poll as toasts (success / error / info). */
+/** Show the notices of one tick as toasts (success / error / info). */
 export function showNotices(notices: readonly IJobNotice[], options: INotifyOptions): void {
   if (notices.length > MAX_SEPARATE_NOTICES) {
     const summary = summarizeNotices(notices);

@@ -1,12 +1,15 @@
-// The jobs table body: rows keyed by job id and updated in place, so a poll
-// every 500 ms does not rebuild the DOM (focus and hover survive).
-import type { IJob } from './api';
+// The jobs table: rows keyed by job id and updated in place, so a tick every
+// 500 ms does not rebuild the DOM (focus and hover survive).
+import type { IJob } from './job';
 import {
   formatRelativeTime,
   formatTimestamp,
+  jobKind,
   jobLabel,
   jobTiming,
-  renderStatusBadge
+  primitiveLabel,
+  renderStatusBadge,
+  sessionIcon
 } from './format';
 
 export const COLUMNS: ReadonlyArray<{ key: string; label: string; title: string }> = [
@@ -29,6 +32,42 @@ function setAttr(node: HTMLElement, name: string, value: string): void {
   }
 }
 
+/**
+ * The markers after a job's name: `.qnb-KindMarker[data-primitive]` for a primitive
+ * job ("Estimator", or "E" in a narrow panel) and `.qnb-SessionMarker[data-session]`
+ * (an icon) for a job of a session. Plain jobs of no session have none.
+ */
+export function renderRowMarkers(job: IJob, doc: Document = document): HTMLElement[] {
+  const markers: HTMLElement[] = [];
+  const kind = jobKind(job);
+  if (kind && job.primitive) {
+    const marker = doc.createElement('span');
+    marker.className = 'qnb-RowMarker qnb-KindMarker';
+    marker.dataset.primitive = job.primitive;
+    marker.title = kind;
+    marker.setAttribute('aria-label', kind);
+    const label = primitiveLabel(job.primitive);
+    const long = doc.createElement('span');
+    long.className = 'qnb-KindLong';
+    long.textContent = label;
+    const short = doc.createElement('span');
+    short.className = 'qnb-KindShort';
+    short.textContent = label.charAt(0);
+    marker.append(long, short);
+    markers.push(marker);
+  }
+  if (job.session) {
+    const marker = doc.createElement('span');
+    marker.className = 'qnb-RowMarker qnb-SessionMarker';
+    marker.dataset.session = job.session;
+    marker.title = `Session ${job.session}`;
+    marker.setAttribute('aria-label', `Session ${job.session}`);
+    marker.appendChild(sessionIcon(doc));
+    markers.push(marker);
+  }
+  return markers;
+}
+
 /** A new `tr.qnb-JobRow` for the job. */
 export function createJobRow(job: IJob, now: number = Date.now(), doc: Document = document): HTMLTableRowElement {
   const row = doc.createElement('tr');
@@ -39,6 +78,15 @@ export function createJobRow(job: IJob, now: number = Date.now(), doc: Document 
     cell.className = `qnb-JobCell qnb-JobCell-${column.key}`;
     row.appendChild(cell);
   }
+  // the name shrinks (with an ellipsis) before its markers do
+  const box = doc.createElement('div');
+  box.className = 'qnb-NameBox';
+  const name = doc.createElement('span');
+  name.className = 'qnb-JobName';
+  const markers = doc.createElement('span');
+  markers.className = 'qnb-RowMarkers';
+  box.append(name, markers);
+  row.cells[0].appendChild(box);
   updateJobRow(row, job, now, doc);
   return row;
 }
@@ -55,9 +103,23 @@ export function updateJobRow(
   row.classList.toggle('qnb-mod-cancel-requested', !!job.cancel_requested);
   const [name, backend, status, submitted, time] = Array.from(row.cells) as HTMLElement[];
 
-  setText(name, jobLabel(job));
-  setAttr(name, 'title', job.name ? `${job.name}\n${job.id}` : job.id);
+  setText(name.querySelector<HTMLElement>('.qnb-JobName')!, jobLabel(job));
+  const kind = jobKind(job);
+  const tooltip = [job.name ? `${job.name}\n${job.id}` : job.id];
+  if (kind) {
+    tooltip.push(kind);
+  }
+  if (job.session) {
+    tooltip.push(`session ${job.session}`);
+  }
+  setAttr(name, 'title', tooltip.join('\n'));
   name.classList.toggle('qnb-mod-unnamed', !job.name);
+  const markers = name.querySelector<HTMLElement>('.qnb-RowMarkers')!;
+  const markerKey = `${kind ?? ''}|${job.session ?? ''}`;
+  if (markers.dataset.key !== markerKey) {
+    markers.dataset.key = markerKey;
+    markers.replaceChildren(...renderRowMarkers(job, doc));
+  }
 
   setText(backend, job.backend);
   setAttr(backend, 'title', job.provider && job.provider !== job.backend ? `${job.backend} (${job.provider})` : job.backend);
@@ -107,4 +169,63 @@ export function reconcileRows(
       tbody.insertBefore(row, at);
     }
   });
+}
+
+/** The table of one page of jobs. */
+export interface IJobTable {
+  table: HTMLTableElement;
+  tbody: HTMLTableSectionElement;
+  /** The rows shown, by job id (kept up to date by `renderJobTable`). */
+  rows: Map<string, HTMLTableRowElement>;
+}
+
+/** An empty `table.qnb-JobTable`; a click (or Enter, Space) on a row opens that job. */
+export function createJobTable(onOpen: (id: string) => void, doc: Document = document): IJobTable {
+  const table = doc.createElement('table');
+  table.className = 'qnb-JobTable';
+  const headRow = table.createTHead().insertRow();
+  for (const column of COLUMNS) {
+    const th = doc.createElement('th');
+    th.className = `qnb-JobCell-${column.key}`;
+    th.textContent = column.label;
+    th.title = column.title;
+    th.scope = 'col';
+    headRow.appendChild(th);
+  }
+  const tbody = table.createTBody();
+  const rowOf = (event: Event): string | undefined =>
+    (event.target as HTMLElement).closest<HTMLTableRowElement>('tr.qnb-JobRow')?.dataset.jobId;
+  tbody.addEventListener('click', event => {
+    const id = rowOf(event);
+    if (id) {
+      onOpen(id);
+    }
+  });
+  tbody.addEventListener('keydown', event => {
+    const id = rowOf(event);
+    if (id && (event.key === 'Enter' || event.key === ' ')) {
+      event.preventDefault();
+      onOpen(id);
+    }
+  });
+  return { table, tbody, rows: new Map() };
+}
+
+/** Show `jobs` in the table, marking the row of `selected`. */
+export function renderJobTable(
+  view: IJobTable,
+  jobs: readonly IJob[],
+  selected: string | null,
+  now: number = Date.now(),
+  doc: Document = document
+): void {
+  reconcileRows(view.tbody, view.rows, jobs, now, doc);
+  for (const [id, row] of view.rows) {
+    row.classList.toggle('jp-mod-selected', id === selected);
+  }
+}
+
+/** What the list says when the page is empty. */
+export function emptyMessage(filtered: boolean): string {
+  return filtered ? 'No jobs match these filters.' : 'No quantum jobs yet. Submit one with %%qsubmit in a notebook.';
 }

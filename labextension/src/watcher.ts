@@ -1,19 +1,18 @@
 // Which jobs just finished? The transition logic behind the notifications,
 // kept pure (state in, state and notices out) so it is unit-tested directly.
-import { Poll } from '@lumino/polling';
-
-import type { IJob, IJobList, IListJobsOptions, JobStatus } from './api';
-import { isActive, isTerminal } from './api';
+import type { IJobList, IListJobsOptions } from './api';
 import { jobTitle } from './format';
+import type { IJob, JobStatus } from './job';
+import { isActive, isTerminal } from './job';
 
-/** What the watcher remembers between two polls. */
+/** What the watcher remembers between two checks. */
 export interface IWatchState {
   /** Jobs last seen QUEUED or RUNNING, with that status. */
   active: Map<string, JobStatus>;
   /**
    * The newest `created_at` seen so far (server clock), or null before the
-   * first poll. A job created after it that is already finished when first
-   * seen was started and finished between two polls: that is news too.
+   * first check. A job created after it that is already finished when first
+   * seen was started and finished between two checks: that is news too.
    */
   newestCreated: string | null;
   /** False until the first snapshot has been taken: it never notifies. */
@@ -73,8 +72,8 @@ const laterThan = (a: string, b: string | null): boolean => {
 /**
  * Fold a snapshot of jobs into the watch state.
  *
- * @param prev - the state after the previous poll
- * @param jobs - the jobs fetched this poll: the most recent ones, the active
+ * @param prev - the state after the previous check
+ * @param jobs - the jobs fetched this check: the most recent ones, the active
  *   ones, and a fresh copy of any previously active job missing from both
  * @param gone - ids the server no longer knows (404): forget them
  * @returns the next state and the notices to show, in the order of `jobs`
@@ -125,14 +124,14 @@ export function computeTransitions(
   for (const id of gone) {
     active.delete(id);
   }
-  // An empty store at first poll: every job from now on is new.
+  // An empty store at the first check: every job from now on is new.
   if (newest === null) {
     newest = new Date(0).toISOString();
   }
   return { state: { active, newestCreated: newest, initialized: true }, notices };
 }
 
-/** Ids still tracked as active but absent from this poll's jobs. */
+/** Ids still tracked as active but absent from this check's jobs. */
 export function missingActive(state: IWatchState, jobs: readonly IJob[]): string[] {
   const present = new Set(jobs.map(j => j.id));
   return [...state.active.keys()].filter(id => !present.has(id));
@@ -169,58 +168,39 @@ export interface IJobWatcherOptions {
   listJobs: (options: IListJobsOptions) => Promise<IJobList>;
   /** GET one job. */
   getJob: (id: string) => Promise<IJob>;
-  /** Called with the notices of one poll (never with an empty list). */
-  onNotices: (notices: IJobNotice[]) => void;
-  /** Poll interval in ms (default 2000). */
-  interval?: number;
-  /** How many recent jobs to look at per poll (default 100). */
+  /** How many of the newest jobs each check looks at (default 50). */
   recent?: number;
-  /** At most this many single-job requests per poll (default 20). */
+  /** At most this many single-job requests per check (default 20). */
   maxLookups?: number;
-  /** Start polling at once (default true). */
-  autoStart?: boolean;
 }
 
 /**
- * Follows queued and running jobs in the background (also while the panel is
- * hidden or the page is in a background tab) and reports the ones that finish.
+ * Follows queued and running jobs from one check to the next and reports the
+ * ones that finished. The jobs model runs a check on every tick of its poll.
  */
 export class JobWatcher {
   constructor(options: IJobWatcherOptions) {
     this._options = options;
-    const interval = options.interval ?? 2000;
-    this._poll = new Poll({
-      name: 'qnb:job-watcher',
-      auto: options.autoStart ?? true,
-      factory: () => this.check(),
-      frequency: { interval, backoff: true, max: 60 * 1000 },
-      standby: 'never'
-    });
   }
 
   get state(): IWatchState {
     return this._state;
   }
 
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
+  /** The query of the newest jobs each check looks at. */
+  get recentQuery(): IListJobsOptions {
+    return { limit: this._options.recent ?? 50, offset: 0 };
   }
 
-  /** Ask for a check as soon as possible (e.g. right after a cancel). */
-  refresh(): Promise<void> {
-    return this._poll.refresh();
-  }
-
-  dispose(): void {
-    this._poll.dispose();
-  }
-
-  /** One poll: fetch, fold into the state, report. Throws on API errors (the poll backs off). */
-  async check(): Promise<IJobNotice[]> {
+  /**
+   * Fetch, fold into the state, and return the notices (in the order of the
+   * jobs). `recent` is the answer to `recentQuery` when the caller already has it.
+   * Throws on API errors, leaving the state as it was.
+   */
+  async check(recent?: IJobList): Promise<IJobNotice[]> {
     const { listJobs, getJob } = this._options;
-    const limit = this._options.recent ?? 100;
-    const recent = await listJobs({ limit, offset: 0 });
-    let jobs: IJob[] = [...recent.jobs];
+    const newest = recent ?? (await listJobs(this.recentQuery));
+    let jobs: IJob[] = [...newest.jobs];
     const gone: string[] = [];
 
     const needActiveLists = !this._state.initialized || missingActive(this._state, jobs).length > 0;
@@ -232,7 +212,7 @@ export class JobWatcher {
       jobs = jobs.concat(running.jobs, queued.jobs);
       if (this._state.initialized) {
         // Jobs we followed that are neither recent nor active any more:
-        // ask for each, a bounded number per poll.
+        // ask for each, a bounded number per check.
         const missing = missingActive(this._state, jobs).slice(0, this._options.maxLookups ?? 20);
         const fetched = await Promise.all(
           missing.map(id =>
@@ -250,13 +230,9 @@ export class JobWatcher {
 
     const { state, notices } = computeTransitions(this._state, jobs, gone);
     this._state = state;
-    if (notices.length) {
-      this._options.onNotices(notices);
-    }
     return notices;
   }
 
   private _options: IJobWatcherOptions;
-  private _poll: Poll;
   private _state: IWatchState = emptyWatchState();
 }

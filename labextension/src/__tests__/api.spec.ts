@@ -4,9 +4,9 @@
 // The REST client against a mocked fetch, through the real ServerConnection.
 import { ServerConnection } from '@jupyterlab/services';
 
-import { cancelJob, getJob, jobsQuery, listBackends, listJobs, submitJob } from '../api';
+import { cancelJob, getJob, jobsQuery, listBackends, listJobs } from '../api';
 import { QnbAPIError, requestAPI } from '../request';
-import { makeJob } from './fixtures';
+import { makeJob } from './fixtures/jobs';
 
 const BASE = 'http://localhost:8888/base/';
 
@@ -172,19 +172,5 @@ describe('listBackends', () => {
     const { settings, calls } = setup(() => json(body));
     await expect(listBackends(settings)).resolves.toEqual(body);
     expect(calls[0].url.pathname).toBe('/base/qnb/api/backends');
-  });
-});
-
-describe('submitJob', () => {
-  it('POSTs the OpenQASM as JSON and returns the id', async () => {
-    const { settings, calls } = setup(() => json({ id: '3f2a9c1b7d4e' }, 201));
-    const qasm = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nh q[0];\nmeasure q -> c;';
-    await expect(submitJob({ qasm, backend: 'aer', shots: 100, name: 'coin' }, settings)).resolves.toEqual({
-      id: '3f2a9c1b7d4e'
-    });
-    expect(calls[0].method).toBe('POST');
-    expect(calls[0].url.pathname).toBe('/base/qnb/api/jobs');
-    expect(calls[0].headers.get('Content-Type')).toBe('application/json');
-    expect(JSON.parse(calls[0].body)).toEqual({ qasm, backend: 'aer', shots: 100, name: 'coin' });
   });
 });

@@ -1,9 +1,13 @@
-import { JOB_STATUSES } from '../api';
+import { JOB_STATUSES } from '../job';
 import {
   formatCount,
   formatDuration,
   formatGateCounts,
   formatPageRange,
+  formatShape,
+  formatValue,
+  jobKind,
+  primitiveLabel,
   formatPercent,
   formatRelativeTime,
   jobLabel,
@@ -12,7 +16,7 @@ import {
   renderStatusBadge,
   statusInfo
 } from '../format';
-import { makeJob } from './fixtures';
+import { makeJob } from './fixtures/jobs';
 
 describe('statusInfo / renderStatusBadge', () => {
   const expected = {
@@ -159,5 +163,28 @@ describe('numbers and labels', () => {
     expect(formatGateCounts({ h: 1, cx: 1, measure: 2 })).toBe('measure 2, cx 1, h 1');
     expect(formatGateCounts({})).toBe('—');
     expect(formatGateCounts(null)).toBe('—');
+  });
+});
+
+describe('primitive jobs', () => {
+  it('names the primitive and counts the PUBs', () => {
+    expect(primitiveLabel('estimator')).toBe('Estimator');
+    expect(primitiveLabel('sampler')).toBe('Sampler');
+    expect(jobKind(makeJob())).toBeNull();
+    expect(jobKind(makeJob({ primitive: 'estimator', num_circuits: 3, shots: 0 }))).toBe('Estimator · 3 PUBs');
+    expect(jobKind(makeJob({ primitive: 'sampler', num_circuits: 1 }))).toBe('Sampler · 1 PUB');
+  });
+
+  it('formats values and shapes', () => {
+    expect(formatValue(0.9958375574905639)).toBe('0.9958');
+    expect(formatValue(-12.345678)).toBe('-12.3457');
+    expect(formatValue(0)).toBe('0');
+    expect(formatValue(0.0000123)).toBe('1.23e-5');
+    expect(formatValue(123456)).toBe('1.23e5');
+    expect(formatValue(NaN)).toBe('—');
+    expect(formatValue(null)).toBe('—');
+    expect(formatShape([])).toBe('scalar');
+    expect(formatShape([5])).toBe('5');
+    expect(formatShape([2, 3])).toBe('2×3');
   });
 });

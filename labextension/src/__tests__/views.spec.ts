@@ -1,7 +1,8 @@
-import { JOB_STATUSES } from '../api';
-import { canCancel, JobDetails } from '../details';
-import { createJobRow, reconcileRows } from '../table';
-import { makeJob } from './fixtures';
+import { JobDetails, MAX_PUBS_SHOWN } from '../details';
+import { IJob, JOB_STATUSES } from '../job';
+import { createJobRow, createJobTable, emptyMessage, reconcileRows, renderJobTable } from '../table';
+import serverJob from './fixtures/job.json';
+import { makeEstimatorJob, makeJob, makeSamplerJob, PUBS } from './fixtures/jobs';
 
 const NOW = Date.parse('2026-11-21T04:31:00.123Z');
 
@@ -41,6 +42,74 @@ describe('job rows', () => {
     expect(rowA.querySelector('.qnb-Status')!.classList.contains('qnb-mod-running')).toBe(true);
     expect(rowA.cells[4].textContent).toBe('30 s');
     expect(rows.has('bbbbbbbbbbbb')).toBe(false);
+  });
+
+  it('opens a job from a click or Enter on its row, and marks the selected row', () => {
+    const onOpen = jest.fn();
+    const view = createJobTable(onOpen);
+    expect(Array.from(view.table.tHead!.rows[0].cells).map(th => th.textContent)).toEqual([
+      'Name',
+      'Backend',
+      'Status',
+      'Submitted',
+      'Time'
+    ]);
+    const jobs = [makeJob({ id: 'aaaaaaaaaaaa' }), makeJob({ id: 'bbbbbbbbbbbb' })];
+    renderJobTable(view, jobs, 'bbbbbbbbbbbb', NOW);
+    const [a, b] = Array.from(view.tbody.rows);
+    expect([a.classList.contains('jp-mod-selected'), b.classList.contains('jp-mod-selected')]).toEqual([false, true]);
+    a.cells[1].click();
+    b.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    b.dispatchEvent(new KeyboardEvent('keydown', { key: 'x', bubbles: true }));
+    expect(onOpen.mock.calls).toEqual([['aaaaaaaaaaaa'], ['bbbbbbbbbbbb']]);
+  });
+
+  it('marks primitive jobs and jobs of a session, and leaves plain rows as they were', () => {
+    const plain = createJobRow(makeJob({ id: 'aaaaaaaaaaaa' }), NOW);
+    expect(plain.cells[0].textContent).toBe('bell');
+    expect(plain.querySelector('.qnb-RowMarkers')!.children).toHaveLength(0);
+    expect(plain.cells[0].title).toBe('bell\naaaaaaaaaaaa');
+
+    const estimator = createJobRow(makeEstimatorJob([PUBS.scalar, PUBS.sweep, PUBS.grid], { id: 'bbbbbbbbbbbb' }), NOW);
+    const kind = estimator.querySelector<HTMLElement>('.qnb-KindMarker')!;
+    expect(kind.dataset.primitive).toBe('estimator');
+    expect(kind.title).toBe('Estimator · 3 PUBs');
+    expect(kind.querySelector('.qnb-KindLong')!.textContent).toBe('Estimator');
+    expect(kind.querySelector('.qnb-KindShort')!.textContent).toBe('E');
+    expect(estimator.querySelector('.qnb-JobName')!.textContent).toBe('energy');
+    expect(estimator.querySelector('.qnb-SessionMarker')).toBeNull();
+    expect(estimator.cells[0].title).toBe('energy\nbbbbbbbbbbbb\nEstimator · 3 PUBs');
+    // no shot count anywhere in the row of an Estimator job
+    expect(estimator.textContent).not.toMatch(/shot/i);
+
+    const session = createJobRow(makeSamplerJob([PUBS.sampler], { session: '0123456789ab' }), NOW);
+    expect(session.querySelector<HTMLElement>('.qnb-KindMarker')!.dataset.primitive).toBe('sampler');
+    const marker = session.querySelector<HTMLElement>('.qnb-SessionMarker')!;
+    expect(marker.dataset.session).toBe('0123456789ab');
+    expect(marker.title).toBe('Session 0123456789ab');
+    expect(marker.querySelector('svg')).not.toBeNull();
+  });
+
+  it('updates the markers in place', () => {
+    const tbody = document.createElement('tbody');
+    const rows = new Map<string, HTMLTableRowElement>();
+    const job = makeJob({ id: 'aaaaaaaaaaaa' });
+    reconcileRows(tbody, rows, [job], NOW);
+    const row = tbody.rows[0];
+    const markers = row.querySelector('.qnb-RowMarkers')!;
+    reconcileRows(tbody, rows, [{ ...job, session: '0123456789ab' }], NOW);
+    expect(tbody.rows[0]).toBe(row);
+    const marker = markers.querySelector('.qnb-SessionMarker');
+    expect(marker).not.toBeNull();
+    reconcileRows(tbody, rows, [{ ...job, session: '0123456789ab', status: 'RUNNING' }], NOW);
+    expect(markers.querySelector('.qnb-SessionMarker')).toBe(marker);
+    reconcileRows(tbody, rows, [job], NOW);
+    expect(markers.children).toHaveLength(0);
+  });
+
+  it('says why the list is empty', () => {
+    expect(emptyMessage(false)).toMatch(/^No quantum jobs yet/);
+    expect(emptyMessage(true)).toBe('No jobs match these filters.');
   });
 });
 
@@ -87,11 +156,6 @@ describe('JobDetails', () => {
     expect(h.onCancel).toHaveBeenCalledTimes(active ? 1 : 0);
   });
 
-  it('disables Cancel once a cancel was requested', () => {
-    expect(canCancel(makeJob({ status: 'RUNNING', cancel_requested: true }))).toBe(false);
-    expect(canCancel(null)).toBe(false);
-  });
-
   it('shows the error text of a failed job', () => {
     const details = new JobDetails(handlers());
     details.update(makeJob({ status: 'ERROR', error: 'AerError: out of memory' }), NOW);
@@ -124,6 +188,161 @@ describe('JobDetails', () => {
     expect(h.onCopyId.mock.calls).toEqual([['3f2a9c1b7d4e'], ['3f2a9c1b7d4e']]);
     expect(h.onOpenInNotebook).toHaveBeenCalledWith('3f2a9c1b7d4e');
     expect(h.onBack).toHaveBeenCalledTimes(1);
+  });
+
+  it('renders a job as the server sends it (the contract fixture)', () => {
+    const job = serverJob as IJob;
+    const details = new JobDetails(handlers());
+    details.update(job, Date.parse(job.finished_at!) + 60000);
+    const node = details.node;
+    expect(node.dataset.status).toBe('DONE');
+    const bars = Array.from(node.querySelectorAll<SVGRectElement>('svg.qnb-Histogram rect.qnb-Bar'));
+    expect(Object.fromEntries(bars.map(b => [b.dataset.key, Number(b.dataset.count)]))).toEqual(job.counts![0]);
+    expect(node.querySelector('.qnb-CancelButton')!.hasAttribute('disabled')).toBe(true);
+  });
+
+  const fieldsOf = (node: HTMLElement): Record<string, string> =>
+    Object.fromEntries(
+      Array.from(node.querySelectorAll('.qnb-Fields dt')).map(dt => [dt.textContent, dt.nextElementSibling!.textContent])
+    );
+
+  it('leaves a plain job as it was: shots, circuits, counts, no primitive or session', () => {
+    const details = new JobDetails(handlers());
+    details.update(makeJob({ status: 'DONE', counts: [{ '00': 510, '11': 490 }] }), NOW);
+    const node = details.node;
+    expect(fieldsOf(node)).toMatchObject({ Shots: '1,000', Circuits: '1' });
+    expect(fieldsOf(node)).not.toHaveProperty('Primitive');
+    expect(node.querySelector('.qnb-DetailsMeta')).toBeNull();
+    expect(node.querySelector('.qnb-Counts h4')!.textContent).toBe('Counts');
+    expect(node.querySelectorAll('svg.qnb-Histogram rect.qnb-Bar')).toHaveLength(2);
+    expect(node.querySelector('.qnb-Pub, .qnb-PubResults, .qnb-EvChart')).toBeNull();
+  });
+
+  it('draws the contract fixture (a plain job) from its counts, not its PUBs', () => {
+    const details = new JobDetails(handlers());
+    details.update(serverJob as IJob, NOW);
+    expect(details.node.querySelector('.qnb-Pub')).toBeNull();
+    expect(details.node.querySelector('svg.qnb-Histogram')).not.toBeNull();
+  });
+
+  it('shows an Estimator job with a scalar PUB: kind instead of shots, value ± std', () => {
+    const details = new JobDetails(handlers());
+    details.update(makeEstimatorJob([PUBS.scalar]), NOW);
+    const node = details.node;
+    const chip = node.querySelector<HTMLElement>('.qnb-DetailsHeader .qnb-DetailsMeta .qnb-KindChip')!;
+    expect(chip.textContent).toBe('Estimator · 1 PUB');
+    expect(chip.dataset.primitive).toBe('estimator');
+    const fields = fieldsOf(node);
+    expect(fields.Primitive).toBe('Estimator · 1 PUB');
+    expect(fields).not.toHaveProperty('Shots');
+    expect(fields).not.toHaveProperty('Circuits');
+    expect(node.textContent).not.toMatch(/\b0 shots|No counts/);
+    expect(node.querySelector('.qnb-PubResults h4')!.textContent).toBe('Expectation values');
+    expect(node.querySelector('.qnb-EstimatorPub .qnb-EvScalar')!.textContent).toBe('0.9958± 0');
+    expect(node.querySelector('svg.qnb-Histogram')).toBeNull();
+    expect(node.querySelector('.qnb-SessionChip')).toBeNull();
+  });
+
+  it('shows an Estimator job with a 1-D sweep of 5 points as a chart and a table', () => {
+    const details = new JobDetails(handlers());
+    details.update(makeEstimatorJob([PUBS.scalar, PUBS.sweep]), NOW);
+    const node = details.node;
+    expect(node.querySelector('.qnb-KindChip')!.textContent).toBe('Estimator · 2 PUBs');
+    const pubs = Array.from(node.querySelectorAll<HTMLElement>('.qnb-EstimatorPub'));
+    expect(pubs.map(p => p.dataset.pubIndex)).toEqual(['0', '1']);
+    expect(pubs[1].querySelectorAll('svg.qnb-EvChart circle.qnb-EvPoint')).toHaveLength(5);
+    expect(pubs[1].querySelectorAll('table.qnb-EvTable tbody tr')).toHaveLength(5);
+  });
+
+  it('draws the first MAX_PUBS_SHOWN PUBs and points to %qresult for the rest', () => {
+    const details = new JobDetails(handlers());
+    const job = makeEstimatorJob(Array.from({ length: MAX_PUBS_SHOWN + 2 }, () => PUBS.scalar), { id: '3f2a9c1b7d4e' });
+    details.update(job, NOW);
+    expect(details.node.querySelectorAll('.qnb-EstimatorPub')).toHaveLength(MAX_PUBS_SHOWN);
+    expect(details.node.querySelector('.qnb-PubResults > .qnb-DetailsMessage')!.textContent).toBe(
+      '2 more PUBs: see %qresult 3f2a9c1b7d4e.'
+    );
+  });
+
+  it('says so when an Estimator job has no PUB results', () => {
+    const details = new JobDetails(handlers());
+    details.update(makeEstimatorJob([], { pubs: undefined }), NOW);
+    expect(details.node.querySelector('.qnb-Counts .qnb-DetailsMessage')!.textContent).toBe(
+      'No expectation values were recorded for this job.'
+    );
+  });
+
+  it('shows a Sampler job of 3 points with a picker that switches the histogram', () => {
+    const details = new JobDetails(handlers());
+    const job = makeSamplerJob([PUBS.sampler]);
+    details.update(job, NOW);
+    const node = details.node;
+    expect(node.querySelector('.qnb-KindChip')!.textContent).toBe('Sampler · 1 PUB');
+    expect(fieldsOf(node)).toMatchObject({ Primitive: 'Sampler · 1 PUB', Shots: '1,024' });
+    expect(node.querySelector('.qnb-PubResults h4')!.textContent).toBe('Counts per parameter point');
+    const histogramKeys = (): string[] =>
+      Array.from(node.querySelectorAll<SVGRectElement>('svg.qnb-Histogram rect.qnb-Bar')).map(b => b.dataset.key!);
+    expect(histogramKeys()).toEqual(['00']);
+    const select = node.querySelector<HTMLSelectElement>('.qnb-SamplerPub select.qnb-PointSelect')!;
+    expect(select.options).toHaveLength(3);
+    select.value = '1';
+    select.dispatchEvent(new Event('change'));
+    expect(histogramKeys()).toEqual(['00', '01', '10', '11']);
+    select.value = '2';
+    select.dispatchEvent(new Event('change'));
+    expect(histogramKeys()).toEqual(['10', '11']);
+    // a redraw of the same job (a refresh) keeps the point
+    details.update({ ...job, updated_at: '2026-11-21T04:40:00.000Z' }, NOW);
+    expect(node.querySelector<HTMLSelectElement>('select.qnb-PointSelect')!.value).toBe('2');
+    expect(histogramKeys()).toEqual(['10', '11']);
+    // another job starts at its first point
+    details.update(makeSamplerJob([PUBS.sampler]), NOW);
+    expect(histogramKeys()).toEqual(['00']);
+  });
+
+  it('falls back to the merged counts of a Sampler job without PUB results', () => {
+    const details = new JobDetails(handlers());
+    details.update(makeSamplerJob([PUBS.sampler, PUBS.sampler], { pubs: undefined }), NOW);
+    const select = details.node.querySelector<HTMLSelectElement>('.qnb-CircuitSelect select')!;
+    expect(Array.from(select.options).map(o => o.textContent)).toEqual(['PUB 1 of 2', 'PUB 2 of 2']);
+    expect(details.node.querySelectorAll('svg.qnb-Histogram rect.qnb-Bar')).toHaveLength(4);
+  });
+
+  it('shows the session of a job', () => {
+    const details = new JobDetails(handlers());
+    details.update(makeJob({ status: 'RUNNING', session: '0123456789ab' }), NOW);
+    const chip = details.node.querySelector<HTMLElement>('.qnb-DetailsHeader .qnb-SessionChip')!;
+    expect(chip.textContent).toBe('session 0123456789ab');
+    expect(chip.dataset.session).toBe('0123456789ab');
+    expect(details.node.querySelector('.qnb-KindChip')).toBeNull();
+    expect(fieldsOf(details.node)).toMatchObject({ Shots: '1,000' });
+  });
+
+  it('shows a loading state, then a message, for a job it does not have', () => {
+    const details = new JobDetails(handlers());
+    details.showLoading('3f2a9c1b7d4e');
+    expect(details.node.classList.contains('qnb-mod-loading')).toBe(true);
+    expect(details.node.dataset.jobId).toBe('3f2a9c1b7d4e');
+    details.showMessage('3f2a9c1b7d4e', 'Job 3f2a9c1b7d4e was not found.');
+    expect(details.node.classList.contains('qnb-mod-loading')).toBe(false);
+    expect(details.node.querySelector('.qnb-DetailsMessage')!.textContent).toBe('Job 3f2a9c1b7d4e was not found.');
+    const back = details.node.querySelector('.qnb-BackButton');
+    details.showMessage('3f2a9c1b7d4e', 'Job 3f2a9c1b7d4e was not found.');
+    expect(details.node.querySelector('.qnb-BackButton')).toBe(back);
+  });
+
+  it('says "Cancelling…" while a cancel is in flight or requested', () => {
+    const details = new JobDetails(handlers());
+    const job = makeJob({ status: 'RUNNING' });
+    details.update(job, NOW);
+    const cancel = () => details.node.querySelector<HTMLButtonElement>('.qnb-CancelButton')!;
+    details.setCancelling(true);
+    expect([cancel().disabled, cancel().textContent]).toEqual([true, 'Cancelling…']);
+    details.update({ ...job, cancel_requested: true }, NOW);
+    details.setCancelling(false);
+    expect([cancel().disabled, cancel().textContent]).toEqual([true, 'Cancelling…']);
+    details.update({ ...job, status: 'CANCELLED', cancel_requested: true }, NOW);
+    expect([cancel().disabled, cancel().textContent]).toEqual([true, 'Cancel']);
   });
 
   it('only redraws when the job changed', () => {

@@ -1,4 +1,5 @@
-import type { IJob, IListJobsOptions, JobStatus } from '../api';
+import type { IListJobsOptions } from '../api';
+import type { IJob, JobStatus } from '../job';
 import {
   computeTransitions,
   emptyWatchState,
@@ -7,7 +8,7 @@ import {
   noticeFor,
   summarizeNotices
 } from '../watcher';
-import { makeJob } from './fixtures';
+import { makeJob } from './fixtures/jobs';
 
 const T0 = '2026-11-21T04:30:00.000Z';
 const T1 = '2026-11-21T04:31:00.000Z';
@@ -151,62 +152,49 @@ describe('JobWatcher.check', () => {
       job('000000000002', 'DONE', '2026-11-21T02:00:00.000Z'),
       job('000000000003', 'QUEUED', '2026-11-21T03:00:00.000Z')
     ]);
-    const onNotices = jest.fn();
-    const watcher = new JobWatcher({
-      listJobs: server.listJobs,
-      getJob: server.getJob,
-      onNotices,
-      recent: 2,
-      autoStart: false
-    });
-    try {
-      expect(await watcher.check()).toEqual([]);
-      expect(watcher.state.active.size).toBe(2);
+    const watcher = new JobWatcher({ listJobs: server.listJobs, getJob: server.getJob, recent: 2 });
+    expect(await watcher.check()).toEqual([]);
+    expect(watcher.state.active.size).toBe(2);
 
-      // the old running job (not among the 2 most recent) finishes with an error
-      server.store.set('000000000001', job('000000000001', 'ERROR', '2026-11-21T01:00:00.000Z'));
-      server.requests.length = 0;
-      const notices = await watcher.check();
-      expect(notices.map(n => n.message)).toEqual([
-        'Job bell (000000000001) failed on aer: AerError: simulation failed'
-      ]);
-      expect(server.requests).toEqual(['list:*', 'list:QUEUED', 'list:RUNNING', 'get:000000000001']);
-      expect(onNotices).toHaveBeenCalledTimes(1);
+    // the old running job (not among the 2 most recent) finishes with an error
+    server.store.set('000000000001', job('000000000001', 'ERROR', '2026-11-21T01:00:00.000Z'));
+    server.requests.length = 0;
+    const notices = await watcher.check();
+    expect(notices.map(n => n.message)).toEqual(['Job bell (000000000001) failed on aer: AerError: simulation failed']);
+    expect(server.requests).toEqual(['list:*', 'list:QUEUED', 'list:RUNNING', 'get:000000000001']);
 
-      // quiet poll: only the recent list is needed
-      server.requests.length = 0;
-      expect(await watcher.check()).toEqual([]);
-      expect(server.requests).toEqual(['list:*']);
+    // quiet check: only the recent list is needed
+    server.requests.length = 0;
+    expect(await watcher.check()).toEqual([]);
+    expect(server.requests).toEqual(['list:*']);
 
-      // a new job submitted and finished between polls
-      server.store.set('000000000004', job('000000000004', 'DONE', '2026-11-21T04:00:00.000Z'));
-      server.store.set('000000000003', job('000000000003', 'CANCELLED', '2026-11-21T03:00:00.000Z'));
-      expect((await watcher.check()).map(n => `${n.id}:${n.status}`)).toEqual([
-        '000000000004:DONE',
-        '000000000003:CANCELLED'
-      ]);
-      expect(onNotices).toHaveBeenCalledTimes(2);
-    } finally {
-      watcher.dispose();
-    }
+    // a new job submitted and finished between checks
+    server.store.set('000000000004', job('000000000004', 'DONE', '2026-11-21T04:00:00.000Z'));
+    server.store.set('000000000003', job('000000000003', 'CANCELLED', '2026-11-21T03:00:00.000Z'));
+    expect((await watcher.check()).map(n => `${n.id}:${n.status}`)).toEqual([
+      '000000000004:DONE',
+      '000000000003:CANCELLED'
+    ]);
+  });
+
+  it('uses the recent list it is given instead of fetching it', async () => {
+    const server = fakeServer([job('000000000001', 'RUNNING')]);
+    const watcher = new JobWatcher({ listJobs: server.listJobs, getJob: server.getJob });
+    expect(watcher.recentQuery).toEqual({ limit: 50, offset: 0 });
+    await watcher.check();
+    server.requests.length = 0;
+    const given = { jobs: [job('000000000001', 'DONE')], total: 1 };
+    expect((await watcher.check(given)).map(n => n.id)).toEqual(['000000000001']);
+    expect(server.requests).toEqual([]);
   });
 
   it('forgets a followed job the server no longer knows', async () => {
     const server = fakeServer([job('000000000001', 'RUNNING')]);
-    const watcher = new JobWatcher({
-      listJobs: server.listJobs,
-      getJob: server.getJob,
-      onNotices: jest.fn(),
-      autoStart: false
-    });
-    try {
-      await watcher.check();
-      server.store.delete('000000000001');
-      expect(await watcher.check()).toEqual([]);
-      expect(watcher.state.active.size).toBe(0);
-    } finally {
-      watcher.dispose();
-    }
+    const watcher = new JobWatcher({ listJobs: server.listJobs, getJob: server.getJob });
+    await watcher.check();
+    server.store.delete('000000000001');
+    expect(await watcher.check()).toEqual([]);
+    expect(watcher.state.active.size).toBe(0);
   });
 
   it('lets API errors through (so the poll backs off) without changing state', async () => {
@@ -214,15 +202,9 @@ describe('JobWatcher.check', () => {
       listJobs: async () => {
         throw new Error('HTTP 500');
       },
-      getJob: jest.fn(),
-      onNotices: jest.fn(),
-      autoStart: false
+      getJob: jest.fn()
     });
-    try {
-      await expect(watcher.check()).rejects.toThrow('HTTP 500');
-      expect(watcher.state.initialized).toBe(false);
-    } finally {
-      watcher.dispose();
-    }
+    await expect(watcher.check()).rejects.toThrow('HTTP 500');
+    expect(watcher.state.initialized).toBe(false);
   });
 });

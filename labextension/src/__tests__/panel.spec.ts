@@ -1,0 +1,138 @@
+// The sidebar over a JobsModel and a fake server: the DOM hooks the browser
+// tests (tests/test_browser.py) rely on, and what a click does.
+import { Notification } from '@jupyterlab/apputils';
+import { Widget } from '@lumino/widgets';
+
+import type { IJob } from '../job';
+import { JobsModel } from '../model';
+import { JobsPanel, PANEL_ID } from '../panel';
+import { makeJob } from './fixtures/jobs';
+import { FakeServer } from './fixtures/server';
+
+const QUIET = 60 * 60 * 1000;
+
+describe('JobsPanel', () => {
+  let server: FakeServer;
+  let model: JobsModel;
+  let panel: JobsPanel;
+  let options: { copy: jest.Mock; openInNotebook: jest.Mock };
+
+  const $ = <T extends Element = HTMLElement>(selector: string): T | null => panel.node.querySelector<T>(selector);
+  const rows = (): string[] =>
+    Array.from(panel.node.querySelectorAll<HTMLElement>('tr.qnb-JobRow')).map(
+      r => `${r.dataset.jobId}:${r.dataset.status}`
+    );
+  const isShown = (selector: string): boolean => !$(selector)!.closest('.lm-mod-hidden, [hidden]');
+
+  async function open(jobs: IJob[]): Promise<void> {
+    server = new FakeServer(jobs);
+    model = new JobsModel({ settings: server.settings, interval: QUIET, hiddenInterval: QUIET });
+    options = { copy: jest.fn(), openInNotebook: jest.fn() };
+    panel = new JobsPanel({ model, ...options });
+    Widget.attach(panel, document.body);
+    await model.poll.tick;
+  }
+
+  afterEach(() => {
+    panel.dispose();
+    model.dispose();
+    jest.restoreAllMocks();
+  });
+
+  const done = makeJob({ id: 'd00000000001', status: 'DONE', counts: [{ '00': 510, '11': 490 }] });
+  const running = makeJob({ id: 'r00000000001', status: 'RUNNING', created_at: '2026-11-21T04:31:00.000Z' });
+
+  it('lists the jobs with their status, paged, and tells the model it is visible', async () => {
+    await open([done, running]);
+    expect(panel.id).toBe(PANEL_ID);
+    expect(panel.hasClass('qnb-JobsPanel')).toBe(true);
+    expect(model.visible).toBe(true);
+    expect(rows()).toEqual(['r00000000001:RUNNING', 'd00000000001:DONE']);
+    expect($('tr.qnb-JobRow[data-status="DONE"] .qnb-Status.qnb-mod-done')).not.toBeNull();
+    expect($('.qnb-PageRange')!.textContent).toBe('1–2 of 2');
+    expect(isShown('.qnb-Empty')).toBe(false);
+    expect($('.jp-SidePanel-header')!.textContent).toBe('Quantum Jobs');
+
+    panel.hide();
+    expect(model.visible).toBe(false);
+    panel.show();
+    expect(model.visible).toBe(true);
+  });
+
+  it('filters by status from its select, and says when nothing matches', async () => {
+    await open([done, running]);
+    const select = $<HTMLSelectElement>('select.qnb-StatusFilter')!;
+    select.value = 'DONE';
+    select.dispatchEvent(new Event('change'));
+    await model.poll.tick;
+    expect(rows()).toEqual(['d00000000001:DONE']);
+    expect(server.requests).toContain('GET jobs?status=DONE&limit=50&offset=0');
+
+    select.value = 'CANCELLED';
+    select.dispatchEvent(new Event('change'));
+    await model.poll.tick;
+    expect(rows()).toEqual([]);
+    expect(isShown('.qnb-Empty')).toBe(true);
+    expect($('.qnb-Empty')!.textContent).toBe('No jobs match these filters.');
+    expect($('.qnb-PageRange')!.textContent).toBe('0 of 0');
+  });
+
+  it('says how to submit a job when there is none', async () => {
+    await open([]);
+    expect($('.qnb-Empty')!.textContent).toMatch(/^No quantum jobs yet/);
+  });
+
+  it('opens the details of a clicked job, with its counts, and goes back', async () => {
+    await open([done, running]);
+    $<HTMLElement>('tr.qnb-JobRow[data-job-id="d00000000001"] td')!.click();
+    expect(isShown('.qnb-DetailsView')).toBe(true);
+    expect(isShown('.qnb-ListView')).toBe(false);
+    expect($('.qnb-JobDetails.qnb-mod-loading[data-job-id="d00000000001"]')).not.toBeNull();
+    await model.poll.tick;
+    const details = '.qnb-JobDetails[data-job-id="d00000000001"][data-status="DONE"]';
+    expect(panel.node.querySelectorAll(`${details} svg.qnb-Histogram rect.qnb-Bar`)).toHaveLength(2);
+    expect($<HTMLButtonElement>(`${details} .qnb-CancelButton`)!.disabled).toBe(true);
+
+    $<HTMLButtonElement>(`${details} .qnb-CopyIdButton`)!.click();
+    $<HTMLButtonElement>(`${details} .qnb-OpenInNotebookButton`)!.click();
+    expect(options.copy).toHaveBeenCalledWith('d00000000001');
+    expect(options.openInNotebook).toHaveBeenCalledWith('d00000000001');
+
+    $<HTMLButtonElement>(`${details} .qnb-BackButton`)!.click();
+    await model.poll.tick;
+    expect(isShown('.qnb-ListView')).toBe(true);
+    expect($('tr.qnb-JobRow.jp-mod-selected')!.dataset.jobId).toBe('d00000000001');
+  });
+
+  it('cancels a running job from its details, and shows a refused cancel as a notification', async () => {
+    await open([done, running]);
+    model.select(running.id);
+    await model.poll.tick;
+    const cancel = (): HTMLButtonElement => $<HTMLButtonElement>('.qnb-CancelButton')!;
+    expect(cancel().disabled).toBe(false);
+    cancel().click();
+    expect([cancel().disabled, cancel().textContent]).toEqual([true, 'Cancelling…']);
+    await model.poll.tick;
+    await model.poll.tick;
+    expect(server.requests).toContain('POST jobs/r00000000001/cancel');
+    expect([cancel().disabled, cancel().textContent]).toEqual([true, 'Cancelling…']); // requested, still running
+
+    const error = jest.spyOn(Notification, 'error').mockReturnValue('');
+    server.put({ ...running, status: 'DONE' });
+    await panel.cancelJob(running.id);
+    expect(error).toHaveBeenCalledWith('Could not cancel job r00000000001: job r00000000001 is already DONE', {
+      autoClose: 8000
+    });
+  });
+
+  it('shows a failed tick in a banner until a tick goes through', async () => {
+    await open([done]);
+    server.failWith = 500;
+    await model.refresh();
+    expect(isShown('.qnb-Banner')).toBe(true);
+    expect($('.qnb-Banner')!.textContent).toBe('Could not load jobs (HTTP 500): the store is locked');
+    server.failWith = null;
+    await model.refresh();
+    expect(isShown('.qnb-Banner')).toBe(false);
+  });
+});

@@ -1,0 +1,392 @@
+// The state behind the Quantum Jobs sidebar: filters, the page of jobs shown,
+// the job in the details view, and the one poll that refreshes them and
+// reports the jobs that finish. Views read it and listen to `changed`.
+import { ServerConnection } from '@jupyterlab/services';
+import { IPoll, Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { cancelJob, getJob, IBackend, IJobList, IListJobsOptions, listBackends, listJobs } from './api';
+import { canCancel, IJob, isTerminal, JobStatus } from './job';
+import { QnbAPIError } from './request';
+import { IJobNotice, JobWatcher } from './watcher';
+
+/** Poll interval while the panel is visible, in ms. */
+export const VISIBLE_INTERVAL = 500;
+/** Poll interval while the panel is hidden (finish notices only), in ms. */
+export const HIDDEN_INTERVAL = 2000;
+/** The longest wait between two ticks when errors make the poll back off, in ms. */
+export const MAX_BACKOFF = 30 * 1000;
+
+export interface IJobFilters {
+  status: JobStatus | null;
+  backend: string | null;
+}
+
+/** A page of jobs as the server answered it. */
+export interface IJobPage {
+  jobs: readonly IJob[];
+  offset: number;
+  limit: number;
+  /** How many jobs match the filters. */
+  total: number;
+}
+
+/** The offset of the last page of `total` jobs. */
+export function lastPageOffset(total: number, limit: number): number {
+  return Math.max(0, Math.floor((total - 1) / limit) * limit);
+}
+
+export namespace JobsModel {
+  export interface IOptions {
+    /** Server connection settings (default: the page's). */
+    settings?: ServerConnection.ISettings;
+    /** Jobs per page (default 50). */
+    pageSize?: number;
+    /** Poll interval while visible, in ms (default `VISIBLE_INTERVAL`). */
+    interval?: number;
+    /** Poll interval while hidden, in ms (default `HIDDEN_INTERVAL`). */
+    hiddenInterval?: number;
+  }
+}
+
+/**
+ * Owns what the sidebar shows and THE poll of the qnb server.
+ *
+ * Each tick fetches what the visible panel shows (the page of jobs, or the job
+ * in the details view), then lets the watcher look for jobs that finished and
+ * emits them on `jobsFinished`. While the panel is hidden a tick only does the
+ * latter, every `hiddenInterval`, so notifications keep coming; while the page
+ * itself is hidden (a background tab) the poll stands by. Errors make it back
+ * off, up to `MAX_BACKOFF`.
+ */
+export class JobsModel {
+  constructor(options: JobsModel.IOptions = {}) {
+    this._settings = options.settings;
+    this._pageSize = options.pageSize ?? 50;
+    this._interval = options.interval ?? VISIBLE_INTERVAL;
+    this._hiddenInterval = options.hiddenInterval ?? HIDDEN_INTERVAL;
+    this._watcher = new JobWatcher({
+      listJobs: query => listJobs(query, this._settings),
+      getJob: id => getJob(id, this._settings),
+      recent: this._pageSize
+    });
+    this._poll = new Poll<void, unknown, 'standby'>({
+      name: 'qnb:jobs',
+      factory: () => this._tick(),
+      frequency: this._frequency(),
+      standby: 'when-hidden'
+    });
+  }
+
+  /** Emitted after every tick and every change of filters, page, selection or visibility. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emitted with the jobs that finished since the last tick (never empty). */
+  get jobsFinished(): ISignal<this, readonly IJobNotice[]> {
+    return this._jobsFinished;
+  }
+
+  /** The poll (read only: its state, frequency and ticks). */
+  get poll(): IPoll<void, unknown, 'standby'> {
+    return this._poll;
+  }
+
+  get isDisposed(): boolean {
+    return this._poll.isDisposed;
+  }
+
+  /** Whether the panel is shown; set by the panel. */
+  get visible(): boolean {
+    return this._visible;
+  }
+
+  set visible(visible: boolean) {
+    if (visible === this._visible) {
+      return;
+    }
+    this._visible = visible;
+    this._poll.frequency = this._frequency();
+    this._changed.emit();
+    if (visible) {
+      this._reloadSelected = this._selectedId !== null;
+      this._tickNow();
+    }
+  }
+
+  get filters(): IJobFilters {
+    return { ...this._filters };
+  }
+
+  /** Filter the list (and go back to its first page). */
+  setFilters(filters: Partial<IJobFilters>): void {
+    const next = { ...this._filters, ...filters };
+    if (next.status === this._filters.status && next.backend === this._filters.backend) {
+      return;
+    }
+    this._filters = next;
+    this._offset = 0;
+    this._pageIsCurrent = false;
+    this._changed.emit();
+    this._tickNow();
+  }
+
+  /** The page shown; null until the first one arrives. */
+  get page(): IJobPage | null {
+    return this._page;
+  }
+
+  /** False while the page for the current filters and offset is on its way. */
+  get pageIsCurrent(): boolean {
+    return this._pageIsCurrent;
+  }
+
+  /** Show the page starting at `offset`. */
+  setOffset(offset: number): void {
+    const next = Math.max(0, offset);
+    if (next === this._offset) {
+      return;
+    }
+    this._offset = next;
+    this._pageIsCurrent = false;
+    this._changed.emit();
+    this._tickNow();
+  }
+
+  nextPage(): void {
+    const page = this._page;
+    if (page && this._offset + this._pageSize < page.total) {
+      this.setOffset(this._offset + this._pageSize);
+    }
+  }
+
+  previousPage(): void {
+    this.setOffset(this._offset - this._pageSize);
+  }
+
+  /** The configured backends, for the backend filter. */
+  get backends(): readonly IBackend[] {
+    return this._backends;
+  }
+
+  /** The id of the job in the details view, or null for the list. */
+  get selectedId(): string | null {
+    return this._selectedId;
+  }
+
+  /** The job in the details view, once loaded. */
+  get selectedJob(): IJob | null {
+    return this._selectedJob;
+  }
+
+  /** Whether the server answered 404 for the selected job. */
+  get selectedMissing(): boolean {
+    return this._selectedMissing;
+  }
+
+  /** Show one job's details (or, with null, the list). */
+  select(id: string | null): void {
+    if (id !== this._selectedId) {
+      this._selectedId = id;
+      this._selectedJob = null;
+      this._selectedMissing = false;
+    }
+    this._reloadSelected = id !== null;
+    this._changed.emit();
+    this._tickNow();
+  }
+
+  /** Whether the selected job can be cancelled now. */
+  get canCancelSelected(): boolean {
+    const job = this._selectedJob;
+    return canCancel(job) && !this.isCancelling(job!.id);
+  }
+
+  /** Whether a cancel request for the job is in flight. */
+  isCancelling(id: string): boolean {
+    return this._cancelling.has(id);
+  }
+
+  /** Ask the server to cancel a job, then refresh. Rejects with the server's error. */
+  async cancel(id: string): Promise<void> {
+    this._cancelling.add(id);
+    this._changed.emit();
+    try {
+      await cancelJob(id, this._settings);
+    } finally {
+      this._cancelling.delete(id);
+      this._reloadSelected = this._selectedId !== null;
+      if (!this.isDisposed) {
+        this._changed.emit();
+        this._tickNow();
+      }
+    }
+  }
+
+  /** The error of the last tick, or null when it went through. */
+  get error(): Error | null {
+    return this._error;
+  }
+
+  /** Tick now (reloading the backends and the selected job); resolves when the tick is done. */
+  async refresh(): Promise<void> {
+    this._reloadSelected = this._selectedId !== null;
+    void this._loadBackends();
+    this._tickNow();
+    await this._poll.tick;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  /**
+   * Start a tick at once, also while one is under way: that one's answers are
+   * stale (they were asked before this change), so it no longer reports.
+   */
+  private _tickNow(): void {
+    this._seq += 1;
+    void this._poll.schedule({ interval: Poll.IMMEDIATE, phase: 'refreshed' });
+  }
+
+  private _frequency(): IPoll.Frequency {
+    const interval = this._visible ? this._interval : this._hiddenInterval;
+    return { interval, backoff: true, max: Math.max(interval, MAX_BACKOFF) };
+  }
+
+  private _pageQuery(): IListJobsOptions {
+    return { ...this._filters, limit: this._pageSize, offset: this._offset };
+  }
+
+  /** One tick. Throws on API errors, so the poll backs off. */
+  private async _tick(): Promise<void> {
+    const seq = ++this._seq;
+    try {
+      let recent: IJobList | undefined;
+      if (this._visible) {
+        if (!this._backendsLoaded) {
+          void this._loadBackends();
+        }
+        if (this._selectedId === null) {
+          recent = await this._loadPage(seq);
+        } else {
+          await this._loadSelected(this._selectedId, seq);
+        }
+      }
+      if (seq !== this._seq) {
+        return; // a newer tick started (filters, page or selection changed): it reports
+      }
+      await this._watch(recent);
+      this._error = null;
+    } catch (error) {
+      if (seq === this._seq) {
+        this._error = error instanceof Error ? error : new Error(String(error));
+      }
+      throw error;
+    } finally {
+      if (seq === this._seq && !this.isDisposed) {
+        this._changed.emit();
+      }
+    }
+  }
+
+  /** Fetch the page; return it when it is also the watcher's list of recent jobs. */
+  private async _loadPage(seq: number): Promise<IJobList | undefined> {
+    let query = this._pageQuery();
+    let list = await listJobs(query, this._settings);
+    if (seq !== this._seq) {
+      return undefined;
+    }
+    if (list.jobs.length === 0 && list.total > 0 && query.offset! >= list.total) {
+      // The page is gone (jobs deleted, or fewer match now): show the last one.
+      this._offset = lastPageOffset(list.total, this._pageSize);
+      query = this._pageQuery();
+      list = await listJobs(query, this._settings);
+      if (seq !== this._seq) {
+        return undefined;
+      }
+    }
+    this._page = { jobs: list.jobs, offset: query.offset!, limit: query.limit!, total: list.total };
+    this._pageIsCurrent = true;
+    const recent = this._watcher.recentQuery;
+    const isRecent = !query.status && !query.backend && query.offset === recent.offset && query.limit === recent.limit;
+    return isRecent ? list : undefined;
+  }
+
+  private async _loadSelected(id: string, seq: number): Promise<void> {
+    const shown = this._selectedJob;
+    if (!this._reloadSelected && shown?.id === id && isTerminal(shown.status)) {
+      return; // a finished job does not change
+    }
+    let job: IJob | null = null;
+    try {
+      job = await getJob(id, this._settings);
+    } catch (error) {
+      if (!(error instanceof QnbAPIError && error.status === 404)) {
+        throw error;
+      }
+    }
+    if (seq === this._seq && this._selectedId === id) {
+      this._reloadSelected = false;
+      this._selectedJob = job;
+      this._selectedMissing = job === null;
+    }
+  }
+
+  /** Run the watcher, unless a check is already under way (it will report). */
+  private async _watch(recent?: IJobList): Promise<void> {
+    if (this._watching) {
+      return;
+    }
+    this._watching = true;
+    try {
+      const notices = await this._watcher.check(recent);
+      if (notices.length && !this.isDisposed) {
+        this._jobsFinished.emit(notices);
+      }
+    } finally {
+      this._watching = false;
+    }
+  }
+
+  private async _loadBackends(): Promise<void> {
+    try {
+      this._backends = (await listBackends(this._settings)).backends;
+      this._backendsLoaded = true;
+    } catch {
+      return; // the poll reports API errors; keep the list we have
+    }
+    if (!this.isDisposed) {
+      this._changed.emit();
+    }
+  }
+
+  private _backends: readonly IBackend[] = [];
+  private _backendsLoaded = false;
+  private _cancelling = new Set<string>();
+  private _changed = new Signal<this, void>(this);
+  private _error: Error | null = null;
+  private _filters: IJobFilters = { status: null, backend: null };
+  private _hiddenInterval: number;
+  private _interval: number;
+  private _jobsFinished = new Signal<this, readonly IJobNotice[]>(this);
+  private _offset = 0;
+  private _page: IJobPage | null = null;
+  private _pageIsCurrent = false;
+  private _pageSize: number;
+  private _poll: Poll<void, unknown, 'standby'>;
+  private _reloadSelected = false;
+  private _selectedId: string | null = null;
+  private _selectedJob: IJob | null = null;
+  private _selectedMissing = false;
+  private _seq = 0;
+  private _settings: ServerConnection.ISettings | undefined;
+  private _visible = false;
+  private _watcher: JobWatcher;
+  private _watching = false;
+}
