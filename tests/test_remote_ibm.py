@@ -1,7 +1,8 @@
 """The ``ibm-runtime`` adapter against a stand-in for the IBM Quantum cloud (``ibm_standin``):
 the service's real status values, queue information, re-attach through
-``QiskitRuntimeService.job``, network failures and their real exception types, cancel, and
-no token anywhere qnb writes or shows."""
+``QiskitRuntimeService.job``, network failures and their real exception types, cancel,
+Sampler and Estimator PUBs run by the executor program, Runtime sessions and batches, and no
+token anywhere qnb writes or shows."""
 
 from __future__ import annotations
 
@@ -15,6 +16,16 @@ from pathlib import Path
 import ibm_standin
 import pytest
 from helpers import bell, isolated_home, wait_for
+from test_backends_ibm import (
+    aer_estimator_evs,
+    aer_sampler_counts,
+    assert_counts_agree,
+    assert_evs_agree,
+    estimator_pub,
+    pub_counts,
+    run_all_kinds,
+    sampler_pub,
+)
 
 import qnb
 from qnb.backends.listing import list_backends
@@ -60,7 +71,7 @@ def home(tmp_path_factory):
 
 @pytest.fixture
 def store(home):
-    from qnb.api import get_store
+    from qnb.store import get_store
 
     return get_store()
 
@@ -81,20 +92,19 @@ class Calls:
         return ibm_standin.calls()[self.start:]
 
 
-
 def follow(store, job_id: str, timeout: float = 90.0) -> list[tuple]:
     """(status, provider status, queue position) as they changed until the job finished."""
     seen: list[tuple] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def finished() -> bool:
         rec = store.get(job_id)
         now = (str(rec.status), rec.provider_status, rec.queue_position)
         if not seen or seen[-1] != now:
             seen.append(now)
-        if rec.is_final:
-            return seen
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} did not finish; seen: {seen}")
+        return rec.is_final
+
+    wait_for(finished, timeout, interval=0.02, what=lambda: f"job {job_id} to finish; seen: {seen}")
+    return seen
 
 
 def test_a_job_queues_at_the_service_runs_and_returns_its_counts(standin, store):
@@ -125,14 +135,20 @@ def test_unfinished_jobs_are_re_attached_by_remote_id_after_a_restart(standin, s
     standin.set_scenario(queue_seconds=5)
     calls = Calls()
     job = qnb.submit(bell(), backend="ibm", shots=100, seed=1)
+    sampled = qnb.Sampler(backend="ibm").run([sampler_pub()], shots=50)
     remote_id = wait_for(lambda: store.get(job.id).remote_id, what="remote id")
+    sampled_id = wait_for(lambda: store.get(sampled.id).remote_id, what="remote id")
     assert stop_runner(home)
     ensure_runner(home)
     assert job.wait(timeout=90) is JobStatus.DONE, store.get(job.id).error
     assert store.get(job.id).remote_id == remote_id
     assert f"service.job {remote_id}" in calls()  # QiskitRuntimeService.job(remote id)
-    assert calls().count("program_run ") == 1  # not sent twice
+    assert calls().count("program_run ") == 2  # not sent twice
     assert sum(job.counts().values()) == 100
+    # a PUB job's result, decoded by the SDK for the program the service says the job ran
+    assert sampled.wait(timeout=90) is JobStatus.DONE, store.get(sampled.id).error
+    assert f"service.job {sampled_id}" in calls()
+    assert pub_counts(sampled.result()[0])[0].get("00", 0) > 40
 
 
 def test_connection_errors_for_a_while_are_retried_and_the_job_completes(standin, store):
@@ -218,6 +234,126 @@ def test_an_unknown_device_fails_the_submission_with_the_services_error(standin,
     assert job.wait(timeout=60) is JobStatus.ERROR
     assert store.get(job.id).error == (
         "submission failed: QiskitBackendNotFoundError: 'No backend matches the criteria.'")
+
+
+def standin_backend():
+    """The device as the service describes it: what the adapter transpiles for."""
+    return ibm_standin.make_service({}).backend("ibm_standin")
+
+
+def test_estimator_and_sampler_pubs_run_at_the_service_and_agree_with_aer(standin, store):
+    calls = Calls()
+    epub, spub = estimator_pub(), sampler_pub()
+    estimated = qnb.Estimator(backend="ibm", options={"seed": 5}).run([epub], precision=0.02)
+    sampled = qnb.Sampler(backend="ibm", options={"seed": 9}).run([spub], shots=2000)
+    for job in (estimated, sampled):
+        assert job.wait(timeout=300) is JobStatus.DONE, store.get(job.id).error
+    backend = standin_backend()
+    # resilience level 1 (the default) removes the readout errors Aer's exact values lack
+    assert_evs_agree(estimated.result()[0], aer_estimator_evs(backend, epub, 5))
+    assert_counts_agree(pub_counts(sampled.result()[0]),
+                        aer_sampler_counts(backend, spub, 2000, 9), 2000)
+    service_jobs = standin.jobs()
+    for job in (estimated, sampled):
+        sent = service_jobs[store.get(job.id).remote_id]
+        assert (sent["program"], sent["session_id"]) == ("executor", None)  # job mode
+    assert calls().count("program_run ") == 2
+
+
+def test_a_primitive_option_the_primitive_refuses_ends_the_job_before_anything_is_sent(
+        standin, store):
+    calls = Calls()
+    with qnb.session("ibm") as s:
+        job = qnb.Estimator(options={"resilience_level": 7}).run([estimator_pub()])
+    assert job.wait(timeout=60) is JobStatus.ERROR
+    rec = store.get(job.id)
+    assert rec.session == s.id
+    assert rec.error.startswith("submission failed: ValidationError"), rec.error
+    assert "resilience_level" in rec.error and "Input should be 0, 1 or 2" in rec.error
+    # refused before a job was sent or a Runtime session opened
+    assert not [c for c in calls() if c.startswith(("program_run", "create_session"))]
+
+
+@pytest.mark.parametrize(("mode", "service_mode"), [("session", "dedicated"),
+                                                    ("batch", "batch")])
+def test_a_session_runs_its_jobs_in_one_runtime_session_closed_after_the_block(
+        standin, store, mode, service_mode):
+    standin.set_scenario(queue_seconds=1.5)
+    calls = Calls()
+    with qnb.session("ibm", mode=mode, max_time=600) as s:
+        plain = qnb.submit(bell(), shots=100, seed=1)
+        sampled = qnb.Sampler(options={"seed": 2}).run([sampler_pub()], shots=100)
+        wait_for(lambda: store.get(plain.id).remote_id and store.get(sampled.id).remote_id,
+                 what="both jobs at the service")
+        assert not [c for c in calls() if c.startswith("close_session")]  # still open
+    for job in (plain, sampled):
+        assert job.wait(timeout=120) is JobStatus.DONE, store.get(job.id).error
+    recs = [store.get(job.id) for job in (plain, sampled)]
+    assert [r.session for r in recs] == [s.id, s.id]
+    runtime_id = recs[0].provider_state["session_id"]
+    assert runtime_id and recs[1].provider_state["session_id"] == runtime_id
+    # one Runtime session, opened once; the service ran both jobs in it
+    assert [c for c in calls() if c.startswith("create_session")] == [
+        f"create_session {runtime_id}"]
+    assert [standin.jobs()[r.remote_id]["session_id"] for r in recs] == [runtime_id] * 2
+    made = standin.sessions()[runtime_id]
+    assert (made["mode"], made["max_ttl"], made["backend_name"]) == (
+        service_mode, 600, "ibm_standin")
+    # closed once the block ended and both jobs were handed over
+    wait_for(lambda: f"close_session {runtime_id}" in calls(), timeout=60,
+             what=lambda: f"the Runtime session to be closed; calls: {calls()}")
+    assert standin.sessions()[runtime_id]["accepting_jobs"] is False
+    assert sum(plain.counts().values()) == 100 and sum(sampled.counts().values()) == 300
+
+
+def test_the_adapter_calls_no_deprecated_api_against_the_service(standin):
+    """submit, poll, result and end_session in this process against the stand-in, with
+    DeprecationWarning an error: jobs, Runtime session creation and closing included."""
+    from qnb.backends.registry import make_provider
+
+    standin.set_scenario(queue_seconds=0.3, run_seconds=0.1)
+    calls = Calls()
+    provider = make_provider({"name": "ibm", "provider": "ibm-runtime",
+                              "options": {"backend": "ibm_standin",
+                                          "service_factory": "ibm_standin:make_service"}})
+    results = run_all_kinds(provider, timeout=120)
+    runtime_id = results[1]["metadata"]["session_id"]
+    assert results[2]["metadata"]["session_id"] == runtime_id
+    assert "session_id" not in results[0]["metadata"]
+    assert calls().count(f"create_session {runtime_id}") == 1
+    assert f"close_session {runtime_id}" in calls()
+    assert standin.sessions()[runtime_id]["accepting_jobs"] is False
+
+
+def test_a_new_runner_re_attaches_the_runtime_session_an_earlier_one_opened(standin):
+    """``{"remote_id": ...}`` in the session spec: ``Session.from_id`` while the service's
+    session accepts jobs, a new session once it is closed."""
+    from qnb.backends.registry import make_provider
+    from qnb.circuits import encode
+
+    standin.set_scenario(queue_seconds=30)
+    calls = Calls()
+    spec = {"name": "ibm", "provider": "ibm-runtime",
+            "options": {"backend": "ibm_standin", "service_factory": "ibm_standin:make_service"}}
+    session = {"id": "qnb-reattach", "mode": "batch", "max_time": None}
+    payload = encode([bell()])
+    first = make_provider(spec).submit("qpy", payload, 10, 1, {"session": session})
+    runtime_id = first.state["session_id"]
+    later = make_provider(spec)  # the provider of a runner started after a restart
+    again = later.submit("qpy", payload, 10, 1, {"session": {**session, "remote_id": runtime_id}})
+    assert again.state["session_id"] == runtime_id
+    assert f"session_details {runtime_id}" in calls()
+    later.end_session("qnb-reattach")
+    assert standin.sessions()[runtime_id]["accepting_jobs"] is False
+    last = make_provider(spec)
+    fresh = last.submit("qpy", payload, 10, 1, {"session": {**session, "remote_id": runtime_id}})
+    assert fresh.state["session_id"] not in (None, runtime_id)
+    last.end_session("qnb-reattach")
+    fresh_id = fresh.state["session_id"]
+    for what in ("create_session", "close_session"):
+        assert [c.split()[1] for c in calls() if c.startswith(what)] == [runtime_id, fresh_id]
+    assert [standin.jobs()[s.remote_id]["session_id"] for s in (first, again, fresh)] == [
+        runtime_id, runtime_id, fresh_id]
 
 
 def widget_states(widget) -> str:

@@ -1,0 +1,43 @@
+"""``PrimitiveJob``: a qnb ``Job`` of Sampler or Estimator PUBs that is also Qiskit's
+``BasePrimitiveJob``, so code written for Qiskit's primitives keeps working."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qiskit.primitives import BasePrimitiveJob
+
+from .job import Job
+from .models import JobStatus
+
+
+class PrimitiveJob(Job, BasePrimitiveJob):
+    """``job_id()``, ``status()``, ``done()``, ``cancel()`` and ``result()``, which returns
+    Qiskit's ``PrimitiveResult`` (read back from the store, also after a restart)."""
+
+    def __init__(self, job_id: str, **kwargs: Any) -> None:
+        Job.__init__(self, job_id, **kwargs)
+        self._job_id = job_id
+        self.metadata: dict[str, Any] = {}
+        self._primitive_result: Any = None
+
+    def result(self, timeout: float | None = None) -> Any:  # type: ignore[override]
+        """Wait for the job and return its ``PrimitiveResult``; ``JobFailed`` otherwise."""
+        if self._primitive_result is None:
+            from .pubs import decode_result
+
+            self._primitive_result = decode_result(self._stored_result(timeout))
+        return self._primitive_result
+
+    def running(self) -> bool:
+        return self.status() is JobStatus.RUNNING
+
+    def cancelled(self) -> bool:
+        return self.status() is JobStatus.CANCELLED
+
+    def in_final_state(self) -> bool:
+        return self.done()
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per PUB: shape, and ``evs``/``stds`` or ``counts`` per parameter point (waits)."""
+        return self._stored_result(None).get("pubs", [])

@@ -1,0 +1,182 @@
+"""Qiskit primitive PUBs as job payloads, and ``PrimitiveResult``s as job results.
+
+A Sampler PUB is ``(circuit[, parameter_values[, shots]])``, an Estimator PUB
+``(circuit, observables[, parameter_values[, precision]])``. The kernel coerces and
+validates them with Qiskit's own ``SamplerPub`` / ``EstimatorPub`` (its messages, never
+a transpile); the payload and the result are stored with qiskit-ibm-runtime's
+``RuntimeEncoder`` / ``RuntimeDecoder``, so they read back as the same Qiskit objects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .models import SubmitError
+
+SAMPLER = "sampler"
+ESTIMATOR = "estimator"
+KINDS = (SAMPLER, ESTIMATOR)
+PAYLOAD_FORMATS = {SAMPLER: "sampler-pubs", ESTIMATOR: "estimator-pubs"}
+KIND_OF_FORMAT = {fmt: kind for kind, fmt in PAYLOAD_FORMATS.items()}
+
+
+def looks_like_pub(value: Any) -> bool:
+    """A tuple whose first item is a QuantumCircuit."""
+    if not isinstance(value, tuple) or not value:
+        return False
+    from .circuits import is_quantum_circuit
+
+    return is_quantum_circuit(value[0])
+
+
+def guess_kind(pub: tuple) -> str:
+    """Estimator when the second item reads as observables, Sampler otherwise."""
+    if len(pub) < 2:
+        return SAMPLER
+    from qiskit.primitives.containers.observables_array import ObservablesArray
+
+    try:
+        ObservablesArray.coerce(pub[1])
+    except Exception:  # not observables: parameter values (or wrong, which Sampler says)
+        return SAMPLER
+    return ESTIMATOR
+
+
+def coerce(kind: str, pubs: list[Any], *, shots: int | None = None,
+           precision: float | None = None) -> list[Any]:
+    """Qiskit's own PUB objects, validated; ``SubmitError`` says which PUB is wrong and why."""
+    if kind == SAMPLER:
+        from qiskit.primitives.containers.sampler_pub import SamplerPub as Pub
+
+        default = shots
+    else:
+        from qiskit.primitives.containers.estimator_pub import EstimatorPub as Pub
+
+        default = precision
+    out = []
+    for i, pub in enumerate(pubs):
+        where = f"{kind} PUB {i}" if len(pubs) > 1 else f"{kind} PUB"
+        try:
+            coerced = Pub.coerce(pub, default)
+            coerced.validate()
+        except (TypeError, ValueError) as exc:
+            raise SubmitError(f"{where}: {exc}") from None
+        if kind == SAMPLER:
+            if coerced.circuit.num_clbits == 0:
+                raise SubmitError(f"{where}: the circuit measures nothing, so there is nothing "
+                                  "to sample; add measurements (qc.measure_all())")
+            if coerced.shots is not None and coerced.shots <= 0:
+                raise SubmitError(f"{where}: shots must be a positive integer, got {coerced.shots}")
+        elif coerced.precision is not None and not coerced.precision > 0:
+            raise SubmitError(f"{where}: precision must be a positive number, got "
+                              f"{coerced.precision}")
+        out.append(coerced)
+    return out
+
+
+def encode(pubs: list[Any]) -> bytes:
+    from qiskit_ibm_runtime import RuntimeEncoder
+
+    return json.dumps(pubs, cls=RuntimeEncoder).encode()
+
+
+def decode(kind: str, data: bytes) -> list[Any]:
+    """The PUBs of a payload, as Qiskit's ``SamplerPub`` / ``EstimatorPub``."""
+    from qiskit_ibm_runtime import RuntimeDecoder
+
+    if kind == SAMPLER:
+        from qiskit.primitives.containers.sampler_pub import SamplerPub as Pub
+    else:
+        from qiskit.primitives.containers.estimator_pub import EstimatorPub as Pub
+    return [Pub.coerce(tuple(p)) for p in json.loads(data, cls=RuntimeDecoder)]
+
+
+def summarize(kind: str, pubs: list[Any]) -> dict[str, Any]:
+    """What listings show: the circuits' summary plus each PUB's shape."""
+    from .circuits import summarize as summarize_circuits
+
+    out = summarize_circuits([p.circuit for p in pubs])
+    out["primitive"] = kind
+    out["pubs"] = [{"shape": list(p.shape), "num_parameters": p.circuit.num_parameters}
+                   for p in pubs]
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as JSON numbers and lists (complex as their real part)."""
+    import numpy as np
+
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr):
+        arr = arr.real
+    return arr.tolist()
+
+
+def result_json(kind: str, result: Any) -> dict[str, Any]:
+    """A job's stored result: the ``PrimitiveResult`` (RuntimeEncoder JSON) and a plain
+    summary per PUB for REST and the sidebar: shape, and ``evs``/``stds`` (Estimator) or
+    ``counts`` per parameter point (Sampler). Sampler jobs also keep ``counts``: each PUB's
+    counts over all its points, all registers joined, as ``job.counts(i)`` returns."""
+
+    pubs = []
+    counts = []
+    for pub in result:
+        data = pub.data
+        if kind == ESTIMATOR:
+            pubs.append({"shape": list(data.evs.shape), "evs": _plain(data.evs),
+                         "stds": _plain(data.stds)})
+            continue
+        joined = pub.join_data()
+        pubs.append({"shape": list(joined.shape), "registers": list(data),
+                     "counts": counts_per_point(joined)})
+        counts.append(counts_per_point(joined, merged=True)[0])
+    out: dict[str, Any] = {"primitive": kind, "pubs": pubs,
+                           "primitive_result": json.dumps(result, cls=_encoder())}
+    if kind == SAMPLER:
+        out["counts"] = counts
+    return out
+
+
+def counts_per_point(bits: Any, *, merged: bool = False) -> list[dict[str, int]]:
+    """``BitArray.get_counts`` for every parameter point (C order), or for all points
+    together, vectorised: ``get_counts`` formats every shot in Python, 200 points of 1,000
+    shots took 1.3 s, this takes milliseconds."""
+    import numpy as np
+
+    raw = np.asarray(bits.array)  # (*shape, shots, bytes), the first byte most significant
+    rows = raw.reshape(1 if merged else -1, bits.num_shots * (bits.size if merged else 1),
+                       raw.shape[-1])
+    if raw.shape[-1] <= 8:
+        weights = (256 ** np.arange(raw.shape[-1] - 1, -1, -1, dtype=np.uint64)).astype(np.uint64)
+        values = rows.astype(np.uint64) @ weights
+        keys = [np.unique(row, return_counts=True) for row in values]
+        return [{format(int(k), f"0{bits.num_bits}b"): int(n) for k, n in zip(*kv, strict=True)}
+                for kv in keys]
+    if merged:  # wider than 64 bits: Qiskit's own, slower, way
+        return [{str(k): int(v) for k, v in bits.get_counts().items()}]
+    locations = [None] if bits.shape == () else list(np.ndindex(*bits.shape))
+    return [{str(k): int(v) for k, v in bits.get_counts(loc).items()} for loc in locations]
+
+
+def decode_result(data: dict[str, Any]) -> Any:
+    """The ``PrimitiveResult`` kept by ``result_json``."""
+    from qiskit_ibm_runtime import RuntimeDecoder
+
+    return json.loads(data["primitive_result"], cls=RuntimeDecoder)
+
+
+def _encoder() -> type[json.JSONEncoder]:
+    import numpy as np
+    from qiskit_ibm_runtime import RuntimeEncoder
+
+    class Encoder(RuntimeEncoder):
+        """RuntimeEncoder, plus the numpy scalars it does not know (float32, int32, bool_) that
+        simulators put in metadata."""
+
+        def default(self, obj: Any) -> Any:
+            if isinstance(obj, np.generic) and not isinstance(obj, (np.int64, np.float64)):
+                return obj.item()
+            return super().default(obj)
+
+    return Encoder
