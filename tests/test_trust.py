@@ -1,0 +1,144 @@
+"""Private by default, and a damaged store detected, refused everywhere and recovered."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import bell, wait_for
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+import qnb
+from qnb.models import StoreCorrupt
+from qnb.runner.control import stop_runner
+from qnb.store import forget_store
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def cli(*args: str, home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "QNB_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "qnb.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+@pytest.fixture
+def usual_umask():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_a_new_home_and_everything_in_it_is_private(tmp_path, monkeypatch, usual_umask):
+    home = tmp_path / "fresh" / "qnb"
+    monkeypatch.setenv("QNB_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    try:
+        assert qnb.submit(bell(), shots=10).wait(120) == "DONE"
+        wait_for(lambda: (home / "runner.json").exists(), 30, "the runner's heartbeat")
+        assert mode(home) == 0o700
+        names = {"jobs.sqlite", "jobs.sqlite-wal", "jobs.sqlite-shm", "runner.lock",
+                 "runner.wake", "runner.log", "runner.json"}
+        assert names <= {p.name for p in home.iterdir()}
+        for path in home.iterdir():
+            assert mode(path) & 0o077 == 0, f"{path.name} is {mode(path):04o}"
+    finally:
+        stop_runner(home)
+        forget_store(home)
+
+
+def test_an_exposed_home_is_reported_once_and_doctor_fix_tightens_it(tmp_path, usual_umask):
+    home = tmp_path / "shared-home"
+    home.mkdir(mode=0o755)
+    (home / "config.toml").write_text("")
+    (home / "config.toml").chmod(0o644)
+    first = cli("jobs", home=home)
+    assert first.returncode == 0
+    warnings = [line for line in first.stderr.splitlines() if "can be read by other users" in line]
+    assert len(warnings) == 1 and str(home) in warnings[0] and "qnb doctor --fix" in warnings[0]
+    report = cli("doctor", home=home)
+    assert report.returncode == 1 and "PROBLEM" in report.stdout
+    fixed = cli("doctor", "--fix", home=home)
+    assert fixed.returncode == 0, fixed.stdout
+    assert mode(home) == 0o700 and mode(home / "config.toml") == 0o600
+    assert "can be read by other users" not in cli("jobs", home=home).stderr
+
+
+def damage(db: Path) -> None:
+    """Random bytes over three pages in the second half of the file, as a failing disk
+    would leave them (the header and the first pages stay)."""
+    import random
+
+    data = bytearray(db.read_bytes())
+    rng = random.Random(7)
+    page = 4096
+    pages = len(data) // page
+    for at in (0.55, 0.7, 0.85):
+        start = int(pages * at) * page
+        data[start:start + page] = rng.randbytes(page)
+    db.write_bytes(bytes(data))
+
+
+def test_a_damaged_store_is_refused_everywhere_then_recovered(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("QNB_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    from qiskit import QuantumCircuit
+
+    big = QuantumCircuit(12)
+    for _ in range(200):
+        big.h(range(12))
+    big.measure_all()
+    jobs = [qnb.submit(big if i % 2 else bell(), shots=5) for i in range(30)]
+    for job in jobs:
+        assert job.wait(240) == "DONE"
+    stop_runner(home)
+    forget_store(home)
+    db = home / "jobs.sqlite"
+    damage(db)
+    before = db.read_bytes()
+
+    # the runner finds it at start (quick_check) and refuses to serve it
+    runner = subprocess.run([sys.executable, "-m", "qnb.runner", "--home", str(home)],
+                            capture_output=True, text=True, timeout=120)
+    assert runner.returncode == 2 and "qnb doctor --recover" in runner.stderr
+    # the Python API, the CLI, the magics and REST refuse it, naming the file and the cure
+    with pytest.raises(StoreCorrupt, match=r"jobs\.sqlite is damaged.*qnb doctor --recover"):
+        qnb.submit(bell())
+    with pytest.raises(StoreCorrupt):
+        qnb.jobs()
+    listing = cli("jobs", home=home)
+    assert listing.returncode == 2 and "qnb doctor --recover" in listing.stderr
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "qnb")
+    shell.user_ns["qc"] = bell()
+    with pytest.raises(UsageError, match="damaged"):
+        shell.run_line_magic("qsubmit", "qc")
+    InteractiveShell.clear_instance()
+    from qnb.server.service import JobService, ServiceError
+
+    with pytest.raises(ServiceError) as err:
+        JobService(home).list_jobs()
+    assert err.value.http_status == 503 and "damaged" in err.value.message
+    assert db.read_bytes() == before  # nothing was written into it
+
+    recovered = cli("doctor", "--recover", home=home)
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    assert "saved" in recovered.stdout and "lost" in recovered.stdout
+    kept = [p for p in home.glob("jobs.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm"))]
+    assert len(kept) == 1 and kept[0].read_bytes() == before  # the damaged file is kept as it was
+    assert cli("doctor", home=home).returncode == 0
+    forget_store(home)
+    survivors = qnb.jobs(limit=100)
+    saved = int(recovered.stdout.split(" job(s) saved")[0].rsplit(" ", 1)[1])
+    assert len(survivors) == saved > 0
+    assert qnb.submit(bell(), shots=10).wait(120) == "DONE"  # the store works again
+    stop_runner(home)
+    forget_store(home)
