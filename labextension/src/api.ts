@@ -29,11 +29,13 @@ export interface IBackendList {
 export interface IListJobsOptions {
   status?: JobStatus | null;
   backend?: string | null;
+  /** A qnb session id (12 hex digits): only the jobs submitted in it. */
+  session?: string | null;
   limit?: number;
   offset?: number;
 }
 
-/** Build `?status=..&backend=..&limit=..&offset=..`, leaving out unset values. */
+/** Build `?status=..&backend=..&session=..&limit=..&offset=..`, leaving out unset values. */
 export function jobsQuery(options: IListJobsOptions = {}): string {
   const query: Record<string, string> = {};
   if (options.status) {
@@ -41,6 +43,9 @@ export function jobsQuery(options: IListJobsOptions = {}): string {
   }
   if (options.backend) {
     query.backend = options.backend;
+  }
+  if (options.session) {
+    query.session = options.session;
   }
   if (options.limit !== undefined && options.limit !== null) {
     query.limit = String(options.limit);
@@ -55,7 +60,7 @@ function jobPath(id: string, ...rest: string[]): string {
   return ['jobs', encodeURIComponent(id), ...rest].join('/');
 }
 
-/** GET /qnb/api/jobs?status=&backend=&limit=&offset= */
+/** GET /qnb/api/jobs?status=&backend=&session=&limit=&offset= */
 export async function listJobs(
   options: IListJobsOptions = {},
   settings?: ServerConnection.ISettings

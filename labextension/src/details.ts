@@ -26,6 +26,8 @@ export interface IJobDetailsHandlers {
   onCancel: (id: string) => void | Promise<void>;
   onCopyId: (id: string) => void | Promise<void>;
   onOpenInNotebook: (id: string) => void | Promise<void>;
+  /** Show only the jobs of this session (a click on the session chip). */
+  onFilterSession?: (session: string) => void;
 }
 
 function h<K extends keyof HTMLElementTagNameMap>(
@@ -61,8 +63,13 @@ const COPY_SVG =
  * The line under the details title for a primitive job or a job of a session:
  * `div.qnb-DetailsMeta` with `.qnb-KindChip` ("Estimator · 3 PUBs") and
  * `.qnb-SessionChip` ("session 0123456789ab"); null for a plain job of no session.
+ * With `onFilterSession`, the session chip is a button that calls it with the session.
  */
-export function renderJobMeta(job: IJob, doc: Document = document): HTMLDivElement | null {
+export function renderJobMeta(
+  job: IJob,
+  doc: Document = document,
+  onFilterSession?: (session: string) => void
+): HTMLDivElement | null {
   const kind = jobKind(job);
   if (!kind && !job.session) {
     return null;
@@ -75,10 +82,24 @@ export function renderJobMeta(job: IJob, doc: Document = document): HTMLDivEleme
     meta.appendChild(chip);
   }
   if (job.session) {
-    const chip = h(doc, 'span', 'qnb-Chip qnb-SessionChip');
-    chip.dataset.session = job.session;
-    chip.title = `Submitted in qnb session ${job.session}`;
-    chip.append(sessionIcon(doc), h(doc, 'span', '', 'session '), h(doc, 'code', 'qnb-SessionId', job.session));
+    const session = job.session;
+    let chip: HTMLElement;
+    if (onFilterSession) {
+      const b = h(doc, 'button', 'qnb-Chip qnb-SessionChip');
+      b.type = 'button';
+      b.title = `Submitted in qnb session ${session}: show only its jobs`;
+      b.setAttribute('aria-label', `Show only the jobs of session ${session}`);
+      b.addEventListener('click', event => {
+        event.stopPropagation();
+        onFilterSession(session);
+      });
+      chip = b;
+    } else {
+      chip = h(doc, 'span', 'qnb-Chip qnb-SessionChip');
+      chip.title = `Submitted in qnb session ${session}`;
+    }
+    chip.dataset.session = session;
+    chip.append(sessionIcon(doc), h(doc, 'span', '', 'session '), h(doc, 'code', 'qnb-SessionId', session));
     meta.appendChild(chip);
   }
   return meta;
@@ -198,7 +219,7 @@ export class JobDetails {
     const title = h(doc, 'h3', 'qnb-DetailsTitle', jobLabel(job));
     title.title = job.id;
     header.append(back, title, renderStatusBadge(job.status, doc));
-    const meta = renderJobMeta(job, doc);
+    const meta = renderJobMeta(job, doc, this._handlers.onFilterSession);
     if (meta) {
       header.appendChild(meta);
     }

@@ -20,6 +20,16 @@ export const MAX_BACKOFF = 30 * 1000;
 export interface IJobFilters {
   status: JobStatus | null;
   backend: string | null;
+  /** A qnb session id: only the jobs submitted in that session. */
+  session: string | null;
+}
+
+/** The filters of the whole list. */
+export const NO_FILTERS: Readonly<IJobFilters> = { status: null, backend: null, session: null };
+
+/** Whether any filter is set. */
+export function isFiltered(filters: Partial<IJobFilters>): boolean {
+  return !!(filters.status || filters.backend || filters.session);
 }
 
 /** A page of jobs as the server answered it. */
@@ -121,8 +131,11 @@ export class JobsModel {
 
   /** Filter the list (and go back to its first page). */
   setFilters(filters: Partial<IJobFilters>): void {
-    const next = { ...this._filters, ...filters };
-    if (next.status === this._filters.status && next.backend === this._filters.backend) {
+    const pick = <K extends keyof IJobFilters>(key: K): IJobFilters[K] =>
+      filters[key] === undefined ? this._filters[key] : ((filters[key] || null) as IJobFilters[K]);
+    const next: IJobFilters = { status: pick('status'), backend: pick('backend'), session: pick('session') };
+    const now = this._filters;
+    if (next.status === now.status && next.backend === now.backend && next.session === now.session) {
       return;
     }
     this._filters = next;
@@ -314,7 +327,7 @@ export class JobsModel {
     this._page = { jobs: list.jobs, offset: query.offset!, limit: query.limit!, total: list.total };
     this._pageIsCurrent = true;
     const recent = this._watcher.recentQuery;
-    const isRecent = !query.status && !query.backend && query.offset === recent.offset && query.limit === recent.limit;
+    const isRecent = !isFiltered(query) && query.offset === recent.offset && query.limit === recent.limit;
     return isRecent ? list : undefined;
   }
 
@@ -371,7 +384,7 @@ export class JobsModel {
   private _cancelling = new Set<string>();
   private _changed = new Signal<this, void>(this);
   private _error: Error | null = null;
-  private _filters: IJobFilters = { status: null, backend: null };
+  private _filters: IJobFilters = { ...NO_FILTERS };
   private _hiddenInterval: number;
   private _interval: number;
   private _jobsFinished = new Signal<this, readonly IJobNotice[]>(this);

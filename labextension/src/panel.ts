@@ -8,7 +8,7 @@ import { Panel, Widget } from '@lumino/widgets';
 
 import { JobDetails } from './details';
 import { qnbIcon } from './icons';
-import { JobsModel } from './model';
+import { isFiltered, JobsModel } from './model';
 import { createPager, IPager, renderPager } from './pager';
 import { QnbAPIError } from './request';
 import { createJobTable, emptyMessage, IJobTable, renderJobTable } from './table';
@@ -55,7 +55,7 @@ export class JobsPanel extends SidePanel {
     this._banner.node.setAttribute('role', 'alert');
     this._banner.hide();
 
-    this._table = createJobTable(id => model.select(id));
+    this._table = createJobTable(id => model.select(id), session => this.filterSession(session));
     this._empty = document.createElement('div');
     this._empty.className = 'qnb-Empty';
     this._empty.hidden = true;
@@ -72,7 +72,8 @@ export class JobsPanel extends SidePanel {
       onBack: () => model.select(null),
       onCancel: id => this.cancelJob(id),
       onCopyId: id => options.copy(id),
-      onOpenInNotebook: id => options.openInNotebook(id)
+      onOpenInNotebook: id => options.openInNotebook(id),
+      onFilterSession: session => this.filterSession(session)
     });
     this._detailsView = new Widget();
     this._detailsView.addClass('qnb-DetailsView');
@@ -84,6 +85,14 @@ export class JobsPanel extends SidePanel {
       this.content.addWidget(widget);
     }
     model.changed.connect(this._render, this);
+  }
+
+  /** Show the list of the jobs of one session (from its marker in a row, or its chip in the details). */
+  filterSession(session: string): void {
+    this._model.setFilters({ session });
+    if (this._model.selectedId !== null) {
+      this._model.select(null);
+    }
   }
 
   /** Ask the server to cancel a job; a failure shows as a notification. */
@@ -141,8 +150,7 @@ export class JobsPanel extends SidePanel {
       renderJobTable(this._table, page?.jobs ?? [], this._lastShown, now);
       renderPager(this._pager, page, model.pageIsCurrent);
       const empty = !!page && page.jobs.length === 0;
-      const filters = model.filters;
-      this._empty.textContent = empty ? emptyMessage(!!(filters.status || filters.backend)) : '';
+      this._empty.textContent = empty ? emptyMessage(isFiltered(model.filters)) : '';
       this._empty.hidden = !empty;
       return;
     }

@@ -34,7 +34,7 @@ function setAttr(node: HTMLElement, name: string, value: string): void {
 
 /**
  * The markers after a job's name: `.qnb-KindMarker[data-primitive]` for a primitive
- * job ("Estimator", or "E" in a narrow panel) and `.qnb-SessionMarker[data-session]`
+ * job ("Estimator", or "E" in a narrow panel) and `button.qnb-SessionMarker[data-session]`
  * (an icon) for a job of a session. Plain jobs of no session have none.
  */
 export function renderRowMarkers(job: IJob, doc: Document = document): HTMLElement[] {
@@ -57,11 +57,13 @@ export function renderRowMarkers(job: IJob, doc: Document = document): HTMLEleme
     markers.push(marker);
   }
   if (job.session) {
-    const marker = doc.createElement('span');
+    // a button: a click shows only the jobs of this session (`createJobTable`'s `onSession`)
+    const marker = doc.createElement('button');
+    marker.type = 'button';
     marker.className = 'qnb-RowMarker qnb-SessionMarker';
     marker.dataset.session = job.session;
-    marker.title = `Session ${job.session}`;
-    marker.setAttribute('aria-label', `Session ${job.session}`);
+    marker.title = `Session ${job.session}: show only its jobs`;
+    marker.setAttribute('aria-label', `Show only the jobs of session ${job.session}`);
     marker.appendChild(sessionIcon(doc));
     markers.push(marker);
   }
@@ -179,8 +181,15 @@ export interface IJobTable {
   rows: Map<string, HTMLTableRowElement>;
 }
 
-/** An empty `table.qnb-JobTable`; a click (or Enter, Space) on a row opens that job. */
-export function createJobTable(onOpen: (id: string) => void, doc: Document = document): IJobTable {
+/**
+ * An empty `table.qnb-JobTable`. A click (or Enter, Space) on a row opens that job;
+ * a click on a row's session marker only calls `onSession` with that session.
+ */
+export function createJobTable(
+  onOpen: (id: string) => void,
+  onSession: ((session: string) => void) | null = null,
+  doc: Document = document
+): IJobTable {
   const table = doc.createElement('table');
   table.className = 'qnb-JobTable';
   const headRow = table.createTHead().insertRow();
@@ -195,13 +204,24 @@ export function createJobTable(onOpen: (id: string) => void, doc: Document = doc
   const tbody = table.createTBody();
   const rowOf = (event: Event): string | undefined =>
     (event.target as HTMLElement).closest<HTMLTableRowElement>('tr.qnb-JobRow')?.dataset.jobId;
+  const sessionOf = (event: Event): string | undefined =>
+    (event.target as HTMLElement).closest<HTMLElement>('.qnb-SessionMarker')?.dataset.session;
   tbody.addEventListener('click', event => {
+    const session = sessionOf(event);
+    if (session) {
+      event.stopPropagation(); // the marker filters; it does not open the row
+      onSession?.(session);
+      return;
+    }
     const id = rowOf(event);
     if (id) {
       onOpen(id);
     }
   });
   tbody.addEventListener('keydown', event => {
+    if (sessionOf(event)) {
+      return; // Enter or Space on the marker button clicks it
+    }
     const id = rowOf(event);
     if (id && (event.key === 'Enter' || event.key === ' ')) {
       event.preventDefault();

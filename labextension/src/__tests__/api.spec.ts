@@ -92,6 +92,10 @@ describe('jobsQuery', () => {
     expect(jobsQuery({})).toBe('');
     expect(jobsQuery({ status: null, backend: '', limit: 50, offset: 0 })).toBe('?limit=50&offset=0');
     expect(jobsQuery({ backend: 'ibm brisbane' })).toBe('?backend=ibm%20brisbane');
+    expect(jobsQuery({ session: null, limit: 50 })).toBe('?limit=50');
+    expect(jobsQuery({ status: 'DONE', session: '0123456789ab', limit: 50, offset: 0 })).toBe(
+      '?status=DONE&session=0123456789ab&limit=50&offset=0'
+    );
   });
 });
 
@@ -117,6 +121,13 @@ describe('listJobs', () => {
     expect(url.pathname).toBe('/base/qnb/api/jobs');
     expect(url.searchParams.has('status')).toBe(false);
     expect(url.searchParams.has('backend')).toBe(false);
+    expect(url.searchParams.has('session')).toBe(false);
+  });
+
+  it('GETs the jobs of one session', async () => {
+    const { settings, calls } = setup(() => json({ jobs: [], total: 0 }));
+    await listJobs({ session: '0123456789ab', limit: 50, offset: 0 }, settings);
+    expect(calls[0].url.searchParams.get('session')).toBe('0123456789ab');
   });
 });
 

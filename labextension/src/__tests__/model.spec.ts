@@ -86,7 +86,7 @@ describe('JobsModel', () => {
     const changed = jest.fn();
     model.changed.connect(changed);
     model.setFilters({ status: 'DONE', backend: 'aer' });
-    expect(model.filters).toEqual({ status: 'DONE', backend: 'aer' });
+    expect(model.filters).toEqual({ status: 'DONE', backend: 'aer', session: null });
     expect(model.pageIsCurrent).toBe(false);
     expect(changed).toHaveBeenCalled();
     await model.poll.tick;
@@ -101,6 +101,65 @@ describe('JobsModel', () => {
     model.setFilters({ status: null, backend: null });
     await model.poll.tick;
     expect(server.take()).toEqual(['GET jobs?limit=50&offset=0']);
+  });
+
+  it('filters by session like the other filters: first page, at once, with session= only while set', async () => {
+    const SESSION = '0123456789ab';
+    const all = [...jobs(60, 'DONE', { session: SESSION }), ...jobs(3, 'RUNNING')].map((job, i) => ({
+      ...job,
+      id: (0xb00000000000 + i).toString(16)
+    }));
+    await start(all);
+    expect(model.filters).toEqual({ status: null, backend: null, session: null });
+    model.nextPage();
+    await model.poll.tick;
+    expect(model.page!.offset).toBe(50);
+    server.take();
+
+    const changed = jest.fn();
+    model.changed.connect(changed);
+    model.setFilters({ session: SESSION });
+    expect(model.filters).toEqual({ status: null, backend: null, session: SESSION });
+    expect(changed).toHaveBeenCalledTimes(1);
+    expect(model.pageIsCurrent).toBe(false);
+    await model.poll.tick;
+    // the filtered page, then the watcher's own (unfiltered) list of recent jobs
+    expect(server.take()).toEqual([`GET jobs?session=${SESSION}&limit=50&offset=0`, 'GET jobs?limit=50&offset=0']);
+    expect(model.page).toMatchObject({ offset: 0, total: 60 });
+    expect(model.page!.jobs.every(j => j.session === SESSION)).toBe(true);
+
+    model.setFilters({ session: SESSION }); // no change: no tick
+    expect(changed).toHaveBeenCalledTimes(2); // (the tick's)
+
+    model.nextPage();
+    await model.poll.tick;
+    expect(server.take()[0]).toBe(`GET jobs?session=${SESSION}&limit=50&offset=50`);
+    model.setFilters({ status: 'DONE' });
+    await model.poll.tick;
+    expect(server.take()[0]).toBe(`GET jobs?status=DONE&session=${SESSION}&limit=50&offset=0`);
+
+    model.setFilters({ status: null, session: null });
+    expect(model.filters.session).toBeNull();
+    await model.poll.tick;
+    expect(server.take()).toEqual(['GET jobs?limit=50&offset=0']);
+    expect(model.page).toMatchObject({ offset: 0, total: 63 });
+  });
+
+  it('drops the answers of a tick overtaken by a change of session', async () => {
+    await start([...jobs(2), makeJob({ id: 'c00000000001', session: '0123456789ab' })]);
+    let open!: () => void;
+    server.gate = new Promise(resolve => (open = resolve));
+    const overtaken = model.refresh();
+    await nextTask(); // the tick is waiting for its page
+    model.setFilters({ session: '0123456789ab' });
+    const current: number[] = [];
+    model.changed.connect(() => model.pageIsCurrent && current.push(model.page!.total));
+    server.gate = null;
+    open();
+    await overtaken;
+    await nextTask();
+    expect(current).toEqual([1]);
+    expect(model.page!.jobs.map(j => j.id)).toEqual(['c00000000001']);
   });
 
   it('pages through the jobs, and moves to the last page when its page is gone', async () => {

@@ -77,6 +77,57 @@ describe('JobsPanel', () => {
     expect($('.qnb-PageRange')!.textContent).toBe('0 of 0');
   });
 
+  it('filters by the session of a clicked marker, on the first page, until its chip is cleared', async () => {
+    const SESSION = '0123456789ab';
+    const at = (i: number): string => new Date(Date.UTC(2026, 10, 21, 4, 0, 0) - i * 1000).toISOString();
+    const others = [0, 1, 2].map(i => makeJob({ id: `e0000000000${i}`, status: 'DONE', created_at: at(i) }));
+    const ofSession = Array.from({ length: 52 }, (_, i) =>
+      makeJob({ id: (0xf00000000000 + i).toString(16), status: 'DONE', session: SESSION, created_at: at(10 + i) })
+    );
+    await open([...others, ...ofSession]);
+    const chip = (): HTMLElement | null => $('.qnb-Toolbar .qnb-SessionFilter');
+    expect(isShown('.qnb-SessionFilter')).toBe(false);
+    model.nextPage();
+    await model.poll.tick;
+    expect($('.qnb-PageRange')!.textContent).toBe('51–55 of 55');
+    server.take();
+
+    const row = $('tr.qnb-JobRow[data-job-id="f00000000033"]')!;
+    row.querySelector<HTMLElement>('.qnb-SessionMarker')!.click();
+    expect(model.filters.session).toBe(SESSION);
+    expect(model.selectedId).toBeNull(); // the marker does not open its row
+    await model.poll.tick;
+    expect(server.take()[0]).toBe(`GET jobs?session=${SESSION}&limit=50&offset=0`);
+    expect($('.qnb-PageRange')!.textContent).toBe('1–50 of 52');
+    expect(isShown('.qnb-ListView')).toBe(true);
+    expect(isShown('.qnb-SessionFilter')).toBe(true);
+    expect(chip()!.dataset.session).toBe(SESSION);
+    expect(chip()!.textContent).toBe(`session ${SESSION}×`);
+
+    $<HTMLButtonElement>('button.qnb-ClearSessionFilter[aria-label="Show jobs of every session"]')!.click();
+    expect(model.filters.session).toBeNull();
+    await model.poll.tick;
+    const requests = server.take();
+    expect(requests[0]).toBe('GET jobs?limit=50&offset=0');
+    expect(requests.some(r => r.includes('session='))).toBe(false);
+    expect(isShown('.qnb-SessionFilter')).toBe(false);
+    expect($('.qnb-PageRange')!.textContent).toBe('1–50 of 55');
+  });
+
+  it('filters by session from the chip in the details, back in the list', async () => {
+    const inSession = makeJob({ id: 'f00000000001', status: 'DONE', session: '0123456789ab' });
+    await open([done, running, inSession]);
+    model.select(inSession.id);
+    await model.poll.tick;
+    $<HTMLButtonElement>('.qnb-JobDetails button.qnb-SessionChip')!.click();
+    await model.poll.tick;
+    expect(model.filters.session).toBe('0123456789ab');
+    expect(isShown('.qnb-ListView')).toBe(true);
+    expect(rows()).toEqual(['f00000000001:DONE']);
+    expect(server.requests).toContain('GET jobs?session=0123456789ab&limit=50&offset=0');
+    expect($('.qnb-SessionFilter')!.dataset.session).toBe('0123456789ab');
+  });
+
   it('says how to submit a job when there is none', async () => {
     await open([]);
     expect($('.qnb-Empty')!.textContent).toMatch(/^No quantum jobs yet/);

@@ -29,7 +29,7 @@ describe('toolbar', () => {
       ['ERROR', 'Error'],
       ['CANCELLED', 'Cancelled']
     ]);
-    renderToolbar(view, { status: null, backend: null }, [backend('aer'), backend('manila')]);
+    renderToolbar(view, { status: null, backend: null, session: null }, [backend('aer'), backend('manila')]);
     view.status.value = 'DONE';
     view.status.dispatchEvent(new Event('change'));
     view.backend.value = 'manila';
@@ -37,12 +37,38 @@ describe('toolbar', () => {
     view.backend.value = '';
     view.backend.dispatchEvent(new Event('change'));
     expect(handlers.onFilter.mock.calls).toEqual([[{ status: 'DONE' }], [{ backend: 'manila' }], [{ backend: null }]]);
-    expect(Array.from(view.toolbar.names())).toEqual(['status', 'backend', 'refresh']);
+    expect(Array.from(view.toolbar.names())).toEqual(['status', 'backend', 'refresh', 'session']);
+  });
+
+  it('shows a session filter as a removable chip, and clears it with ×', () => {
+    const handlers = { onFilter: jest.fn(), onRefresh: jest.fn() };
+    const view = createToolbar(handlers);
+    const filters = { status: null, backend: null, session: null };
+    renderToolbar(view, filters, []);
+    expect(view.sessionItem.isHidden).toBe(true);
+    expect(view.session.dataset.session).toBeUndefined();
+
+    renderToolbar(view, { ...filters, session: '0123456789ab' }, []);
+    expect(view.sessionItem.isHidden).toBe(false);
+    expect(view.sessionItem.node.contains(view.session)).toBe(true);
+    expect(view.session.classList.contains('qnb-SessionFilter')).toBe(true);
+    expect(view.session.dataset.session).toBe('0123456789ab');
+    expect(view.session.textContent).toBe('session 0123456789ab×');
+    expect(view.session.querySelector('.qnb-SessionId')!.textContent).toBe('0123456789ab');
+    expect(view.clearSession.tagName).toBe('BUTTON');
+    expect(view.clearSession.getAttribute('aria-label')).toBe('Show jobs of every session');
+    expect(view.session.contains(view.clearSession)).toBe(true);
+
+    view.clearSession.click();
+    expect(handlers.onFilter.mock.calls).toEqual([[{ session: null }]]);
+    renderToolbar(view, filters, []);
+    expect(view.sessionItem.isHidden).toBe(true);
+    expect(view.session.dataset.session).toBeUndefined();
   });
 
   it('lists the backends, keeping a filtered one the server no longer has', () => {
     const view = createToolbar({ onFilter: jest.fn(), onRefresh: jest.fn() });
-    renderToolbar(view, { status: 'ERROR', backend: 'gone' }, [
+    renderToolbar(view, { status: 'ERROR', backend: 'gone', session: null }, [
       backend('aer'),
       backend('fake_manila', { provider: 'ibm-fake', num_qubits: 5, simulator: false, reachable: false })
     ]);
@@ -53,11 +79,11 @@ describe('toolbar', () => {
       ['gone', '']
     ]);
     expect([view.status.value, view.backend.value]).toEqual(['ERROR', 'gone']);
-    renderToolbar(view, { status: null, backend: null }, [backend('aer'), backend('fake_manila')]);
+    renderToolbar(view, { status: null, backend: null, session: null }, [backend('aer'), backend('fake_manila')]);
     expect(view.backend.options).toHaveLength(3);
     expect([view.status.value, view.backend.value]).toEqual(['', '']);
     const first = view.backend.options[1];
-    renderToolbar(view, { status: null, backend: 'aer' }, [backend('aer'), backend('fake_manila')]);
+    renderToolbar(view, { status: null, backend: 'aer', session: null }, [backend('aer'), backend('fake_manila')]);
     expect(view.backend.options[1]).toBe(first); // same names: the options stay
     expect(backendTitle(backend('x', { num_qubits: null }))).toBe('aer, simulator');
   });

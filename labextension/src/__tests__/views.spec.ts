@@ -64,6 +64,28 @@ describe('job rows', () => {
     expect(onOpen.mock.calls).toEqual([['aaaaaaaaaaaa'], ['bbbbbbbbbbbb']]);
   });
 
+  it('filters by session from a click on a row\'s session marker, without opening the row', () => {
+    const onOpen = jest.fn();
+    const onSession = jest.fn();
+    const view = createJobTable(onOpen, onSession);
+    const outer = jest.fn();
+    view.table.addEventListener('click', outer);
+    const jobs = [makeJob({ id: 'aaaaaaaaaaaa', session: '0123456789ab' }), makeJob({ id: 'bbbbbbbbbbbb' })];
+    renderJobTable(view, jobs, null, NOW);
+    const [a, b] = Array.from(view.tbody.rows);
+    a.querySelector<HTMLElement>('.qnb-SessionMarker svg')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(onSession.mock.calls).toEqual([['0123456789ab']]);
+    expect(onOpen).not.toHaveBeenCalled();
+    expect(outer).not.toHaveBeenCalled();
+    // Enter on the marker is the button's own (its click), not the row's
+    a.querySelector('.qnb-SessionMarker')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(onOpen).not.toHaveBeenCalled();
+    a.cells[2].click();
+    b.cells[0].click();
+    expect(onOpen.mock.calls).toEqual([['aaaaaaaaaaaa'], ['bbbbbbbbbbbb']]);
+    expect(onSession).toHaveBeenCalledTimes(1);
+  });
+
   it('marks primitive jobs and jobs of a session, and leaves plain rows as they were', () => {
     const plain = createJobRow(makeJob({ id: 'aaaaaaaaaaaa' }), NOW);
     expect(plain.cells[0].textContent).toBe('bell');
@@ -86,7 +108,9 @@ describe('job rows', () => {
     expect(session.querySelector<HTMLElement>('.qnb-KindMarker')!.dataset.primitive).toBe('sampler');
     const marker = session.querySelector<HTMLElement>('.qnb-SessionMarker')!;
     expect(marker.dataset.session).toBe('0123456789ab');
-    expect(marker.title).toBe('Session 0123456789ab');
+    expect(marker.title).toBe('Session 0123456789ab: show only its jobs');
+    expect(marker.tagName).toBe('BUTTON');
+    expect(marker.getAttribute('aria-label')).toBe('Show only the jobs of session 0123456789ab');
     expect(marker.querySelector('svg')).not.toBeNull();
   });
 
@@ -316,6 +340,21 @@ describe('JobDetails', () => {
     expect(chip.dataset.session).toBe('0123456789ab');
     expect(details.node.querySelector('.qnb-KindChip')).toBeNull();
     expect(fieldsOf(details.node)).toMatchObject({ Shots: '1,000' });
+  });
+
+  it('filters by session from a click on the session chip', () => {
+    const onFilterSession = jest.fn();
+    const details = new JobDetails({ ...handlers(), onFilterSession });
+    details.update(makeJob({ status: 'RUNNING', session: '0123456789ab' }), NOW);
+    const chip = details.node.querySelector<HTMLButtonElement>('.qnb-DetailsHeader button.qnb-SessionChip')!;
+    expect(chip.textContent).toBe('session 0123456789ab');
+    expect(chip.getAttribute('aria-label')).toBe('Show only the jobs of session 0123456789ab');
+    chip.querySelector('code')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(onFilterSession.mock.calls).toEqual([['0123456789ab']]);
+    // without the handler the chip is only a label
+    const plain = new JobDetails(handlers());
+    plain.update(makeJob({ status: 'RUNNING', session: '0123456789ab' }), NOW);
+    expect(plain.node.querySelector('.qnb-SessionChip')!.tagName).toBe('SPAN');
   });
 
   it('shows a loading state, then a message, for a job it does not have', () => {
