@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import kernel_side, overhead, remote, store_api
+from . import kernel_side, overhead, primitives, remote, store_api
 
 SECTIONS = {
     "submit_latency": kernel_side.submit_latency,
@@ -29,6 +29,8 @@ SECTIONS = {
     "store_api": store_api.list_latency,
     "load_ext": kernel_side.load_ext,
     "runner_cold_start": kernel_side.runner_cold_start,
+    "sampler_pub_sweep": primitives.sampler_sweep,
+    "vqe_cobyla": primitives.vqe_cobyla,
 }
 
 
@@ -88,6 +90,10 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         get("store_api", "get_jobs_limit50", "p95_ms"), "{:.1f} ms", lambda v: v < 50)
     row("%load_ext qnb median (< 150 ms)", get("load_ext", "median_ms"), "{:.1f} ms",
         lambda v: v < 150)
+    row("200-point Sampler PUB, qnb.Sampler / Aer SamplerV2 in-process (<= 1.5)",
+        get("sampler_pub_sweep", "ratio"), "{:.2f}", lambda v: v <= 1.5)
+    row("20-step COBYLA VQE, qnb.Estimator / Aer EstimatorV2 in-process (<= 1.5)",
+        get("vqe_cobyla", "ratio"), "{:.2f}", lambda v: v <= 1.5)
     row("Dask 2 workers vs 1 (>= 1.6x)", get("dask", "speedup_2_vs_1"), "{:.2f}x",
         lambda v: v >= 1.6)
     row("Dask over local pool (< 20 %)", get("dask", "overhead_vs_local_pool"), "{:+.0%}",

@@ -55,38 +55,16 @@ def fresh_home(prefix: str = "qnb-bench-") -> Iterator[Path]:
 
 
 def bell():
-    from qiskit import QuantumCircuit
-
-    qc = QuantumCircuit(2, name="bell")
-    qc.h(0)
-    qc.cx(0, 1)
-    qc.measure_all()
-    return qc
+    return tests_module("helpers").bell()
 
 
 def ghz(n: int):
-    from qiskit import QuantumCircuit
-
-    qc = QuantumCircuit(n, name=f"ghz{n}")
-    qc.h(0)
-    for i in range(n - 1):
-        qc.cx(i, i + 1)
-    qc.measure_all()
-    return qc
+    return tests_module("helpers").ghz(n)
 
 
 def wide_statevector(qubits: int = 24, layers: int = 12):
     """A non-Clifford circuit that keeps Aer's statevector method busy for seconds."""
-    from qiskit import QuantumCircuit
-
-    qc = QuantumCircuit(qubits, name=f"sv{qubits}")
-    for layer in range(layers):
-        for q in range(qubits):
-            qc.rx(0.1 * (layer + 1), q)
-        for q in range(qubits - 1):
-            qc.cx(q, q + 1)
-    qc.measure_all()
-    return qc
+    return tests_module("helpers").long_circuit(qubits, layers, name=f"sv{qubits}")
 
 
 def real_circuits() -> tuple[dict[str, list[tuple[str, Any]]], dict[str, str]]:

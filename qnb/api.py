@@ -120,8 +120,11 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
         num_circuits = len(coerced)
         if precision is not None:
             run["precision"] = precision
-        if options:
-            run["primitive_options"] = dict(options)
+        merged = {**profile.options.get("primitive_options", {}), **(options or {})}
+        if seed is not None:
+            merged.pop("seed", None)  # the job's own seed wins, kept as the job's seed
+        if merged:  # the profile's defaults, then the job's own
+            run["primitive_options"] = merged
     else:
         check_circuits(items, provider.max_qubits(), profile.name)
         payload_format, payload, summary = QPY, encode(items), summarize(items)
@@ -129,6 +132,8 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     if session is not None:
         run["session"] = {"id": session.id, "mode": session.mode, "max_time": session.max_time}
     provider.check_submission(payload_format, summary, run)
+    store = get_store(home)
+    check_limits(cfg, store, len(payload))
     record = JobRecord(
         id=new_job_id(), backend=profile.name, provider=profile.provider,
         status=JobStatus.QUEUED, shots=0 if kind == pubs.ESTIMATOR else shots, seed=seed,
@@ -139,12 +144,26 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
         primitive=kind if kind in pubs.KINDS else None,
         session=session.id if session is not None else None,
     )
-    store = get_store(home)
     store.add_job(record, payload_format, payload)
     from .runner import ensure_runner
 
     ensure_runner(store.path.parent)
     return make_job(record, store)
+
+
+def check_limits(cfg: Config, store: Any, payload_bytes: int) -> None:
+    """Refuse a job over the configured bounds (``[limits]`` in config.toml), before it is
+    written: its circuits' size, and the number of jobs already waiting."""
+    most = cfg.limits["max_payload_mb"] * 1024 * 1024
+    if payload_bytes > most:
+        raise SubmitError(f"the job's circuits take {payload_bytes / 2**20:.1f} MB, over the "
+                          f"limit of {cfg.limits['max_payload_mb']} MB ([limits] max_payload_mb "
+                          "in config.toml); split it into several jobs")
+    waiting = store.count_queued()
+    if waiting >= cfg.limits["max_queued"]:
+        raise SubmitError(f"{waiting:,} jobs are already waiting, the most this store takes "
+                          f"([limits] max_queued = {cfg.limits['max_queued']:,}); wait for "
+                          "some to finish or cancel some")
 
 
 def check_precision(precision: Any) -> float | None:

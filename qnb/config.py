@@ -16,8 +16,12 @@ from typing import Any
 from .models import QnbError
 
 DEFAULT_BACKEND = "aer"
-_TOP_KEYS = {"default_backend", "backends", "runner"}
-_RUNNER_KEYS = {"idle_timeout": (int, float), "workers": int, "max_attempts": int}
+_TOP_KEYS = {"default_backend", "backends", "runner", "limits"}
+_RUNNER_KEYS = {"idle_timeout": (int, float), "workers": int, "max_attempts": int,
+                "max_crashes": int}
+_LIMIT_KEYS = {"max_queued": int, "max_payload_mb": (int, float)}
+#: what a store takes: jobs waiting at once, and the size of one job's circuits
+DEFAULT_LIMITS = {"max_queued": 100_000, "max_payload_mb": 100}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -63,6 +67,7 @@ class Config:
     default_backend: str = DEFAULT_BACKEND
     profiles: dict[str, Profile] = field(default_factory=dict)
     runner: dict[str, Any] = field(default_factory=dict)
+    limits: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     files: list[str] = field(default_factory=list)
 
     def profile(self, name: str | None) -> Profile:
@@ -126,15 +131,19 @@ def _read(path: Path, cfg: Config) -> None:
         if not isinstance(data["default_backend"], str):
             raise _err(path, text, None, "default_backend", "must be a string")
         cfg.default_backend = data["default_backend"]
-    runner = data.get("runner", {})
-    if not isinstance(runner, dict):
-        raise _err(path, text, None, "runner", "must be a table")
-    for key, value in runner.items():
-        if key not in _RUNNER_KEYS:
-            raise _err(path, text, "runner", key, f"unknown key (allowed: {', '.join(_RUNNER_KEYS)})")
-        if isinstance(value, bool) or not isinstance(value, _RUNNER_KEYS[key]):
-            raise _err(path, text, "runner", key, f"wrong type {type(value).__name__}")
-        cfg.runner[key] = value
+    for table, keys, into in (("runner", _RUNNER_KEYS, cfg.runner),
+                              ("limits", _LIMIT_KEYS, cfg.limits)):
+        values = data.get(table, {})
+        if not isinstance(values, dict):
+            raise _err(path, text, None, table, "must be a table")
+        for key, value in values.items():
+            if key not in keys:
+                raise _err(path, text, table, key, f"unknown key (allowed: {', '.join(keys)})")
+            if isinstance(value, bool) or not isinstance(value, keys[key]):
+                raise _err(path, text, table, key, f"wrong type {type(value).__name__}")
+            if table == "limits" and value <= 0:
+                raise _err(path, text, table, key, "must be positive")
+            into[key] = value
     backends = data.get("backends", {})
     if not isinstance(backends, dict):
         raise _err(path, text, None, "backends", "must be a table of profiles")

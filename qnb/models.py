@@ -104,7 +104,9 @@ class JobRecord:
     estimated_start: float | None = None
     origin: str | None = None
     cancel_requested: bool = False
+    #: times a worker started it, and how many of those runs its own worker died in
     attempts: int = 0
+    crashes: int = 0
     #: "sampler" or "estimator" for a job of Qiskit primitive PUBs; None for plain circuits
     primitive: str | None = None
     #: the ``qnb.session`` the job was submitted in
@@ -129,6 +131,6 @@ class JobRecord:
         d["status"] = str(self.status)
         for key in ("created_at", "started_at", "finished_at", "updated_at", "estimated_start"):
             d[key] = iso(d[key])
-        for internal in ("attempts", "submitting", "provider_state"):
+        for internal in ("attempts", "crashes", "submitting", "provider_state"):
             d.pop(internal)
         return d

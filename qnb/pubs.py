@@ -75,6 +75,20 @@ def coerce(kind: str, pubs: list[Any], *, shots: int | None = None,
     return out
 
 
+def on_circuits(kind: str, pubs: list[Any], circuits: list[Any]) -> list[Any]:
+    """The PUBs moved onto other circuits (their transpiled ones): the same values, shots
+    and precision, and Estimator observables laid out on the qubits each circuit chose."""
+    if kind == SAMPLER:
+        from qiskit.primitives.containers.sampler_pub import SamplerPub
+
+        return [SamplerPub.coerce((qc, p.parameter_values, p.shots))
+                for qc, p in zip(circuits, pubs, strict=True)]
+    from qiskit.primitives.containers.estimator_pub import EstimatorPub
+
+    return [EstimatorPub.coerce((qc, p.observables.apply_layout(qc.layout), p.parameter_values,
+                                 p.precision)) for qc, p in zip(circuits, pubs, strict=True)]
+
+
 def encode(pubs: list[Any]) -> bytes:
     from qiskit_ibm_runtime import RuntimeEncoder
 

@@ -23,7 +23,7 @@ from typing import Any
 from .files import open_private
 from .models import JobNotFound, JobRecord, JobStatus, StoreCorrupt, StoreError, validate_job_id
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 STORE_FILE = "jobs.sqlite"
 #: beside a store found damaged: every process refuses the store until it is recovered
 CORRUPT_MARK = "jobs.sqlite.corrupt"
@@ -99,6 +99,10 @@ MIGRATIONS: dict[int, str] = {
         closed_at   REAL,
         remote_id   TEXT
     );
+    """,
+    # Runs lost because the job's own worker died, told apart from runs a stopped runner lost.
+    4: """
+    ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
     """,
 }
 
@@ -406,6 +410,29 @@ class Store:
             self._set(c, job_id, info)
             return True
 
+    def worker_died(self, job_id: str, reason: str, *, limit: int) -> JobStatus | None:
+        """The worker running a job died (segfault, out of memory): counted against the job.
+        RUNNING -> QUEUED to run once more while it has crashed fewer than ``limit`` times,
+        else -> ERROR saying so. The status it moved to, or None if it was not running."""
+        with self._write() as c:
+            row = c.execute("SELECT crashes FROM jobs WHERE id = ? AND status = 'RUNNING'",
+                            (job_id,)).fetchone()
+            if row is None:
+                return None
+            crashes = row[0] + 1
+            if crashes < limit:
+                note = f"re-queued: {reason}"
+                self._move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
+                           sets={"crashes": crashes, "provider_status": note,
+                                 "started_at": None}, detail=note)
+                return JobStatus.QUEUED
+            times = "once" if crashes == 1 else f"{crashes} times"
+            error = f"{reason}; it crashed its worker {times}, so it is not run again"
+            self._move(c, job_id, JobStatus.ERROR, only_from=[JobStatus.RUNNING],
+                       sets={"crashes": crashes, "error": error, "provider_status": "error"},
+                       detail=error)
+            return JobStatus.ERROR
+
     def requeue(self, job_id: str, reason: str) -> bool:
         """RUNNING -> QUEUED: local work lost with a stopped runner, to be run again."""
         with self._write() as c:
@@ -558,6 +585,10 @@ class Store:
             "AND remote_id IS NULL AND submitting = 0 ORDER BY seq LIMIT ?", (limit,)).fetchall()
         return [_to_record(r) for r in rows]
 
+    def count_queued(self) -> int:
+        """How many jobs wait (QUEUED), by the status index."""
+        return self._conn().execute("SELECT COUNT(*) FROM jobs WHERE status = 'QUEUED'").fetchone()[0]
+
     def unfinished(self) -> list[JobRecord]:
         """Every QUEUED or RUNNING job, oldest first: what a starting runner looks at."""
         rows = self._conn().execute(
@@ -664,7 +695,7 @@ def _guarded(method: Any) -> Any:
     return call
 
 
-for _name in ("get", "get_many", "list", "queued", "unfinished", "running", "cancel_requests",
+for _name in ("get", "get_many", "list", "queued", "count_queued", "unfinished", "running", "cancel_requests",
               "payload", "result", "events", "high_water", "submitted_between",
               "finished_histograms", "active_counts", "session_info", "session_pending"):
     setattr(Store, _name, _guarded(getattr(Store, _name)))

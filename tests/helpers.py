@@ -37,6 +37,20 @@ def bell(measure: bool = True):
     return qc
 
 
+def long_circuit(qubits: int = 22, layers: int = 40, name: str = "long"):
+    """A non-Clifford circuit that keeps Aer's statevector method busy for seconds."""
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(qubits, name=name)
+    for layer in range(layers):
+        for q in range(qubits):
+            qc.rx(0.01 * (layer + 1), q)
+        for q in range(qubits - 1):
+            qc.cx(q, q + 1)
+    qc.measure_all()
+    return qc
+
+
 def ghz(n: int):
     from qiskit import QuantumCircuit
 
@@ -123,7 +137,7 @@ def isolated_home(base: Path, config: str = "", env: dict[str, str] | None = Non
     from qnb.store import forget_store
 
     home = base / "qnb-home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # as qnb makes a new home: private
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QNB_HOME", str(home))
         mp.setenv("QNB_RUNNER_IDLE_TIMEOUT", "120")

@@ -58,3 +58,41 @@ def test_backends_and_runner_status(qnb_home):
     data = json.loads(qnb("backends", "--json").stdout)
     assert data[0]["name"] == "aer" and data[0]["default"] is True
     assert "no runner is running" in qnb("runner", "--status").stdout
+
+
+def test_a_closed_pipe_ends_quietly_and_ctrl_c_exits_130(qnb_home, tmp_path):
+    import signal
+    import time
+
+    from qnb.models import JobRecord, JobStatus
+    from qnb.store import get_store, new_job_id
+
+    store = get_store()
+    for i in range(3000):  # more lines than a pipe buffer holds
+        store.import_job(JobRecord(id=new_job_id(), backend="aer", provider="aer",
+                                   status=JobStatus.DONE, shots=1, created_at=time.time(),
+                                   name=f"job {i}"), "qpy", b"")
+    piped = subprocess.run(f"'{sys.executable}' -m qnb.cli jobs --limit 3000 | head -1",
+                           shell=True, capture_output=True, text=True, timeout=120)
+    assert piped.stdout.count("\n") == 1
+    assert piped.stderr == ""  # no BrokenPipeError traceback
+    path = tmp_path / "big.qasm"
+    path.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[22];\ncreg c[22];\n'
+                    + "h q;\n" * 400 + "measure q -> c;\n")
+    waiting = subprocess.Popen([sys.executable, "-m", "qnb.cli", "submit", str(path), "--wait"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    from helpers import wait_for
+
+    wait_for(lambda: store.list(status="RUNNING")[1] or (store.list(status="QUEUED")[1] > 0
+             and store.list(limit=1)[0][0].name == "big"), 60, "the job to be queued")
+    time.sleep(0.5)
+    waiting.send_signal(signal.SIGINT)
+    _out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 130
+    assert "Traceback" not in err
+
+
+def test_a_status_shows_as_its_plain_name():
+    from qnb.models import JobStatus
+
+    assert repr(JobStatus.DONE) == "DONE" and str(JobStatus.QUEUED) == "QUEUED"

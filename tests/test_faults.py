@@ -9,25 +9,12 @@ import time
 
 import pytest
 from fault_helpers import busy_workers, kill_runner_group, runner_pid
-from helpers import bell, wait_for
+from helpers import bell, long_circuit, wait_for
 from kernel_helpers import execute, running_kernel, text_of
 
 import qnb
 from qnb.models import JobStatus, StoreError
 from qnb.runner.control import ensure_runner
-
-
-def long_circuit(qubits: int = 22, layers: int = 40):
-    from qiskit import QuantumCircuit
-
-    qc = QuantumCircuit(qubits, name="long")
-    for layer in range(layers):
-        for q in range(qubits):
-            qc.rx(0.01 * (layer + 1), q)
-        for q in range(qubits - 1):
-            qc.cx(q, q + 1)
-    qc.measure_all()
-    return qc
 
 
 def wait_status(job, wanted, timeout=120.0):
@@ -73,6 +60,7 @@ def test_killed_runner_requeues_lost_local_work_once(qnb_home, store):
 
 
 def test_work_lost_twice_ends_in_error_with_the_reason(qnb_home, store):
+    (qnb_home / "config.toml").write_text("[runner]\nmax_attempts = 2\n")  # default 5
     job = qnb.submit(long_circuit(24, 60), shots=5)
     for _ in range(2):
         wait_status(job, {JobStatus.RUNNING})
@@ -87,18 +75,35 @@ def test_work_lost_twice_ends_in_error_with_the_reason(qnb_home, store):
 
 @pytest.mark.parametrize(("sig", "reason"), [(signal.SIGSEGV, "SIGSEGV (the simulator crashed)"),
                                              (signal.SIGKILL, "SIGKILL (most likely out of memory)")])
-def test_worker_crash_ends_that_job_in_error_and_the_rest_go_on(qnb_home, sig, reason):
+def test_a_job_that_crashes_its_worker_twice_ends_in_error_and_the_rest_go_on(qnb_home, sig,
+                                                                             reason):
     assert qnb.submit(bell(), shots=5).wait(timeout=120) is JobStatus.DONE  # workers are warm
     job = qnb.submit(long_circuit(24, 60), shots=5)
-    wait_status(job, {JobStatus.RUNNING})
-    busy = wait_for(lambda: busy_workers(runner_pid(qnb_home)), 30, "a busy worker", interval=0)
-    assert busy, "no busy worker found"
-    for pid in busy:
-        os.kill(pid, sig)
+    for crash in (1, 2):
+        wait_status(job, {JobStatus.RUNNING})
+        busy = wait_for(lambda: busy_workers(runner_pid(qnb_home)), 30, "a busy worker",
+                        interval=0)
+        for pid in busy:
+            os.kill(pid, sig)
+        if crash == 1:  # counted against it, and run once more
+            wait_for(lambda: job.refresh().crashes == 1, 60, "the crash to be counted")
     assert job.wait(timeout=60) is JobStatus.ERROR
     assert "the worker process running this job died" in job.error and reason in job.error
+    assert "crashed its worker 2 times" in job.error
     after = qnb.submit(bell(), shots=20)
     assert after.wait(timeout=120) is JobStatus.DONE, after.error
+
+
+@pytest.mark.slow
+def test_a_killed_runner_fails_no_job_that_was_not_its_own_fault(qnb_home, store):
+    jobs = [qnb.submit(bell(), shots=10) for _ in range(300)]
+    for _ in range(2):
+        wait_for(lambda: store.list(status="RUNNING")[1], 60, "a running job", interval=0.01)
+        kill_runner_group(qnb_home)
+        ensure_runner(qnb_home)
+        time.sleep(0.8)
+    for job in jobs:
+        assert job.wait(timeout=300) is JobStatus.DONE, job.error
 
 
 @pytest.fixture
@@ -110,7 +115,7 @@ def tiny_disk(tmp_path, monkeypatch):
                       capture_output=True).returncode != 0:
         pytest.skip("mounting a tmpfs needs root; CI runs as root")
     home = mnt / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # as qnb makes a new home: private
     monkeypatch.setenv("QNB_HOME", str(home))
     monkeypatch.chdir(tmp_path)
     yield mnt, home

@@ -10,7 +10,7 @@ from helpers import isolated_home
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from qiskit import QuantumCircuit
-from qiskit.circuit import ParameterVector
+from qiskit.circuit import Parameter, ParameterVector
 from qiskit.primitives import (
     BaseEstimatorV2,
     BasePrimitiveJob,
@@ -30,6 +30,9 @@ workers = 2
 [backends.manila]
 provider = "ibm-fake"
 device = "FakeManilaV2"
+[backends.seeded]
+provider = "aer"
+primitive_options = { seed = 11, default_precision = 0.02 }
 """
 
 
@@ -133,6 +136,18 @@ def test_a_noisy_device_model_runs_pubs_with_its_noise(home):
     assert 0.8 < float(got) < 0.999  # the device's noise, not the ideal 1
 
 
+def test_primitive_options_come_from_the_profile_then_the_job_and_are_recorded(home):
+    pub = (ansatz(), HAMILTONIAN, sweep(3))
+    a = qnb.Estimator("seeded").run([pub])
+    b = qnb.Estimator("seeded").run([pub])
+    np.testing.assert_array_equal(a.result(120)[0].data.evs, b.result(120)[0].data.evs)
+    np.testing.assert_allclose(a.result()[0].data.stds, 0.02)  # the profile's precision
+    assert a.record.options["run"]["primitive_options"] == {"seed": 11, "default_precision": 0.02}
+    c = qnb.Estimator("seeded", options={"seed": 12}).run([pub])
+    assert c.record.seed == 12 and "seed" not in c.record.options["run"]["primitive_options"]
+    assert not np.array_equal(c.result(120)[0].data.evs, a.result()[0].data.evs)
+
+
 def test_scipy_minimize_drives_a_vqe_through_qnb_estimator(home):
     from scipy.optimize import minimize
 
@@ -150,6 +165,32 @@ def test_scipy_minimize_drives_a_vqe_through_qnb_estimator(home):
     assert res.fun == pytest.approx(ground, abs=0.05)
     assert len(calls) == res.nfev  # every call recorded as a job
     assert {get_store().get(j).primitive for j in calls} == {"estimator"}
+
+
+def test_qiskit_machine_learning_networks_run_on_qnb_estimator(home):
+    from qiskit.primitives import StatevectorEstimator
+    from qiskit_machine_learning.gradients import ParamShiftEstimatorGradient
+    from qiskit_machine_learning.neural_networks import EstimatorQNN
+
+    x, w = Parameter("x"), Parameter("w")
+    qc = QuantumCircuit(1)
+    qc.ry(x, 0)
+    qc.rx(w, 0)
+
+    def network(estimator):
+        return EstimatorQNN(circuit=qc, observables=SparsePauliOp("Z"), input_params=[x],
+                            weight_params=[w], estimator=estimator,
+                            gradient=ParamShiftEstimatorGradient(estimator))
+
+    inputs, weights = np.array([[0.1], [0.5], [1.2]]), np.array([0.3])
+    before = len(qnb.jobs(limit=1000))
+    ours, exact = network(qnb.Estimator()), network(StatevectorEstimator())
+    # the network asks for precision 1/64: Aer draws values within it of the exact ones
+    np.testing.assert_allclose(ours.forward(inputs, weights), exact.forward(inputs, weights),
+                               atol=5 / 64)
+    np.testing.assert_allclose(ours.backward(inputs, weights)[1],
+                               exact.backward(inputs, weights)[1], atol=5 / 64)
+    assert len(qnb.jobs(limit=1000)) - before == 2  # the forward pass and the gradient
 
 
 @pytest.mark.parametrize(("pubs", "kw", "words"), [

@@ -28,7 +28,7 @@ def server(jupyter_launcher, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("rest-fuzz")
     home = tmp / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)
     srv = jupyter_launcher(home, base=tmp, env={"QISKIT_IBM_TOKEN": FAKE_TOKEN})
     yield srv
     srv.stop()

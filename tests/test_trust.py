@@ -142,3 +142,35 @@ def test_a_damaged_store_is_refused_everywhere_then_recovered(tmp_path, monkeypa
     assert qnb.submit(bell(), shots=10).wait(120) == "DONE"  # the store works again
     stop_runner(home)
     forget_store(home)
+
+
+def test_bounds_refuse_a_job_before_anything_is_written(qnb_home):
+    from qiskit import QuantumCircuit
+
+    from qnb.models import SubmitError
+    from qnb.store import get_store
+
+    (qnb_home / "config.toml").write_text("[limits]\nmax_queued = 3\nmax_payload_mb = 0.05\n")
+    wide = [QuantumCircuit(5, 5) for _ in range(400)]
+    for qc in wide:
+        qc.h(range(5))
+        qc.measure(range(5), range(5))
+    with pytest.raises(SubmitError, match=r"MB, over the limit of 0\.05 MB .*max_payload_mb"):
+        qnb.submit(wide)
+    assert get_store().list()[1] == 0
+    (qnb_home / "config.toml").write_text("[limits]\nmax_queued = 3\n[runner]\nworkers = 1\n")
+    big = QuantumCircuit(22)
+    big.h(range(22))
+    big.measure_all()
+    jobs = []
+    with pytest.raises(SubmitError, match=r"already waiting.*max_queued = 3"):
+        for _ in range(10):  # one worker: the first runs, the others wait
+            jobs.append(qnb.submit(big, shots=50_000))
+    assert get_store().count_queued() >= 3 and get_store().list()[1] == len(jobs) <= 4
+    for job in jobs:
+        job.cancel()
+    (qnb_home / "config.toml").write_text("[limits]\nmax_queued = 0\n")
+    from qnb.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match="limits.max_queued: must be positive"):
+        load_config()

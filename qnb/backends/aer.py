@@ -25,6 +25,7 @@ class AerProvider(Provider):
         "optimization_level": Field(int),
         "max_qubits": Field(int),
         "description": Field(str),
+        "primitive_options": Field(dict),  # defaults for Sampler / Estimator jobs here
         **dask_executor.FIELDS,
     }
 

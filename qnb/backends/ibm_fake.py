@@ -23,6 +23,7 @@ class IBMFakeProvider(Provider):
         "device": Field(str, required=True),  # a fake_provider class, e.g. FakeManilaV2
         "optimization_level": Field(int),
         "description": Field(str),
+        "primitive_options": Field(dict),  # defaults for Sampler / Estimator jobs here
     }
 
     @classmethod

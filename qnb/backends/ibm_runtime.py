@@ -88,6 +88,7 @@ class IBMRuntimeProvider(Provider):
         "describe_timeout": Field((int, float)),  # seconds %qbackend waits for the service
         "service_factory": Field(str),  # "module:function" returning the service to use
         "description": Field(str),
+        "primitive_options": Field(dict),  # defaults for Sampler / Estimator jobs here
     }
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -266,16 +267,9 @@ class IBMRuntimeProvider(Provider):
                         seed: int | None) -> list[Any]:
         """The PUBs on the device's instructions; Estimator observables laid out on the
         qubits the transpiler chose."""
-        from qiskit.primitives.containers.estimator_pub import EstimatorPub
-        from qiskit.primitives.containers.sampler_pub import SamplerPub
+        from ..pubs import on_circuits
 
-        isa = self._transpile(backend, [p.circuit for p in pubs], seed)
-        if kind == "sampler":
-            return [SamplerPub.coerce((c, p.parameter_values, p.shots))
-                    for c, p in zip(isa, pubs, strict=True)]
-        return [EstimatorPub.coerce((c, p.observables.apply_layout(c.layout),
-                                     p.parameter_values, p.precision))
-                for c, p in zip(isa, pubs, strict=True)]
+        return on_circuits(kind, pubs, self._transpile(backend, [p.circuit for p in pubs], seed))
 
     def _primitive(self, kind: str, given: dict[str, Any] | None,
                    seed: int | None) -> tuple[Any, Any]:

@@ -154,16 +154,10 @@ def transpile_pubs(sim: Any, kind: str, pubs: list[Any], seed: int | None,
                    optimization_level: int | None) -> list[Any]:
     """The PUBs with their circuits transpiled for ``sim`` (against the cached target) and
     Estimator observables laid out on the transpiled circuits' qubits."""
-    from qiskit.primitives.containers.estimator_pub import EstimatorPub
-    from qiskit.primitives.containers.sampler_pub import SamplerPub
+    from ..pubs import on_circuits
 
-    compiled = transpile(sim, [p.circuit for p in pubs], seed, optimization_level)
-    if kind == "sampler":
-        return [SamplerPub.coerce((isa, p.parameter_values, p.shots))
-                for isa, p in zip(compiled, pubs, strict=True)]
-    return [EstimatorPub.coerce((isa, p.observables.apply_layout(isa.layout),
-                                 p.parameter_values, p.precision))
-            for isa, p in zip(compiled, pubs, strict=True)]
+    return on_circuits(kind, pubs, transpile(sim, [p.circuit for p in pubs], seed,
+                                             optimization_level))
 
 
 def run_pubs(sim: Any, kind: str, pubs: list[Any], *, shots: int, seed: int | None,
@@ -176,18 +170,21 @@ def run_pubs(sim: Any, kind: str, pubs: list[Any], *, shots: int, seed: int | No
     from .. import pubs as pub_codec
 
     options = dict(options or {})
+    seed = options.pop("seed", seed)
     t0 = time.perf_counter()
     isa = transpile_pubs(sim, kind, pubs, seed, optimization_level)
     t1 = time.perf_counter()
     if kind == "sampler":
+        options.pop("default_precision", None)  # an Estimator setting (a profile's default)
         primitive = SamplerV2.from_backend(
-            sim, default_shots=int(options.pop("default_shots", shots)),
-            seed=options.pop("seed", seed), options=options or None)
+            sim, default_shots=int(options.pop("default_shots", shots)), seed=seed,
+            options=options or None)
         result = primitive.run(isa).result()
     else:
+        options.pop("default_shots", None)  # a Sampler setting
         run_options = dict(options.pop("run_options", {}))
         if seed is not None:
-            run_options.setdefault("seed_simulator", options.pop("seed", seed))
+            run_options.setdefault("seed_simulator", seed)
         options["run_options"] = run_options
         primitive = EstimatorV2.from_backend(sim, options=options)
         result = primitive.run(isa, precision=precision).result()

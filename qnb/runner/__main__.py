@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if lock_fd is None:
         return 0
     from ..config import load_config
-    from .service import DEFAULT_IDLE_TIMEOUT, Runner
+    from .service import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CRASHES, Runner
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
         serve_metrics(home, args.metrics_port)
     runner = Runner(home, workers=args.workers or runner_cfg.get("workers"), idle_timeout=idle,
-                    max_attempts=int(runner_cfg.get("max_attempts", 2)), lock_fd=lock_fd)
+                    max_attempts=int(runner_cfg.get("max_attempts", DEFAULT_MAX_ATTEMPTS)),
+                    max_crashes=int(runner_cfg.get("max_crashes", DEFAULT_MAX_CRASHES)),
+                    lock_fd=lock_fd)
     return runner.serve()
 
 

@@ -11,7 +11,10 @@ import multiprocessing
 import traceback
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from pebble import ProcessExpired
 
 from ..models import JobRecord, JobStatus
 from ..store import Store
@@ -26,8 +29,10 @@ Finish = Callable[..., None]
 class LocalJobs:
     """The jobs running in this runner's worker pool."""
 
-    def __init__(self, store: Store, workers: int, inbox: Inbox, finish: Finish) -> None:
+    def __init__(self, store: Store, workers: int, inbox: Inbox, finish: Finish, *,
+                 max_crashes: int = 2) -> None:
         self.store = store
+        self.max_crashes = max_crashes
         self.workers = workers
         self.inbox = inbox
         self.finish = finish
@@ -43,17 +48,23 @@ class LocalJobs:
 
     def _schedule(self, spec: dict[str, Any]) -> Future:
         try:
-            return self.pool.schedule(_run_job, args=(spec,))
-        except RuntimeError:
-            # pebble stops taking work after a worker died while warming up (killed, out of
-            # memory): replace the pool, and re-queue what ran in it (not those jobs' fault)
-            log.warning("the worker pool broke; starting a new one")
-            self.stop()
-            for job_id in list(self.running):
-                del self.running[job_id]
-                self.store.requeue(job_id, "re-queued: the worker pool was restarted")
-            self.pool = self._new_pool()
-            return self.pool.schedule(_run_job, args=(spec,))
+            future = self.pool.schedule(_run_job, args=(spec,))
+        except RuntimeError:  # the pool broke (see _replace_pool) before it could say so
+            self._replace_pool()
+            future = self.pool.schedule(_run_job, args=(spec,))
+        future.pool = self.pool  # type: ignore[attr-defined]
+        return future
+
+    def _replace_pool(self) -> None:
+        """pebble gives up on a pool when a worker dies with no job of its own (killed while
+        warming up, out of memory): start a new pool, and re-queue what ran in the old one
+        (not those jobs' fault)."""
+        log.warning("the worker pool broke; starting a new one")
+        self.stop()
+        for job_id in list(self.running):
+            del self.running[job_id]
+            self.store.requeue(job_id, "re-queued: the worker pool was restarted")
+        self.pool = self._new_pool()
 
     @property
     def free(self) -> int:
@@ -88,6 +99,16 @@ class LocalJobs:
             result = future.result()
         except CancelledError:
             self.finish(job_id, JobStatus.CANCELLED, error="cancelled while running")
+            return
+        except BrokenProcessPool:
+            self.store.requeue(job_id, "re-queued: the worker pool was restarted")
+            if getattr(future, "pool", None) is self.pool:
+                self._replace_pool()
+            return
+        except ProcessExpired as exc:  # its own worker died: counted against the job
+            moved = self.store.worker_died(job_id, describe_exception(exc),
+                                           limit=self.max_crashes)
+            log.warning("job %s: %s; now %s", job_id, describe_exception(exc), moved)
             return
         except BaseException as exc:
             log.info("job %s failed: %s", job_id, "".join(traceback.format_exception_only(exc)))

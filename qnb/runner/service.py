@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import select
+import shutil
 import signal
 import stat
 import sys
@@ -34,13 +35,20 @@ from .remote import RemoteJobs
 log = logging.getLogger("qnb.runner")
 
 DEFAULT_IDLE_TIMEOUT = 600.0
+#: a job runs again after a stopped runner lost its run, until this many runs were lost so
+#: (a runner that dies on every start must not run a job for ever); not the job's fault
+DEFAULT_MAX_ATTEMPTS = 5
+#: a job whose own worker died (segfault, out of memory) this many times ends in ERROR
+DEFAULT_MAX_CRASHES = 2
+RESULT_HEADROOM = 64 * 1024  # bytes left free after writing a result (SQLite needs some)
 
 
 class Runner:
     """One runner serving one ``QNB_HOME``. ``serve()`` returns when idle or stopped."""
 
     def __init__(self, home: Path, *, workers: int | None = None,
-                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT, max_attempts: int = 2,
+                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, max_crashes: int = DEFAULT_MAX_CRASHES,
                  io_threads: int = 8, lock_fd: int | None = None) -> None:
         self.home = Path(home)
         self._lock_fd = lock_fd  # taken by __main__ before its imports, or by serve()
@@ -48,6 +56,7 @@ class Runner:
         self.workers = workers or max(1, os.cpu_count() or 1)
         self.idle_timeout = idle_timeout
         self.max_attempts = max_attempts
+        self.max_crashes = max_crashes
         self.io_threads = io_threads
         self.providers: dict[str, Provider] = {}
         self.stopping = False
@@ -75,7 +84,8 @@ class Runner:
             return 2
         self.inbox = Inbox()
         self._open_fifo()
-        self.local = LocalJobs(self.store, self.workers, self.inbox, self._finish)
+        self.local = LocalJobs(self.store, self.workers, self.inbox, self._finish,
+                               max_crashes=self.max_crashes)
         self.remote = RemoteJobs(self.store, self._provider,
                                  lasting_pool("qnb-remote", self.io_threads), self.inbox,
                                  self._finish)
@@ -137,15 +147,16 @@ class Runner:
                 self._finish(rec.id, JobStatus.ERROR, error=(
                     "the runner stopped while submitting this job to the service; it may or "
                     "may not have reached it, so it is not sent again"))
-            elif rec.status is not JobStatus.RUNNING:
+            if rec.remote_id or rec.submitting or rec.status is not JobStatus.RUNNING:
                 continue
-            elif rec.attempts < self.max_attempts:
+            lost = rec.attempts - rec.crashes  # runs a stopped runner lost, this one included
+            if lost < self.max_attempts:
                 self.store.requeue(rec.id, "re-queued: the runner running it stopped")
                 log.warning("re-queued job %s lost by a stopped runner", rec.id)
             else:
                 self._finish(rec.id, JobStatus.ERROR, error=(
-                    f"the runner stopped while running this job {rec.attempts} times; "
-                    "it is not retried again"))
+                    f"the runner stopped while running this job {lost} times; "
+                    "it is not run again"))
 
     # -- main loop ----------------------------------------------------------------------
     def _loop(self) -> None:
@@ -229,8 +240,22 @@ class Runner:
     def _finish(self, job_id: str, status: JobStatus, *, error: str | None = None,
                 result: dict[str, Any] | None = None, provider_status: str | None = None,
                 only_from: list[JobStatus] | tuple[JobStatus, ...] | None = None) -> None:
-        if self.store.finish(job_id, status, error=error, result=result,
-                             provider_status=provider_status, only_from=only_from):
+        if result is not None:
+            size = len(json.dumps(result))
+            free = shutil.disk_usage(self.home).free
+            if free < 2 * size + RESULT_HEADROOM:
+                status, result = JobStatus.ERROR, None
+                error = (f"its result ({size / 1e6:.1f} MB) cannot be written: only "
+                         f"{free / 1e6:.1f} MB free on the disk of {self.home}")
+        try:
+            done = self.store.finish(job_id, status, error=error, result=result,
+                                     provider_status=provider_status, only_from=only_from)
+        except StoreError as exc:
+            if result is None:
+                raise
+            done = self.store.finish(job_id, JobStatus.ERROR, only_from=only_from,
+                                     error=f"its result could not be written: {exc}")
+        if done:
             self.finished += 1
             log.info("job %s %s%s", job_id, status, f": {error}" if error else "")
 
