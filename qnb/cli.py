@@ -136,6 +136,24 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if report.problems else 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backups import make_backup
+    from .config import qnb_home
+    from .store import get_store
+
+    home = qnb_home()
+    print(f"backed up to {make_backup(get_store(home), home, keep=args.keep)}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backups import restore
+    from .config import qnb_home
+
+    print(restore(qnb_home(), Path(args.file)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qnb", description="Run and follow quantum jobs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recover", action="store_true",
                    help="rebuild a damaged store from what can still be read")
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("backup", help="copy the job store to QNB_HOME/backups/ now")
+    p.add_argument("--keep", type=int, default=7, help="backups to keep (default 7)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="replace the job store by a backup")
+    p.add_argument("file", help="a backup, e.g. QNB_HOME/backups/jobs-20261129-120000.sqlite")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -18,7 +18,7 @@ from .models import QnbError
 DEFAULT_BACKEND = "aer"
 _TOP_KEYS = {"default_backend", "backends", "runner", "limits"}
 _RUNNER_KEYS = {"idle_timeout": (int, float), "workers": int, "max_attempts": int,
-                "max_crashes": int}
+                "max_crashes": int, "backups": int}
 _LIMIT_KEYS = {"max_queued": int, "max_payload_mb": (int, float)}
 #: what a store takes: jobs waiting at once, and the size of one job's circuits
 DEFAULT_LIMITS = {"max_queued": 100_000, "max_payload_mb": 100}

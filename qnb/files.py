@@ -80,3 +80,32 @@ def warn_if_exposed(home: Path) -> None:
     if mode & 0o077:
         print(f"qnb: warning: {home} can be read by other users (mode {mode:04o}); "
               "run 'qnb doctor --fix' to make it private", file=sys.stderr)
+
+
+#: filesystems where SQLite's WAL mode and flock locks are unsafe (shared memory and byte
+#: locks do not cross hosts, or only loosely)
+NETWORK_FILESYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "lustre", "gpfs", "beegfs",
+    "ceph", "glusterfs", "fuse.glusterfs", "fuse.sshfs", "fuse.s3fs", "afs", "9p"})
+_fs_types: dict[Path, str] = {}
+
+
+def filesystem_type(path: Path) -> str:
+    """The type of the filesystem holding ``path`` (``QNB_FILESYSTEM_TYPE`` overrides what the
+    mount table says, for tests and for mounts it names wrongly)."""
+    override = os.environ.get("QNB_FILESYSTEM_TYPE")
+    if override:
+        return override
+    path = path.resolve()
+    cached = _fs_types.get(path)
+    if cached is None:
+        import psutil
+
+        best, cached = "", "unknown"
+        for part in psutil.disk_partitions(all=True):
+            mount = part.mountpoint.rstrip("/") or "/"
+            inside = str(path) == mount or str(path).startswith(mount.rstrip("/") + "/")
+            if inside and len(mount) > len(best):
+                best, cached = mount, part.fstype
+        _fs_types[path] = cached
+    return cached

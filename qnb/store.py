@@ -20,7 +20,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from .files import open_private
+from .files import NETWORK_FILESYSTEMS, filesystem_type, open_private, private_dir
 from .models import JobNotFound, JobRecord, JobStatus, StoreCorrupt, StoreError, validate_job_id
 
 SCHEMA_VERSION = 4
@@ -196,6 +196,13 @@ class Store:
         self.path = Path(path)
         self._timeout = timeout
         self._local = threading.local()
+        fs = filesystem_type(self.path.parent)
+        if fs.lower() in NETWORK_FILESYSTEMS:
+            raise StoreError(
+                f"qnb job store {self.path} is on a network filesystem ({fs}): SQLite's WAL "
+                "mode and the runner's flock lock are unsafe there (another host's writes or "
+                "runner can go unseen); set QNB_HOME to a folder on a local disk, e.g. "
+                "QNB_HOME=/tmp/$USER/qnb or a node-local scratch folder")
         mark = _mark(self.path)
         if mark.exists():
             raise StoreCorrupt(corrupt_message(self.path, mark.read_text().strip() or "marked"))
@@ -662,6 +669,18 @@ class Store:
         return {(b, s): n for b, s, n in self._conn().execute(
             "SELECT backend, status, COUNT(*) FROM jobs WHERE status IN ('QUEUED', 'RUNNING') "
             "GROUP BY backend, status")}
+
+    def backup(self, dest: Path) -> Path:
+        """A consistent copy of the store at ``dest`` (private), made with SQLite's online
+        backup API while others keep using the store."""
+        private_dir(dest.parent)
+        os.close(open_private(dest, os.O_WRONLY | os.O_CREAT))
+        target = sqlite3.connect(dest)
+        try:
+            self._conn().backup(target)
+        finally:
+            target.close()
+        return dest
 
     def integrity_check(self) -> str:
         return self._conn().execute("PRAGMA integrity_check").fetchone()[0]

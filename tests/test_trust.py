@@ -174,3 +174,70 @@ def test_bounds_refuse_a_job_before_anything_is_written(qnb_home):
 
     with pytest.raises(ConfigError, match="limits.max_queued: must be positive"):
         load_config()
+
+
+def test_a_home_on_a_network_filesystem_is_refused_with_the_way_out(tmp_path, monkeypatch):
+    from qnb.files import filesystem_type
+    from qnb.models import StoreError
+
+    assert filesystem_type(tmp_path) not in ("", "unknown")  # read from the mount table
+    monkeypatch.setenv("QNB_HOME", str(tmp_path / "on-nfs"))
+    monkeypatch.setenv("QNB_FILESYSTEM_TYPE", "nfs4")
+    with pytest.raises(StoreError, match=r"network filesystem \(nfs4\).*local disk"):
+        qnb.submit(bell())
+    refused = cli("jobs", home=tmp_path / "on-nfs")  # the variable reaches it: refused too
+    assert refused.returncode == 2 and "network filesystem" in refused.stderr
+    assert not (tmp_path / "on-nfs" / "jobs.sqlite").exists()  # nothing was written
+
+
+def test_the_runner_ends_cleanly_on_sigterm_and_the_cli_on_sigint(tmp_path):
+    import signal
+    import time
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "QNB_HOME": str(home)}
+    runner = subprocess.Popen([sys.executable, "-m", "qnb.runner", "--home", str(home)],
+                              env=env, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: (home / "runner.json").exists(), 60, "the runner to start")
+    started = time.monotonic()
+    runner.send_signal(signal.SIGTERM)
+    _, err = runner.communicate(timeout=30)
+    assert time.monotonic() - started < 5
+    assert runner.returncode == 143 and "Traceback" not in err
+    assert not (home / "runner.json").exists()  # it cleaned up after itself
+
+
+def test_backups_are_online_private_and_restore_puts_one_back(qnb_home):
+    from qnb.backups import backups
+
+    first = [qnb.submit(bell(), shots=10) for _ in range(3)]
+    for job in first:
+        assert job.wait(120) == "DONE"
+    made = cli("backup", "--keep", "2", home=qnb_home)  # while the runner runs
+    assert made.returncode == 0, made.stderr
+    kept = backups(qnb_home)
+    assert mode(kept[-1]) == 0o600 and mode(kept[-1].parent) == 0o700
+    later = qnb.submit(bell(), shots=10)
+    assert later.wait(120) == "DONE"
+    for _ in range(3):
+        assert cli("backup", "--keep", "2", home=qnb_home).returncode == 0
+        import time
+
+        time.sleep(1.1)  # backups are named by the second
+    assert len(backups(qnb_home)) == 2  # the oldest beyond --keep are removed
+    refused = cli("restore", str(kept[-1]), home=qnb_home)
+    assert refused.returncode == 2 and "stop it first" in refused.stderr
+    stop_runner(qnb_home)
+    forget_store(qnb_home)
+    source = kept[-1] if kept[-1].exists() else backups(qnb_home)[0]
+    restored = cli("restore", str(source), home=qnb_home)
+    assert restored.returncode == 0, restored.stderr
+    assert "the store it replaced is" in restored.stdout
+    forget_store(qnb_home)
+    ids = {j.id for j in qnb.jobs(limit=100)}
+    assert {j.id for j in first} <= ids
+    bad = qnb_home / "not-a-backup.sqlite"
+    bad.write_bytes(b"garbage" * 100)
+    refused = cli("restore", str(bad), home=qnb_home)
+    assert refused.returncode == 2 and "not a sound job store" in refused.stderr

@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     runner = Runner(home, workers=args.workers or runner_cfg.get("workers"), idle_timeout=idle,
                     max_attempts=int(runner_cfg.get("max_attempts", DEFAULT_MAX_ATTEMPTS)),
                     max_crashes=int(runner_cfg.get("max_crashes", DEFAULT_MAX_CRASHES)),
+                    backups=int(runner_cfg.get("backups", 7)),
                     lock_fd=lock_fd)
     return runner.serve()
 

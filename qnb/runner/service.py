@@ -23,6 +23,8 @@ from typing import Any
 
 from ..backends.base import Provider
 from ..backends.registry import make_provider
+from ..backups import DEFAULT_KEEP, make_backup
+from ..backups import due as backups_due
 from ..files import write_json_atomic
 from ..models import JobRecord, JobStatus, StoreError
 from ..store import Store, corrupt_message
@@ -49,7 +51,8 @@ class Runner:
     def __init__(self, home: Path, *, workers: int | None = None,
                  idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, max_crashes: int = DEFAULT_MAX_CRASHES,
-                 io_threads: int = 8, lock_fd: int | None = None) -> None:
+                 backups: int = DEFAULT_KEEP, io_threads: int = 8,
+                 lock_fd: int | None = None) -> None:
         self.home = Path(home)
         self._lock_fd = lock_fd  # taken by __main__ before its imports, or by serve()
         self.files = RunnerFiles(self.home)
@@ -57,6 +60,9 @@ class Runner:
         self.idle_timeout = idle_timeout
         self.max_attempts = max_attempts
         self.max_crashes = max_crashes
+        self.backups = backups  # daily backups kept (0: none)
+        self._backup_checked = 0.0
+        self._signal = 0
         self.io_threads = io_threads
         self.providers: dict[str, Provider] = {}
         self.stopping = False
@@ -96,7 +102,7 @@ class Runner:
             self._loop()
         finally:
             self._shutdown()
-        return 0
+        return 128 + self._signal if self._signal else 0  # 143 after SIGTERM, 130 SIGINT
 
     def _open_fifo(self) -> None:
         path = self.files.fifo
@@ -117,10 +123,24 @@ class Runner:
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         self.stopping = True
+        self._signal = signum
         self.inbox.nudge()
+
+    def _backup_if_due(self) -> None:
+        """At most once a day (checked once a minute), an online backup of the store."""
+        if not self.backups or time.monotonic() - self._backup_checked < 60:
+            return
+        self._backup_checked = time.monotonic()
+        if backups_due(self.home):
+            try:
+                log.info("backed up the store to %s",
+                         make_backup(self.store, self.home, keep=self.backups))
+            except (OSError, StoreError) as exc:
+                log.warning("backup failed: %s", exc)
 
     def _shutdown(self) -> None:
         self._close_fifo()
+        self._handle_events()  # write what the helpers have finished before going
         self.local.stop()
         with contextlib.suppress(FileNotFoundError):
             self.files.info.unlink()
@@ -167,6 +187,7 @@ class Runner:
             self._dispatch()
             self.remote.poll_due()
             self._heartbeat()
+            self._backup_if_due()
             if self.remote.sessions:
                 self.remote.end_sessions()
             if self._idle_expired():
