@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from .models import StoreError
-from .store import CORRUPT_MARK, STORE_FILE, Store, forget_store
+from .store import CORRUPT_MARK, STORE_FILE, Store, forget_store, set_aside
 
 BACKUP_DIR = "backups"
 DEFAULT_KEEP = 7
@@ -57,14 +57,7 @@ def restore(home: Path, source: Path) -> str:
         raise StoreError(f"{source} is not a sound job store ({verdict}); nothing was changed")
     db = home / STORE_FILE
     forget_store(home)
-    kept = None
-    if db.exists():
-        kept = db.with_name(f"{STORE_FILE}.before-restore-{time.strftime('%Y%m%d-%H%M%S')}")
-        db.replace(kept)
-        for suffix in ("-wal", "-shm"):
-            side = db.with_name(STORE_FILE + suffix)
-            if side.exists():
-                side.replace(kept.with_name(kept.name + suffix))
+    kept = set_aside(db, "before-restore") if db.exists() else None
     Store(source).backup(db)  # a copy: the backup stays as it was
     (home / CORRUPT_MARK).unlink(missing_ok=True)
     jobs = Store(db).list(limit=1)[1]

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import exposed, tighten
 from .models import StoreError
-from .store import CORRUPT_MARK, STORE_FILE, Store
+from .store import CORRUPT_MARK, STORE_FILE, Store, set_aside
 
 
 @dataclass
@@ -77,13 +76,7 @@ def recover(home: Path) -> Report:
         (home / CORRUPT_MARK).unlink(missing_ok=True)
         return report
     saved, lost, new = _salvage(db)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    damaged = db.with_name(f"{STORE_FILE}.damaged-{stamp}")
-    db.replace(damaged)
-    for suffix in ("-wal", "-shm"):
-        side = db.with_name(STORE_FILE + suffix)
-        if side.exists():
-            side.replace(damaged.with_name(damaged.name + suffix))
+    damaged = set_aside(db, "damaged")
     new.replace(db)
     (home / CORRUPT_MARK).unlink(missing_ok=True)
     from .store import forget_store

@@ -720,6 +720,17 @@ for _name in ("get", "get_many", "list", "queued", "count_queued", "unfinished",
     setattr(Store, _name, _guarded(getattr(Store, _name)))
 
 
+def set_aside(db: Path, suffix: str) -> Path:
+    """Rename the store file ``db`` (and its -wal and -shm files) to ``<db>.<suffix>-<time>``,
+    so that a new store can take its place; where it went."""
+    aside = db.with_name(f"{db.name}.{suffix}-{time.strftime('%Y%m%d-%H%M%S')}")
+    db.replace(aside)
+    for side in ("-wal", "-shm"):
+        if db.with_name(db.name + side).exists():
+            db.with_name(db.name + side).replace(aside.with_name(aside.name + side))
+    return aside
+
+
 _stores: dict[Path, Store] = {}
 _stores_lock = threading.Lock()
 
