@@ -78,3 +78,18 @@ def kill_runner_group(home: Path) -> None:
     with contextlib.suppress(AssertionError):  # go on after 10 s, as the next runner would
         wait_for(lambda: gone(pid), 10, f"runner {pid} to end")
     (home / "runner.json").unlink(missing_ok=True)
+
+
+def job_worker(runner: int, min_rss: int = 350 * 2**20) -> int | None:
+    """The worker simulating a wide job: its statevector makes it the one process holding
+    ``min_rss`` bytes (a 24-qubit one is 256 MiB; a worker that is only warming up, after a
+    replaced one, holds far less)."""
+    def rss(p: int) -> int:
+        try:
+            return psutil.Process(p).memory_info().rss
+        except psutil.Error:
+            return 0
+
+    servers = [p for p in children(runner) if "forkserver" in cmdline(p)]
+    big = [w for s in servers for w in children(s) if rss(w) >= min_rss]
+    return max(big, key=rss) if big else None

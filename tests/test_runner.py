@@ -42,3 +42,23 @@ def test_a_runner_still_starting_can_be_stopped(qnb_home):
     assert not (qnb_home / "runner.json").exists(), "caught too late: it already started"
     assert stop_runner(qnb_home)
     assert proc.wait(timeout=30) is not None and not runner_alive(qnb_home)
+
+
+def test_a_wake_that_finds_the_runner_gone_says_no_runner_listens(tmp_path, monkeypatch):
+    import os
+
+    from qnb.runner.control import RunnerFiles, wake
+
+    fifo = RunnerFiles(tmp_path).fifo
+    os.mkfifo(fifo, 0o600)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a runner listening
+    try:
+        assert wake(tmp_path) is True
+
+        def closed(fd, data):  # the runner exited between the open and the write
+            raise BrokenPipeError(32, "Broken pipe")
+
+        monkeypatch.setattr(os, "write", closed)
+        assert wake(tmp_path) is False  # not an error for the submit that called it
+    finally:
+        os.close(reader)

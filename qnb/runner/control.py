@@ -49,6 +49,8 @@ def wake(home: Path) -> bool:
         os.write(fd, b"!")
     except BlockingIOError:
         pass  # the pipe is full of wake-ups already: the runner will look anyway
+    except BrokenPipeError:
+        return False  # the runner went away (or closed the FIFO to exit) since the open
     finally:
         os.close(fd)
     return True

@@ -18,7 +18,7 @@ from pebble import ProcessExpired
 
 from ..models import JobRecord, JobStatus
 from ..store import Store
-from .outcomes import Event, EventKind, Inbox, describe_exception
+from .outcomes import Event, EventKind, Inbox, WorkerFailure, describe_exception
 
 log = logging.getLogger("qnb.runner")
 
@@ -135,9 +135,13 @@ class LocalJobs:
 
 
 def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run a job in a worker; its failure comes back as a ``WorkerFailure`` with the reason."""
     from .worker import run_job
 
-    return run_job(spec)
+    try:
+        return run_job(spec)
+    except Exception as exc:
+        raise WorkerFailure(describe_exception(exc)) from None
 
 
 def _warm_worker() -> None:

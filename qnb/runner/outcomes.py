@@ -57,6 +57,13 @@ class Inbox:
                 return out
 
 
+class WorkerFailure(RuntimeError):
+    """A job's failure in a worker, as the reason's text: the runner never unpickles a
+    library's own exception class on pebble's thread, where importing that library would
+    race another thread's first import of it (seen: a half-initialised qiskit.transpiler
+    that killed pebble's message thread and with it every later local job)."""
+
+
 def describe_exception(exc: BaseException) -> str:
     """A one-line reason for a job's ERROR, with the exception type."""
     from pebble import ProcessExpired
@@ -74,5 +81,7 @@ def describe_exception(exc: BaseException) -> str:
         else:
             why = f"exited with code {code}"
         return f"the worker process running this job died: {why}"
+    if isinstance(exc, WorkerFailure):
+        return str(exc)
     text = str(exc).strip() or repr(exc)
     return f"{type(exc).__name__}: {text}"

@@ -43,6 +43,7 @@ class RemoteJobs:
         self.busy: set[str] = set()  # jobs with a service call under way
         self.records: dict[str, JobRecord] = {}
         self.sessions: dict[str, Provider] = {}  # qnb sessions with jobs sent from here
+        self.handing: set[str] = set()  # jobs being handed to their service now
 
     # -- what the main loop asks ----------------------------------------------------------
     def holds(self, job_id: str) -> bool:
@@ -60,6 +61,7 @@ class RemoteJobs:
         """Hand a QUEUED job to its service (the store marks it as being handed over)."""
         if not self.store.begin_submit(rec.id):
             return
+        self.handing.add(rec.id)
         fmt, payload = self.store.payload(rec.id)
         run = dict(rec.options.get("run", {}))
         if rec.session:
@@ -151,6 +153,7 @@ class RemoteJobs:
             self.finish(job_id, JobStatus.DONE, result=outcome, only_from=_UNFINISHED)
 
     def _submitted(self, job_id: str, outcome: Any) -> None:
+        self.handing.discard(job_id)
         if isinstance(outcome, BaseException):
             self.finish(job_id, JobStatus.ERROR, only_from=[JobStatus.QUEUED],
                         error="submission failed: " + describe_exception(outcome))

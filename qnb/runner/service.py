@@ -253,7 +253,10 @@ class Runner:
                              only_from=[JobStatus.QUEUED])
                 continue
             if provider.kind == "remote":
-                self.remote.submit(rec, provider)
+                # no more hand-overs at once than there are threads to make them: a job marked
+                # as being handed over is lost (ERROR) if the runner dies before its call
+                if len(self.remote.handing) < self.io_threads:
+                    self.remote.submit(rec, provider)
             elif free > 0:
                 self.local.start(rec)
                 free -= 1
