@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from .models import JobFailed, JobRecord, JobStatus
 
+RUNNER_CHECK_SECONDS = 2.0  # how often a wait makes sure a runner serves the store
+
 if TYPE_CHECKING:
     from .store import Store
 
@@ -84,19 +86,30 @@ class Job:
     # -- waiting ------------------------------------------------------------------------
     def _wait_steps(self, timeout: float | None) -> Generator[float, None, JobStatus]:
         """Yield how long to sleep between status reads (0.5 ms growing by a fifth to 50 ms:
-        a short job is seen done within a few percent of its run time); return the
-        final status, or raise ``TimeoutError`` after ``timeout`` seconds."""
+        a short job is seen done within a few percent of its run time), and every
+        ``RUNNER_CHECK_SECONDS`` make sure a runner serves the store; return the final
+        status, or raise ``TimeoutError`` after ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.0005
+        next_check = time.monotonic() + RUNNER_CHECK_SECONDS
         while True:
             status = self.status()
             if status.is_final:
                 return status
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + RUNNER_CHECK_SECONDS
+                self._ensure_runner()
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 raise TimeoutError(f"job {self.id} still {status} after {timeout} s")
             yield delay if left is None else min(delay, left)
             delay = min(delay * 1.2, 0.05)
+
+    def _ensure_runner(self) -> None:
+        """A wait outlives a runner that died (killed, OOM): start another, as a submit would."""
+        from .runner import ensure_runner
+
+        ensure_runner(self._store.path.parent)
 
     def wait(self, timeout: float | None = None) -> JobStatus:
         """Block until the job is DONE, ERROR or CANCELLED; ``TimeoutError`` after ``timeout``."""

@@ -13,14 +13,29 @@ import psutil
 from helpers import wait_for
 
 
+def runner_log_tail(home: Path, lines: int = 15) -> str:
+    """The end of the runner's log, to show why a runner did not come up."""
+    try:
+        return "\n".join((home / "runner.log").read_text().splitlines()[-lines:])
+    except OSError as exc:
+        return f"(no runner log: {exc})"
+
+
 def runner_pid(home: Path, timeout: float = 60) -> int:
+    """The pid of the runner serving ``home``, waiting for one to start. A kernel waiting on a
+    job starts a runner when none serves the store; so does this wait."""
+    from qnb.runner import ensure_runner
+
     def pid() -> int | None:
         try:
             return json.loads((home / "runner.json").read_text())["pid"]
         except (OSError, ValueError, KeyError):
+            ensure_runner(home)
             return None
 
-    return wait_for(pid, timeout, "a runner to start")
+    return wait_for(pid, timeout,
+                    lambda: f"a runner to start; its log ends:\n{runner_log_tail(home)}",
+                    interval=0.2)
 
 
 def children(pid: int) -> list[int]:

@@ -100,6 +100,15 @@ def test_a_job_that_crashes_its_worker_twice_ends_in_error_and_the_rest_go_on(qn
     assert after.wait(timeout=120) is JobStatus.DONE, after.error
 
 
+def test_a_wait_outlives_a_killed_runner(qnb_home, store):
+    """Nobody submits again after the runner dies: the kernel's own wait starts another."""
+    job = qnb.submit(long_circuit(), shots=5)
+    wait_status(job, {JobStatus.RUNNING})
+    kill_runner_group(qnb_home)
+    assert job.wait(timeout=300) is JobStatus.DONE, job.error
+    assert store.get(job.id).attempts == 2
+
+
 @pytest.mark.slow
 def test_a_killed_runner_fails_no_job_that_was_not_its_own_fault(qnb_home, store):
     jobs = [qnb.submit(bell(), shots=10) for _ in range(300)]
