@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import weakref
 from collections import Counter
 from typing import Any
 
@@ -222,15 +223,71 @@ def check_circuits(circuits: list[Any], max_qubits: int | None, backend: str, *,
                 f"{max_qubits}")
 
 
+def structure(qc: Any, *, params: bool = True) -> tuple:
+    """A circuit's registers and instructions, with parameters by name and bound values
+    exactly (``params=False``: without them). Two circuits of the same structure transpile
+    alike, and have the same depth and gate counts."""
+    index = {bit: i for i, bit in enumerate(qc.qubits)}
+    cindex = {bit: i for i, bit in enumerate(qc.clbits)}
+    return (
+        qc.num_qubits, qc.num_clbits, str(qc.global_phase) if params else "",
+        tuple((r.name, r.size) for r in qc.qregs), tuple((r.name, r.size) for r in qc.cregs),
+        tuple((inst.operation.name, tuple(index[q] for q in inst.qubits),
+               tuple(cindex[c] for c in inst.clbits),
+               tuple(repr(p) if isinstance(p, float) else str(p) for p in inst.operation.params)
+               if params else ())
+              for inst in qc.data),
+    )
+
+
+class ObjectMemo:
+    """Values kept per live object, by identity (circuits are unhashable); an entry goes
+    when its object does."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref, Any]] = {}
+
+    def get(self, obj: Any) -> Any:
+        entry = self._entries.get(id(obj))
+        return entry[1] if entry is not None and entry[0]() is obj else None
+
+    def put(self, obj: Any, value: Any) -> None:
+        key = id(obj)
+        entries = self._entries
+        try:
+            ref = weakref.ref(obj, lambda _, key=key: entries.pop(key, None))
+        except TypeError:  # an object without weak references is not kept
+            return
+        entries[key] = (ref, value)
+
+
+_SHAPES = ObjectMemo()
+
+
+def _depth_and_gates(qc: Any) -> tuple[int, dict[str, int]]:
+    """``qc.depth()`` and ``qc.count_ops()``, kept per circuit object while it lives and
+    keeps its number of instructions: an optimiser's loop submits the same ansatz hundreds
+    of times. (A circuit whose instruction is replaced in place keeps its first summary;
+    it only feeds listings.)"""
+    found = _SHAPES.get(qc)
+    if found is None or found[0] != len(qc.data):
+        found = (len(qc.data), qc.depth(), {str(k): int(v) for k, v in qc.count_ops().items()})
+        _SHAPES.put(qc, found)
+    return found[1], found[2]
+
+
 def summarize(circuits: list[Any]) -> dict[str, Any]:
     """Qubits, depth and gate counts (of all circuits together) for listings."""
     gates: Counter[str] = Counter()
+    depth = 0
     for qc in circuits[:50]:  # a summary, not an audit: bounded cost for large sweeps
-        gates.update({str(k): int(v) for k, v in qc.count_ops().items()})
+        d, counts = _depth_and_gates(qc)
+        depth = max(depth, d)
+        gates.update(counts)
     return {
         "num_qubits": max(qc.num_qubits for qc in circuits),
         "num_clbits": max(qc.num_clbits for qc in circuits),
-        "depth": max(qc.depth() for qc in circuits[:50]),
+        "depth": depth,
         "gate_counts": dict(gates.most_common()),
     }
 

@@ -113,10 +113,14 @@ class Job:
 
     def wait(self, timeout: float | None = None) -> JobStatus:
         """Block until the job is DONE, ERROR or CANCELLED; ``TimeoutError`` after ``timeout``."""
+        from .waiters import waiter
+
         steps = self._wait_steps(timeout)
+        woken = waiter(self._store.path.parent)  # the runner wakes it when jobs end
+        sleep = woken.sleep if woken is not None else time.sleep
         try:
             while True:
-                time.sleep(next(steps))
+                sleep(next(steps))
         except StopIteration as finished:
             return finished.value
 

@@ -9,6 +9,7 @@ a transpile); the payload and the result are stored with qiskit-ibm-runtime's
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -97,13 +98,42 @@ def encode(pubs: list[Any]) -> bytes:
 
 def decode(kind: str, data: bytes) -> list[Any]:
     """The PUBs of a payload, as Qiskit's ``SamplerPub`` / ``EstimatorPub``."""
-    from qiskit_ibm_runtime import RuntimeDecoder
-
     if kind == SAMPLER:
         from qiskit.primitives.containers.sampler_pub import SamplerPub as Pub
     else:
         from qiskit.primitives.containers.estimator_pub import EstimatorPub as Pub
-    return [Pub.coerce(tuple(p)) for p in json.loads(data, cls=RuntimeDecoder)]
+    return [Pub.coerce(tuple(p)) for p in json.loads(data, cls=_decoder())]
+
+
+CIRCUIT_CACHE_SIZE = 64  # decoded circuits a worker keeps, by their QPY text
+
+
+@functools.cache
+def _decoder() -> type[json.JSONDecoder]:
+    from collections import OrderedDict
+
+    from qiskit_ibm_runtime import RuntimeDecoder
+
+    circuits: OrderedDict[str, Any] = OrderedDict()
+
+    class Decoder(RuntimeDecoder):
+        """RuntimeDecoder that loads a circuit's QPY once per worker: an optimiser's loop
+        sends the same ansatz with new parameter values every step. The circuits are
+        shared, so nothing that runs PUBs may change them (transpiling makes new ones)."""
+
+        def object_hook(self, obj: Any) -> Any:
+            if obj.get("__type__") != "QuantumCircuit":
+                return super().object_hook(obj)
+            key = obj["__value__"]
+            qc = circuits.get(key)
+            if qc is None:
+                qc = circuits[key] = super().object_hook(obj)
+                while len(circuits) > CIRCUIT_CACHE_SIZE:
+                    circuits.popitem(last=False)
+            circuits.move_to_end(key)
+            return qc
+
+    return Decoder
 
 
 def summarize(kind: str, pubs: list[Any]) -> dict[str, Any]:
@@ -180,6 +210,7 @@ def decode_result(data: dict[str, Any]) -> Any:
     return json.loads(data["primitive_result"], cls=RuntimeDecoder)
 
 
+@functools.cache
 def _encoder() -> type[json.JSONEncoder]:
     import numpy as np
     from qiskit_ibm_runtime import RuntimeEncoder

@@ -4,10 +4,13 @@ backend (aer, ibm-fake, delayed, Dask chunks) uses."""
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import OrderedDict
 from typing import Any
+
+from ..circuits import ObjectMemo, structure
 
 DEFAULT_OPTIMIZATION_LEVEL = 2  # what qiskit.transpile uses when none is given
 
@@ -19,8 +22,10 @@ _PASS_MANAGERS: dict[tuple, Any] = {}
 _COMPILED: OrderedDict[tuple, Any] = OrderedDict()
 
 
+@functools.cache
 def memory_qubits() -> int:
-    """The widest statevector this machine holds (Aer's own rule: 16 bytes per amplitude)."""
+    """The widest statevector this machine holds (Aer's own rule: 16 bytes per amplitude;
+    read once per process: every submit asks)."""
     try:
         import psutil
 
@@ -74,19 +79,17 @@ def pass_manager(sim: Any, level: int, seed: int | None) -> Any:
     return pm
 
 
-def structure(qc: Any) -> tuple:
-    """What a transpile of ``qc`` depends on: its registers and instructions, with parameters
-    by name and bound values exactly (two circuits with the same structure transpile alike)."""
-    index = {bit: i for i, bit in enumerate(qc.qubits)}
-    cindex = {bit: i for i, bit in enumerate(qc.clbits)}
-    return (
-        qc.num_qubits, qc.num_clbits, str(qc.global_phase),
-        tuple((r.name, r.size) for r in qc.qregs), tuple((r.name, r.size) for r in qc.cregs),
-        tuple((inst.operation.name, tuple(index[q] for q in inst.qubits),
-               tuple(cindex[c] for c in inst.clbits),
-               tuple(repr(p) if isinstance(p, float) else str(p) for p in inst.operation.params))
-              for inst in qc.data),
-    )
+_STRUCTURES = ObjectMemo()
+
+
+def _structure(qc: Any) -> tuple:
+    """``structure(qc)``, kept per circuit object: a worker decodes a repeated circuit once
+    and never changes it (``pubs.decode``), so its structure is computed once too."""
+    found = _STRUCTURES.get(qc)
+    if found is None:
+        found = structure(qc)
+        _STRUCTURES.put(qc, found)
+    return found
 
 
 def transpile(sim: Any, circuits: list[Any], seed: int | None, optimization_level: int | None,
@@ -94,9 +97,10 @@ def transpile(sim: Any, circuits: list[Any], seed: int | None, optimization_leve
     """What ``qiskit.transpile(circuits, sim, seed_transpiler=seed, optimization_level=...)``
     gives, against the cached target. Circuits transpiled before in this process (same
     structure, level and seed: a sweep's repeated ansatz, an optimiser's loop) come from a
-    cache instead of the transpiler."""
+    cache instead of the transpiler. The circuits must not change afterwards (a worker's
+    never do)."""
     level = DEFAULT_OPTIMIZATION_LEVEL if optimization_level is None else optimization_level
-    keys = [(id(sim), level, seed, structure(qc)) for qc in circuits]
+    keys = [(id(sim), level, seed, _structure(qc)) for qc in circuits]
     todo = {k: qc for k, qc in zip(keys, circuits, strict=True) if k not in _COMPILED}
     if todo:
         compiled = pass_manager(sim, level, seed).run(list(todo.values()),

@@ -29,6 +29,7 @@ from ..files import write_json_atomic
 from ..models import JobRecord, JobStatus, StoreError
 from ..store import Store, corrupt_message
 from ..threads import lasting_pool
+from ..waiters import poke
 from .control import RunnerFiles, acquire_lock
 from .local import LocalJobs
 from .outcomes import EventKind, Inbox, describe_exception
@@ -182,8 +183,11 @@ class Runner:
     def _loop(self) -> None:
         while not self.stopping:
             self._wait()
+            ended = self.finished
             self._handle_events()
             self._handle_cancels()
+            if self.finished != ended:
+                poke(self.home)  # kernels waiting on jobs look at once
             self._dispatch()
             self.remote.poll_due()
             self._heartbeat()

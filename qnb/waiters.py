@@ -1,0 +1,114 @@
+"""Waking the processes that wait on jobs, so that a wait ends as soon as its job does.
+
+A process that waits (``job.wait()``, ``job.result()``) registers once per ``QNB_HOME``: it
+binds a datagram socket in Linux's abstract namespace and leaves an empty file named after
+it in ``QNB_HOME/waiters``. Whenever the runner ends jobs it sends one byte to every
+registered socket; a waiter then reads the store at once instead of at its next timed poll.
+The byte says only "look again", so a stray one costs a store read and nothing else.
+A registration whose process has gone is removed by the next poke. Elsewhere than Linux,
+waits keep their timed polls.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import os
+import select
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+DIRECTORY = "waiters"
+
+
+def _address(home: Path, name: str) -> str:
+    digest = hashlib.sha256(str(home).encode()).hexdigest()[:16]
+    return f"\0qnb-{digest}-{name}"
+
+
+class Waiter:
+    """This process's wake-up socket for one ``QNB_HOME``."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.name = f"{os.getpid()}-{os.urandom(4).hex()}"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(_address(home, self.name))
+        self.sock.setblocking(False)
+        folder = home / DIRECTORY
+        folder.mkdir(mode=0o700, exist_ok=True)
+        self.mark = folder / self.name
+        os.close(os.open(self.mark, os.O_WRONLY | os.O_CREAT, 0o600))
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep up to ``seconds``; return early when the runner has ended jobs."""
+        try:
+            ready, _, _ = select.select([self.sock], [], [], seconds)
+        except (OSError, ValueError):  # closed by another thread at exit
+            time.sleep(seconds)
+            return
+        if ready:
+            with contextlib.suppress(OSError):
+                while self.sock.recv(64):
+                    pass
+
+    def close(self) -> None:
+        self.mark.unlink(missing_ok=True)
+        self.sock.close()
+
+
+_waiters: dict[Path, Waiter] = {}
+_lock = threading.Lock()
+
+
+def waiter(home: Path) -> Waiter | None:
+    """This process's waiter for ``home`` (made on first use); None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    home = Path(home).resolve()
+    with _lock:
+        found = _waiters.get(home)
+        if found is not None and found.name.startswith(f"{os.getpid()}-"):
+            return found
+        try:  # a forked child makes its own
+            found = _waiters[home] = Waiter(home)
+        except OSError:
+            return None
+        return found
+
+
+@atexit.register
+def _close_all() -> None:
+    for found in _waiters.values():
+        if found.name.startswith(f"{os.getpid()}-"):
+            with contextlib.suppress(OSError):
+                found.close()
+
+
+def poke(home: Path) -> int:
+    """Wake every process waiting on jobs of ``home``; how many were woken."""
+    home = Path(home).resolve()
+    folder = home / DIRECTORY
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    woken = 0
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.setblocking(False)
+        for name in names:
+            try:
+                sock.sendto(b"!", _address(home, name))
+                woken += 1
+            except BlockingIOError:
+                woken += 1  # its queue is full of wake-ups already
+            except (ConnectionRefusedError, FileNotFoundError):
+                with contextlib.suppress(OSError):  # its process has gone
+                    (folder / name).unlink()
+            except OSError:
+                pass
+    return woken
