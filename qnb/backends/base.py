@@ -62,6 +62,10 @@ class BackendInfo:
     reachable: bool
     detail: str | None = None
     default: bool = False
+    #: the device's native gates, where the service gives them
+    native_gates: list[str] | None = None
+    #: the price as known (``$0.30/task + $0.08/shot``), from the profile or the service
+    price: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
