@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .models import JobFailed, JobNotFound, JobStatus, QnbError, StoreError, SubmitError
 
 if TYPE_CHECKING:
+    from .comparison import Comparison
     from .job import Job, JobResult
     from .primitive_job import PrimitiveJob
     from .primitives import Estimator, Sampler
@@ -18,9 +19,9 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 __all__ = [
-    "Estimator", "Job", "JobFailed", "JobNotFound", "JobResult", "JobStatus", "PrimitiveJob",
-    "QnbError", "Sampler", "Session", "StoreError", "SubmitError", "get_job", "jobs", "session",
-    "submit",
+    "Comparison", "Estimator", "Job", "JobFailed", "JobNotFound", "JobResult", "JobStatus",
+    "PrimitiveJob", "QnbError", "Sampler", "Session", "StoreError", "SubmitError", "compare",
+    "get_job", "jobs", "session", "submit",
 ]
 
 
@@ -57,7 +58,16 @@ def session(backend: str | None = None, mode: str = "session",
     return _session(backend, mode, max_time)
 
 
-_LAZY = {"Job": "job", "JobResult": "job", "PrimitiveJob": "primitive_job",
+def compare(*items: Any, labels: list[str] | None = None, index: int = 0) -> Comparison:
+    """Overlay the counts of several jobs (or counts dicts) and measure each pair: total
+    variation distance and Hellinger fidelity (see ``qnb.comparison.compare``)."""
+    from .comparison import compare as _compare
+
+    return _compare(*items, labels=labels, index=index)
+
+
+_LAZY = {"Comparison": "comparison", "Job": "job", "JobResult": "job",
+         "PrimitiveJob": "primitive_job",
          "Sampler": "primitives", "Estimator": "primitives", "Session": "sessions"}
 
 

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from .store import Store
 
 
+class Interrupted(KeyboardInterrupt):
+    """A ``KeyboardInterrupt`` that IPython shows as one line, without a traceback."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"KeyboardInterrupt: {self}"]
+
+
 @dataclass
 class JobResult:
     """What a finished job produced: counts per circuit (and what the backend adds)."""
@@ -123,6 +130,14 @@ class Job:
                 sleep(next(steps))
         except StopIteration as finished:
             return finished.value
+        except KeyboardInterrupt:
+            raise self._interrupted() from None
+
+    def _interrupted(self) -> Interrupted:
+        """What an interrupted wait raises: the job goes on, and the message says how to
+        cancel it."""
+        return Interrupted(f"stopped waiting for job {self.id}, which goes on; cancel it with "
+                           f"job.cancel() or %qcancel {self.id}")
 
     async def wait_async(self, timeout: float | None = None) -> JobStatus:
         """``wait`` without blocking the event loop (``await job`` uses it)."""
@@ -132,6 +147,8 @@ class Job:
                 await asyncio.sleep(next(steps))
         except StopIteration as finished:
             return finished.value
+        except KeyboardInterrupt:
+            raise self._interrupted() from None
 
     def __await__(self):
         async def _result() -> JobResult:
@@ -194,13 +211,18 @@ class Job:
         return f"<Job {self.id}{name} on {rec.backend}: {rec.status}>"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        self.refresh()
-        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
-        if isinstance(bundle, tuple):
-            bundle = bundle[0]
-        bundle = dict(bundle or {})
-        bundle["text/plain"] = repr(self)
-        return bundle
+        """The live widget while the job runs, and a static rendering (HTML with an SVG
+        chart and the table, and text with the status and top outcomes)."""
+        from .widgets import job_bundle
+
+        return job_bundle(self)
+
+    def _ipython_display_(self) -> None:
+        """Show the job; in a kernel the output is replaced by the final static rendering
+        when the job ends, so a saved notebook keeps the result."""
+        from .widgets import show_job
+
+        show_job(self)
 
 
 def make_job(record: JobRecord, store: Store) -> Job:

@@ -1,5 +1,5 @@
 """IPython magics: ``%%qsubmit``, ``%qsubmit``, ``%qbackend``, ``%qjobs``, ``%qresult``,
-``%qcancel`` and ``%qsession``."""
+``%qcompare``, ``%qcancel`` and ``%qsession``."""
 
 from __future__ import annotations
 
@@ -115,8 +115,25 @@ class QnbMagics(Magics):
         if args.out:
             self.shell.user_ns[args.out] = job
         if args.wait:
-            job.wait()
+            self._wait_or_cancel(job)
         return job
+
+    @staticmethod
+    def _wait_or_cancel(job: Any) -> None:
+        """``--wait``: an interrupt cancels the job waited on, and says so in one line."""
+        from .job import Interrupted
+
+        try:
+            job.wait()
+        except KeyboardInterrupt:
+            status = job.cancel()
+            if status == "CANCELLED":
+                what = f"job {job.id} cancelled"
+            elif status in ("QUEUED", "RUNNING"):
+                what = f"cancelling job {job.id}: the runner is stopping it"
+            else:
+                what = f"job {job.id} had already ended {status}"
+            raise Interrupted(f"interrupted while waiting; {what}") from None
 
     @magic_arguments()
     @_submit_options
@@ -194,6 +211,32 @@ class QnbMagics(Magics):
         except QnbError as exc:
             raise UsageError(str(exc)) from None
         return job
+
+    @magic_arguments()
+    @argument("jobs", nargs="+", metavar="ID", help="two or more job ids (or variables "
+                                                    "holding jobs)")
+    @argument("-i", "--index", type=int, default=0,
+              help="which circuit (or Sampler PUB) of each job (default 0)")
+    @argument("-o", "--out", metavar="VAR", help="bind the Comparison to this variable")
+    @line_magic
+    def qcompare(self, line: str) -> Any:
+        """Overlay the counts of several jobs and show the total variation distance and
+        Hellinger fidelity between each pair."""
+        from .api import get_job
+        from .comparison import compare
+
+        args = parse_argstring(self.qcompare, line)
+        if len(args.jobs) < 2:
+            raise UsageError("%qcompare needs two or more job ids")
+        try:
+            jobs = [self.shell.user_ns[name] if name in self.shell.user_ns else get_job(name)
+                    for name in args.jobs]
+            result = compare(*jobs, index=args.index)
+        except (QnbError, ValueError, TypeError, IndexError) as exc:  # not jobs, no such index
+            raise UsageError(str(exc)) from None
+        if args.out:
+            self.shell.user_ns[args.out] = result
+        return result
 
     @line_magic
     def qcancel(self, line: str) -> None:

@@ -1,98 +1,31 @@
-"""Where a result is drawn: counts as a histogram (matplotlib) and as a small HTML table."""
+"""Where a job is drawn as static HTML and text: its header, its counts or expectation values
+(SVG charts from ``charts.py`` and tables), and the ``%qjobs`` table.
+
+These strings are what a saved notebook keeps, so they need no kernel and no JavaScript;
+the live widgets (``widgets.py``) show the same pieces.
+"""
 
 from __future__ import annotations
 
 import html
-import io
 from typing import Any
 
+from .charts import counts_svg, expectation_svg
+
+#: (theme variable, fallback) of each status's badge
 STATUS_COLOURS = {
-    "QUEUED": "#6c757d", "RUNNING": "#1a73e8", "DONE": "#188038",
-    "ERROR": "#d93025", "CANCELLED": "#b06000",
+    "QUEUED": ("--jp-layout-color4", "#6c757d"), "RUNNING": ("--jp-brand-color1", "#1a73e8"),
+    "DONE": ("--jp-success-color1", "#188038"), "ERROR": ("--jp-error-color1", "#d93025"),
+    "CANCELLED": ("--jp-warn-color1", "#b06000"),
 }
 STATUS_ICONS = {"QUEUED": "⏳", "RUNNING": "▶", "DONE": "✔", "ERROR": "✖", "CANCELLED": "⊘"}
+VIEWS = 4  # circuits (or Sampler parameter points) drawn in a static rendering
 
 
 def top_counts(counts: dict[str, int], limit: int) -> tuple[list[tuple[str, int]], int]:
     """The ``limit`` most frequent outcomes, and how many outcomes were left out."""
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return ranked[:limit], max(0, len(ranked) - limit)
-
-
-def histogram_png(series: dict[str, dict[str, int]], title: str = "", limit: int = 24) -> bytes:
-    """A bar chart of one or more counts dicts (e.g. raw and mitigated) as PNG bytes.
-
-    Outcomes are the ``limit`` most frequent of the first series, in bitstring order,
-    drawn as probabilities so series with different totals compare.
-    """
-    from matplotlib.figure import Figure
-
-    first = next(iter(series.values()))
-    shown, hidden = top_counts(first, limit)
-    keys = sorted(k for k, _ in shown)
-    fig = Figure(figsize=(max(4.0, 0.38 * len(keys) * max(1, len(series)) + 1.5), 2.8), dpi=100)
-    fig.patch.set_facecolor("white")
-    ax = fig.add_subplot()
-    width = 0.8 / len(series)
-    palette = ["#6929c4", "#1192e8", "#005d5d", "#9f1853"]
-    for i, (label, counts) in enumerate(series.items()):
-        total = sum(counts.values()) or 1
-        xs = [j + (i - (len(series) - 1) / 2) * width for j in range(len(keys))]
-        ys = [max(0.0, counts.get(k, 0)) / total for k in keys]
-        bars = ax.bar(xs, ys, width=width, color=palette[i % len(palette)], label=label)
-        if len(keys) * len(series) <= 16:
-            ax.bar_label(bars, labels=[f"{y:.3f}" for y in ys], fontsize=7, padding=1)
-    ax.set_xticks(range(len(keys)), keys, rotation=60 if len(keys[0]) > 3 else 0,
-                  fontsize=8, family="monospace")
-    ax.set_ylabel("probability")
-    ax.set_ylim(0, 1.08 * max(1e-9, *(ax.get_ylim()[1:])))
-    if len(series) > 1:
-        ax.legend(fontsize=8, frameon=False)
-    note = f" (top {limit} of {limit + hidden} outcomes)" if hidden else ""
-    if title or note:
-        ax.set_title(title + note, fontsize=9)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
-def expectation_png(pubs: list[dict[str, Any]], title: str = "") -> bytes:
-    """Estimator results as PNG: each PUB's expectation values with standard-error bars, as a
-    line over the parameter points for a sweep (flattened in C order beyond one dimension)."""
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(5.5, 2.8), dpi=100)
-    fig.patch.set_facecolor("white")
-    ax = fig.add_subplot()
-    palette = ["#6929c4", "#1192e8", "#005d5d", "#9f1853"]
-    sweep = any(np.size(p["evs"]) > 1 for p in pubs)
-    for i, pub in enumerate(pubs):
-        evs = np.ravel(pub["evs"]).astype(float)
-        stds = np.ravel(pub["stds"]).astype(float)
-        xs = np.arange(len(evs)) if sweep else np.array([i])
-        colour = palette[i % len(palette)]
-        label = f"PUB {i}" if len(pubs) > 1 else None
-        if sweep and len(evs) > 1:
-            ax.plot(xs, evs, marker="o", markersize=3, color=colour, label=label)
-            ax.fill_between(xs, evs - stds, evs + stds, color=colour, alpha=0.2, linewidth=0)
-        else:
-            ax.errorbar(xs, evs, yerr=stds, fmt="o", capsize=4, color=colour, label=label)
-    ax.set_xlabel("parameter point" if sweep else "PUB")
-    if not sweep:
-        ax.set_xticks(range(len(pubs)))
-    ax.set_ylabel("expectation value")
-    if len(pubs) > 1 and sweep:
-        ax.legend(fontsize=8, frameon=False)
-    if title:
-        ax.set_title(title, fontsize=9)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
 
 
 def expectation_table_html(pubs: list[dict[str, Any]], limit: int = 12) -> str:
@@ -135,10 +68,10 @@ def _fmt(v: Any) -> str:
 
 
 def status_badge(status: str) -> str:
-    colour = STATUS_COLOURS.get(status, "#6c757d")
-    return (f"<span class='qnb-status qnb-status-{status.lower()}' style='background:{colour};"
-            f"color:white;border-radius:3px;padding:1px 6px;font-size:11px;font-weight:600'>"
-            f"{STATUS_ICONS.get(status, '')} {status}</span>")
+    var, fallback = STATUS_COLOURS.get(status, STATUS_COLOURS["QUEUED"])
+    return (f"<span class='qnb-status qnb-status-{status.lower()}' style='background:{fallback};"
+            f"background:var({var},{fallback});color:#fff;border-radius:3px;padding:1px 6px;"
+            f"font-size:11px;font-weight:600'>{STATUS_ICONS.get(status, '')} {status}</span>")
 
 
 def duration(seconds: float | None) -> str:
@@ -182,3 +115,160 @@ def jobs_table_html(records: list[Any], now: float, total: int | None = None) ->
     return (f"<div class='qnb-jobs'><table style='border-collapse:collapse;font-size:12px'>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f"<div style='font-size:11px;opacity:.7'>{shown}</div></div>")
+
+
+def jobs_table_text(records: list[Any], total: int | None = None) -> str:
+    """The ``%qjobs`` table as text."""
+    lines = [f"{r.id}  {r.status:<9} {r.backend:<10} {r.name or ''}".rstrip() for r in records]
+    shown = f"({len(records)} of {total} jobs)" if total is not None else f"({len(records)} jobs)"
+    return "\n".join([*lines, shown])
+
+
+# -- one job ------------------------------------------------------------------------------
+def job_header_html(rec: Any, now: float) -> str:
+    """The job's one-line header: name, id, backend, work, status, elapsed time and what the
+    provider says (queue position, estimated start)."""
+    seconds = rec.elapsed(now)
+    # whole seconds while it runs (fewer updates to the page), exact once it has ended
+    elapsed = duration(seconds if rec.is_final or seconds < 1 else float(int(seconds)))
+    name = f"<b>{html.escape(rec.name)}</b> · " if rec.name else ""
+    extra = []
+    if rec.queue_position is not None:
+        extra.append(f"queue position {rec.queue_position}")
+    if rec.estimated_start is not None and rec.status == "QUEUED":
+        left = rec.estimated_start - now
+        extra.append(f"estimated start in {duration(float(max(1, int(left))))}"
+                     if left > 0 else "estimated start passed")
+    if rec.provider_status and rec.provider_status.lower() != str(rec.status).lower():
+        extra.append(html.escape(rec.provider_status))
+    return (f"<div class='qnb-job-header' data-status='{rec.status}' style='font-size:13px'>"
+            f"{name}<code>{rec.id}</code> · {html.escape(rec.backend)} · {_work(rec)} · "
+            f"{status_badge(str(rec.status))} · <span class='qnb-elapsed'>{elapsed}</span>"
+            + (f" <span style='opacity:.7'>({'; '.join(extra)})</span>" if extra else "")
+            + "</div>")
+
+
+def _work(rec: Any) -> str:
+    if rec.primitive:
+        work = (f"{rec.primitive.capitalize()} · {rec.num_circuits} PUB"
+                + ("s" if rec.num_circuits > 1 else ""))
+        if rec.primitive == "sampler":
+            work += f" · {rec.shots:,} shots"
+    else:
+        work = f"{rec.shots:,} shots" + (
+            f" · {rec.num_circuits} circuits" if rec.num_circuits > 1 else "")
+    if rec.session:
+        work += f" · session {rec.session}"
+    return work
+
+
+def counts_views(rec: Any, data: dict[str, Any]) -> list[tuple[str, dict[str, dict]]]:
+    """What a DONE job with counts shows: per circuit (or Sampler PUB and parameter point) a
+    caption and its series (``counts``, or ``raw`` and ``mitigated``)."""
+    if rec.primitive == "sampler":
+        return [(f"PUB {i}" + (f", point {j}" if len(pub["counts"]) > 1 else ""),
+                 {"counts": counts})
+                for i, pub in enumerate(data.get("pubs", []))
+                for j, counts in enumerate(pub["counts"])]
+    counts_list = data.get("counts", [])
+    mitigated = data.get("mitigated") or []
+    views = []
+    for i, counts in enumerate(counts_list):
+        series = {"counts": counts}
+        if i < len(mitigated) and mitigated[i]:
+            series = {"raw": counts, "mitigated": mitigated[i]}
+        views.append((f"circuit {i}", series))
+    return views
+
+
+def counts_view_html(series: dict[str, dict]) -> str:
+    """One circuit's chart and table (the table of the last series: the mitigated one)."""
+    return (f"<div class='qnb-view' style='display:flex;flex-wrap:wrap;gap:16px;"
+            f"align-items:flex-start'>{counts_svg(series)}"
+            f"{counts_table_html(series[list(series)[-1]])}</div>")
+
+
+def expectation_view_html(pubs: list[dict[str, Any]]) -> str:
+    return (f"<div class='qnb-view' style='display:flex;flex-wrap:wrap;gap:16px;"
+            f"align-items:flex-start'>{expectation_svg(pubs)}{expectation_table_html(pubs)}"
+            "</div>")
+
+
+def error_html(rec: Any) -> str:
+    var, fallback = STATUS_COLOURS.get(str(rec.status), STATUS_COLOURS["ERROR"])
+    return (f"<div class='qnb-error' style='color:{fallback};color:var({var},{fallback});"
+            f"white-space:pre-wrap'><b>{rec.status}</b>: "
+            f"{html.escape(rec.error or 'no reason given')}</div>")
+
+
+def outcome_html(rec: Any, data: dict[str, Any] | None) -> str:
+    """A finished job's body: its charts and tables, or its error."""
+    if rec.status != "DONE":
+        return error_html(rec)
+    data = data or {}
+    if rec.primitive == "estimator":
+        return expectation_view_html(data.get("pubs", []))
+    views = counts_views(rec, data)
+    parts = []
+    for caption, series in views[:VIEWS]:
+        label = (f"<div style='font-size:12px;opacity:.8'>{html.escape(caption)}</div>"
+                 if len(views) > 1 else "")
+        parts.append(label + counts_view_html(series))
+    if len(views) > VIEWS:
+        what = "points" if rec.primitive == "sampler" else "circuits"
+        parts.append(f"<div class='qnb-more' style='font-size:12px;opacity:.8'>… and "
+                     f"{len(views) - VIEWS:,} more {what}: <code>job.counts(i)</code>, or "
+                     "<code>job.widget</code> to pick one</div>")
+    return "".join(parts) or "<div>no counts</div>"
+
+
+def job_html(rec: Any, data: dict[str, Any] | None, now: float) -> str:
+    """The static rendering of a job: header, then (once it has ended) its outcome."""
+    body = outcome_html(rec, data) if rec.is_final else (
+        "<div class='qnb-pending' style='font-size:12px;opacity:.7'>the result will replace "
+        "this when the job ends</div>")
+    return (f"<div class='qnb-job qnb-job-static' data-job-id='{rec.id}' "
+            f"data-status='{rec.status}'>{job_header_html(rec, now)}{body}</div>")
+
+
+def job_repr(rec: Any) -> str:
+    name = f" {rec.name!r}" if rec.name else ""
+    return f"<Job {rec.id}{name} on {rec.backend}: {rec.status}>"
+
+
+def job_text(rec: Any, data: dict[str, Any] | None, top: int = 8) -> str:
+    """The job as text: its repr, then (once DONE) its top outcomes or expectation values,
+    or its error."""
+    lines = [job_repr(rec)]
+    if not rec.is_final:
+        return lines[0]
+    if rec.status != "DONE":
+        return f"{lines[0]}\n{rec.error or 'no reason given'}"
+    data = data or {}
+    if rec.primitive == "estimator":
+        import numpy as np
+
+        for i, pub in enumerate(data.get("pubs", [])):
+            evs, stds = np.ravel(pub["evs"]), np.ravel(pub["stds"])
+            for j, (ev, sd) in enumerate(zip(evs[:top], stds[:top], strict=True)):
+                where = f"PUB {i}" + (f", point {j}" if len(evs) > 1 else "")
+                lines.append(f"  {where}: {ev:+.5f} ± {sd:.5f}")
+            if len(evs) > top:
+                lines.append(f"  … {len(evs) - top} more points")
+        return "\n".join(lines)
+    views = counts_views(rec, data)
+    each = top if len(views) == 1 else max(2, top // 2)
+    for caption, series in views[:VIEWS]:
+        counts = series[list(series)[-1]]
+        total = sum(counts.values()) or 1
+        shown, hidden = top_counts(counts, each)
+        title = (f"{caption}: " if len(views) > 1 else f"{rec.shots:,} shots, ") + (
+            f"{len(counts):,} outcomes" + (" (mitigated)" if "mitigated" in series else ""))
+        lines.append(title)
+        width = max((len(k) for k, _ in shown), default=0)
+        lines += [f"  {k:<{width}}  {_fmt(v):>9}  {v / total:.3f}" for k, v in shown]
+        if hidden:
+            lines.append(f"  … {hidden:,} more")
+    if len(views) > VIEWS:
+        lines.append(f"… and {len(views) - VIEWS:,} more")
+    return "\n".join(lines)

@@ -1,6 +1,9 @@
 """The kernel's one background thread that follows its jobs in the store and updates widgets.
 
-It never prints (output from a thread lands in the wrong cell); it only sets widget state.
+It never prints (output from a thread lands in the wrong cell); it sets widget state, and
+replaces outputs by their display id (``update_display``). JupyterLab applies such an
+update to the output with that id whichever cell is running; nbclient (and so nbconvert
+``--execute``) reads it only while some cell runs.
 """
 
 from __future__ import annotations

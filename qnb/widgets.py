@@ -1,21 +1,34 @@
-"""The live widgets: one job in its cell (``JobWidget``) and the ``%qjobs`` table."""
+"""What a kernel shows of jobs: one job in its cell (``JobWidget``, shown by ``show_job``)
+and the ``%qjobs`` table (``JobsTable``).
+
+Every such output carries a static rendering (HTML with SVG charts, and text) beside the
+live widget, and has a display id: when the job ends, the watcher thread replaces the
+output with the final static rendering (``update_display``), so a saved notebook shows the
+result without a kernel. The watcher only sets widget state and sends display updates; it
+never prints.
+"""
 
 from __future__ import annotations
 
-import html
+import threading
 import time
+import uuid
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from .render import (
+    counts_svg,
     counts_table_html,
-    duration,
-    expectation_png,
+    error_html,
+    expectation_svg,
     expectation_table_html,
-    histogram_png,
+    job_header_html,
+    job_html,
+    job_text,
     jobs_table_html,
-    status_badge,
+    jobs_table_text,
 )
 from .watcher import watcher
 
@@ -23,10 +36,62 @@ if TYPE_CHECKING:
     from .job import Job
     from .models import JobRecord
 
+LIVE_TABLES = 8  # the newest %qjobs outputs kept refreshing; older ones keep their last state
+
+
+def in_kernel() -> bool:
+    """True in a Jupyter kernel, whose outputs can be replaced by display id (a terminal
+    IPython would print the update instead)."""
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
+def _publish(bundle: dict[str, Any], display_id: str, update: bool) -> None:
+    from IPython.display import display, update_display
+
+    if update:
+        update_display(bundle, raw=True, display_id=display_id)
+    else:
+        display(bundle, raw=True, display_id=display_id)
+
+
+def static_bundle(job: Job, rec: JobRecord | None = None) -> dict[str, str]:
+    """The job's static rendering: ``text/html`` (header, then charts and tables or the
+    error once it has ended) and ``text/plain`` (status, then top outcomes)."""
+    rec = rec or job.refresh()
+    data = job._store.result(job.id) if rec.status == "DONE" else None
+    return {"text/html": job_html(rec, data, time.time()), "text/plain": job_text(rec, data)}
+
+
+def job_bundle(job: Job) -> dict[str, Any]:
+    """The static rendering, plus the live widget while the job has not ended."""
+    rec = job.refresh()
+    bundle: dict[str, Any] = {}
+    if not rec.is_final:
+        view = job.widget._repr_mimebundle_()
+        bundle.update((view[0] if isinstance(view, tuple) else view) or {})
+    bundle.update(static_bundle(job, rec))
+    return bundle
+
+
+def show_job(job: Job) -> None:
+    """Display the job; in a kernel, in an output its widget replaces when the job ends."""
+    from IPython.display import display
+
+    bundle = job_bundle(job)
+    if not in_kernel() or job.record.is_final:
+        display(bundle, raw=True)
+        return
+    display_id = uuid.uuid4().hex
+    _publish(bundle, display_id, update=False)
+    job.widget.follow_display(display_id)
+
 
 class JobWidget(widgets.VBox):
     """Shows a job's id, backend, status and elapsed time, updating by itself, then its
-    counts histogram and table when DONE, or its error."""
+    counts chart and table when DONE (a picker chooses the circuit or parameter point), or
+    its error; replaces the outputs it follows with the final static rendering."""
 
     def __init__(self, job: Job, **kwargs: Any) -> None:
         self.job = job
@@ -40,14 +105,18 @@ class JobWidget(widgets.VBox):
         self.picker = widgets.Dropdown(description="show", options=[("circuit 0", 0)],
                                        layout=widgets.Layout(width="220px", display="none"))
         self.picker.observe(lambda change: self._draw_counts(change["new"]), names="value")
-        self.image = widgets.Image(format="png")
-        self.image.add_class("qnb-histogram")
+        self.chart = widgets.HTML()
         self.table = widgets.HTML()
-        self.counts_box = widgets.HBox([self.image, self.table],
-                                       layout=widgets.Layout(display="none"))
+        self.counts_box = widgets.HBox([self.chart, self.table],
+                                       layout=widgets.Layout(display="none",
+                                                             grid_gap="16px"))
         self.body = widgets.VBox([self.message, self.picker, self.counts_box])
         super().__init__([widgets.HBox([self.header, self.cancel_button]), self.body], **kwargs)
         self.add_class("qnb-job")
+        #: set once the job's end is drawn and every output following it replaced
+        self.ended = threading.Event()
+        self._displays: list[str] = []
+        self._lock = threading.Lock()
         self._last: tuple | None = None
         self._drawn = False
         self.tick(time.time())
@@ -65,61 +134,50 @@ class JobWidget(widgets.VBox):
         if rec.is_final and not self._drawn:
             self._drawn = True
             self.cancel_button.layout.display = "none"
-            self._show_outcome(rec)
+            try:
+                self._show_outcome(rec)
+            finally:  # the outputs get the static rendering even if the widget failed
+                self._replace_displays(rec)
         return not self._drawn
+
+    def follow_display(self, display_id: str) -> None:
+        """Replace the output with this display id by the final rendering when the job ends
+        (at once if it has ended already)."""
+        with self._lock:
+            if not self.ended.is_set():
+                self._displays.append(display_id)
+                return
+        _publish(static_bundle(self.job), display_id, update=True)
+
+    def _replace_displays(self, rec: JobRecord) -> None:
+        with self._lock:
+            ids, self._displays = self._displays, []
+            if ids:
+                bundle = static_bundle(self.job, rec)
+                for display_id in ids:
+                    _publish(bundle, display_id, update=True)
+            self.ended.set()
 
     def _show_header(self, rec: JobRecord, now: float) -> None:
         seconds = rec.elapsed(now)
-        # whole seconds while it runs (fewer updates to the page), exact once it has ended
-        elapsed = duration(seconds if rec.is_final or seconds < 1 else float(int(seconds)))
         state = (rec.status, rec.provider_status, rec.queue_position, rec.estimated_start,
-                 elapsed)
+                 int(seconds) if not rec.is_final and seconds >= 1 else seconds)
         if state == self._last:
             return
         self._last = state
-        name = f"<b>{html.escape(rec.name)}</b> · " if rec.name else ""
-        extra = []
-        if rec.queue_position is not None:
-            extra.append(f"queue position {rec.queue_position}")
-        if rec.estimated_start is not None and rec.status == "QUEUED":
-            left = rec.estimated_start - now
-            # whole seconds, like the elapsed time: fewer updates to the page
-            extra.append(f"estimated start in {duration(float(max(1, int(left))))}"
-                         if left > 0 else "estimated start passed")
-        if rec.provider_status and rec.provider_status.lower() != str(rec.status).lower():
-            extra.append(html.escape(rec.provider_status))
-        if rec.primitive:
-            work = f"{rec.primitive.capitalize()} · {rec.num_circuits} PUB" + (
-                "s" if rec.num_circuits > 1 else "")
-            if rec.primitive == "sampler":
-                work += f" · {rec.shots:,} shots"
-        else:
-            work = f"{rec.shots:,} shots" + (
-                f" · {rec.num_circuits} circuits" if rec.num_circuits > 1 else "")
-        if rec.session:
-            work += f" · session {rec.session}"
-        self.header.value = (
-            f"<div class='qnb-job-header' data-status='{rec.status}' style='font-size:13px'>"
-            f"{name}<code>{rec.id}</code> · {html.escape(rec.backend)} · "
-            f"{work} · {status_badge(str(rec.status))} · "
-            f"<span class='qnb-elapsed'>{elapsed}</span>"
-            + (f" <span style='opacity:.7'>({'; '.join(extra)})</span>" if extra else "")
-            + "</div>")
+        self.header.value = job_header_html(rec, now)
 
     def _show_outcome(self, rec: JobRecord) -> None:
         """Fill the outcome widgets made at creation: the watcher thread only changes state
         of existing widgets, it never opens new ones (comm opens from a kernel thread do not
         reliably reach the page)."""
         if rec.status != "DONE":
-            colour = "#d93025" if rec.status == "ERROR" else "#b06000"
-            self.message.value = (
-                f"<div class='qnb-error' style='color:{colour};white-space:pre-wrap'>"
-                f"<b>{rec.status}</b>: {html.escape(rec.error or 'no reason given')}</div>")
+            self.message.value = error_html(rec)
             self.message.layout.display = None
             return
         if rec.primitive == "estimator":
             pubs = self.job.summary()
-            self.image.value = expectation_png(pubs)
+            self.chart.value = expectation_svg(pubs)
             self.table.value = expectation_table_html(pubs)
             self.counts_box.layout.display = None
             return
@@ -143,7 +201,7 @@ class JobWidget(widgets.VBox):
         if isinstance(index, tuple):
             pub, point = index
             counts = self.job.summary()[pub]["counts"][point]
-            self.image.value = histogram_png({"counts": counts})
+            self.chart.value = counts_svg({"counts": counts})
             self.table.value = counts_table_html(counts)
             return
         result = self.job.result()
@@ -152,7 +210,7 @@ class JobWidget(widgets.VBox):
         mitigated = result.extra.get("mitigated")
         if mitigated:
             series = {"raw": counts, "mitigated": mitigated[index]}
-        self.image.value = histogram_png(series)
+        self.chart.value = counts_svg(series)
         self.table.value = counts_table_html(series[list(series)[-1]])
 
     def _cancel(self) -> None:
@@ -161,8 +219,14 @@ class JobWidget(widgets.VBox):
         watcher().watch(self)
 
 
-class JobsTable(widgets.VBox):
-    """``%qjobs``: the newest jobs of the store, refreshed every second."""
+_live_tables: deque[JobsTable] = deque()
+_live_lock = threading.Lock()
+
+
+class JobsTable:
+    """``%qjobs``: the newest jobs of the store as a static HTML table (and text). In a
+    kernel the output is refreshed in place, through its display id, every ``interval``
+    seconds while it changes; a saved notebook keeps its last state."""
 
     def __init__(self, status: str | None = None, backend: str | None = None, limit: int = 20,
                  interval: float = 1.0) -> None:
@@ -171,30 +235,49 @@ class JobsTable(widgets.VBox):
         self.store = get_store()
         self.filters = {"status": status, "backend": backend, "limit": limit}
         self.interval = interval
-        self.table = widgets.HTML()
-        super().__init__([self.table])
-        self.add_class("qnb-jobs-table")
+        self.html = ""
+        self.text = ""
+        self._displays: list[str] = []
+        self._lock = threading.Lock()
         self._next = 0.0
+        self._retired = False
         self.tick(time.time())
         watcher().watch(self)
 
     def tick(self, now: float, records: dict[str, Any] | None = None) -> bool:
+        if self._retired:
+            return False
         if now < self._next:
             return True
         self._next = now + self.interval
-        records, total = self.store.list(**self.filters)
-        value = jobs_table_html(records, now, total)
-        if value != self.table.value:
-            self.table.value = value
+        rows, total = self.store.list(**self.filters)
+        html = jobs_table_html(rows, now, total)
+        if html != self.html:
+            bundle = {"text/html": html, "text/plain": jobs_table_text(rows, total)}
+            with self._lock:
+                for display_id in self._displays:
+                    _publish(bundle, display_id, update=True)
+                # after the outputs: whoever sees the new table here knows they have it too
+                self.html, self.text = bundle["text/html"], bundle["text/plain"]
         return True
 
-    def as_text(self) -> str:
-        records, total = self.store.list(**self.filters)
-        lines = [f"{r.id}  {r.status:<9} {r.backend:<10} {r.name or ''}" for r in records]
-        return "\n".join([*lines, f"({len(records)} of {total} jobs)"])
+    def bundle(self) -> dict[str, str]:
+        return {"text/html": self.html, "text/plain": self.text}
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = super()._repr_mimebundle_(include=include, exclude=exclude)
-        bundle = dict((bundle[0] if isinstance(bundle, tuple) else bundle) or {})
-        bundle["text/plain"] = self.as_text()
-        return bundle
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return self.bundle()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        if not in_kernel():
+            display(self.bundle(), raw=True)
+            return
+        display_id = uuid.uuid4().hex
+        with self._lock:  # a refresh waits until the output exists
+            _publish(self.bundle(), display_id, update=False)
+            self._displays.append(display_id)
+        with _live_lock:
+            _live_tables.append(self)
+            while len(_live_tables) > LIVE_TABLES:
+                _live_tables.popleft()._retired = True

@@ -78,7 +78,7 @@ def test_counts_probs_and_expectation_values_come_back_from_the_device(home, qml
     assert set(r3.get_counts()) <= {"00", "11"}  # the same circuit, sampled to draw
     assert "computational basis" in r3.metadata["counts_source"]
     widget = j3.widget
-    assert widget.image.value[:4] == b"\x89PNG" and "qnb-counts" in widget.table.value
+    assert "qnb-histogram" in widget.chart.value and "qnb-counts" in widget.table.value
 
 
 def test_a_qnodes_own_shots_win_unless_s_is_given(home, qml):

@@ -329,8 +329,8 @@ def test_submit_from_notebook_watch_done_and_cancel_in_panel(lab: Lab, page: Any
     info = page.locator(details(bell["id"])).inner_text()
     assert "bell" in info and bell["id"] in info and "1,000" in info
     assert page.locator(details(bell["id"]) + " .qnb-CancelButton").is_disabled()
-    # The cell's own widget drew the histogram and the counts table in place.
-    page.wait_for_selector(".jp-OutputArea-output .qnb-job img.qnb-histogram", timeout=UI)
+    # The cell's output was replaced by the static histogram and counts table.
+    page.wait_for_selector(".jp-OutputArea-output .qnb-job svg.qnb-histogram", timeout=UI)
     cell_table = page.locator(".jp-OutputArea-output .qnb-job table.qnb-counts").inner_text()
     assert "00" in cell_table and "11" in cell_table
     page.screenshot(path=artifact("browser-light-details.png"))

@@ -44,9 +44,10 @@ def test_qsubmit_in_a_kernel_returns_a_live_widget_and_the_result(qnb_home):
                                  "qc = QuantumCircuit(20); qc.h(0)\n"
                                  "for i in range(19): qc.cx(i, i + 1)\nqc.measure_all(); qc")
         assert reply["status"] == "ok"
-        result = next(o for o in outputs if o["type"] == "execute_result")
-        assert "application/vnd.jupyter.widget-view+json" in result["data"]
-        assert result["data"]["text/plain"].startswith("<Job ")
+        shown = next(o for o in outputs if o["type"] == "display_data")
+        assert "application/vnd.jupyter.widget-view+json" in shown["data"]
+        assert shown["data"]["text/plain"].startswith("<Job ")
+        assert shown["transient"]["display_id"]  # the kernel replaces it when the job ends
         reply, outputs = execute(kc, "r = job.result(timeout=120)\n"
                                  "print(sorted(r.get_counts()), sum(job.counts().values()))")
         assert text_of(outputs).strip() == f"['{'0' * 20}', '{'1' * 20}'] 2000"
@@ -85,6 +86,6 @@ def test_jobs_survive_a_kernel_restart_and_finish_in_the_runner(qnb_home):
         assert reply["status"] == "ok", text_of(outputs)
         assert text_of(outputs).strip() == "DONE 1"
         reply, outputs = execute(kc, "%qjobs")
-        table = next(o for o in outputs if o["type"] == "execute_result")
-        assert "application/vnd.jupyter.widget-view+json" in table["data"]
-        assert job_id in table["data"]["text/plain"]
+        table = next(o for o in outputs if o["type"] == "display_data")
+        assert job_id in table["data"]["text/plain"] and job_id in table["data"]["text/html"]
+        assert "DONE" in table["data"]["text/html"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers import bell, ghz
 from IPython.core.interactiveshell import InteractiveShell
 
+import qnb
 from qnb.job import Job
 from qnb.models import JobStatus
 
@@ -103,7 +105,7 @@ def test_qjobs_qresult_qcancel_and_qbackend(shell, capsys, store):
     job.wait(timeout=120)
     result, _ = run(shell, capsys, "%qjobs")
     table = result.result
-    assert job.id in table.table.value and "DONE" in table.table.value
+    assert job.id in table.html and "DONE" in table.html and job.id in table.text
     result, _ = run(shell, capsys, f"%qresult {job.id} -o res")
     assert result.result.id == job.id
     assert shell.user_ns["res"].get_counts() == job.counts()
@@ -117,3 +119,20 @@ def test_qjobs_qresult_qcancel_and_qbackend(shell, capsys, store):
     assert "unknown backend 'nowhere'" in text
     result, text = run(shell, capsys, "%qbackend aer")
     assert "default backend for this kernel: aer" in text
+
+
+def test_qcompare_overlays_jobs_by_id_or_variable_and_binds_the_comparison(shell, capsys, store):
+    a = qnb.submit(bell(), shots=500, seed=1, name="a")
+    shell.user_ns["other"] = qnb.submit(ghz(2), shots=500, seed=4, name="g")
+    result, text = run(shell, capsys, f"%qcompare {a.id} other -o cmp")
+    assert result.success, text
+    cmp = shell.user_ns["cmp"]
+    assert cmp is result.result and cmp.labels == ["a", "g"]
+    p, q = a.counts(), shell.user_ns["other"].counts()
+    assert cmp.tvd["a", "g"] == pytest.approx(
+        0.5 * sum(abs(p.get(k, 0) - q.get(k, 0)) / 500 for k in {*p, *q}))
+    assert f"a vs g  TVD {cmp.tvd['a', 'g']:.4f}" in text  # what the cell shows
+    result, text = run(shell, capsys, f"%qcompare {a.id}")
+    assert "UsageError" in text and "two or more" in text
+    result, text = run(shell, capsys, f"%qcompare {a.id} 000000000000")
+    assert "UsageError" in text and "no job with id" in text

@@ -1,8 +1,9 @@
-"""The live widget: status while running, histogram and table when done, error when failed."""
+"""The live widget: status while running, an SVG histogram and table when done, error when
+failed; the job's static rendering beside it."""
 
 from __future__ import annotations
 
-from helpers import bell, wait_for
+from helpers import bell, long_circuit, wait_for
 
 import qnb
 from qnb.widgets import JobsTable, JobWidget
@@ -15,7 +16,9 @@ def test_widget_follows_the_job_by_itself_and_draws_the_histogram(qnb_home):
     # the watcher thread updates the widget without anyone calling it
     assert wait_for(lambda: "DONE" in widget.header.value)
     assert wait_for(lambda: widget.counts_box.layout.display is None)
-    assert widget.image.format == "png" and widget.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    counts = job.counts()
+    for key, count in counts.items():  # one bar per outcome, carrying its count
+        assert f"data-key='{key}' data-count='{count:,}'" in widget.chart.value
     assert "00" in widget.table.value and "11" in widget.table.value
     assert widget.message.layout.display == "none"
     assert widget.cancel_button.layout.display == "none"
@@ -34,19 +37,35 @@ def test_widget_shows_the_error_of_a_failed_job(qnb_home):
     assert widget.message.layout.display is None and widget.counts_box.layout.display == "none"
 
 
-def test_job_displays_as_its_widget_with_a_text_fallback(qnb_home):
-    job = qnb.submit(bell(), shots=10)
+def test_job_displays_as_its_widget_beside_a_static_rendering_until_it_ends(qnb_home):
+    job = qnb.submit(long_circuit(), shots=10, name="long")
     bundle = job._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/plain"].startswith(f"<Job {job.id}")
+    assert bundle["text/plain"].startswith(f"<Job {job.id} 'long' on aer: ")
+    assert job.id in bundle["text/html"] and "the result will replace this" in bundle["text/html"]
+    job.cancel()
+    job.wait(timeout=60)
+    done = qnb.submit(bell(), shots=1000, seed=3, name="bell")
+    done.wait(timeout=60)
+    bundle = done._repr_mimebundle_()
+    # once it has ended: only what a saved notebook can show without a kernel
+    assert set(bundle) == {"text/html", "text/plain"}
+    counts = done.counts()
+    assert "<svg" in bundle["text/html"] and "qnb-histogram" in bundle["text/html"]
+    assert all(f"data-count='{n:,}'" in bundle["text/html"] for n in counts.values())
+    text = bundle["text/plain"]
+    assert text.startswith(f"<Job {done.id} 'bell' on aer: DONE>")
+    top = max(counts, key=counts.get)
+    assert f"  {top}  {counts[top]:>9,}  {counts[top] / 1000:.3f}" in text
 
 
 def test_jobs_table_lists_new_jobs(qnb_home):
     table = JobsTable(interval=0.1)
     job = qnb.submit(bell(), shots=10, name="listed")
-    assert wait_for(lambda: job.id in table.table.value)
+    assert wait_for(lambda: job.id in table.html and job.id in table.text)
     job.wait(timeout=60)
-    assert wait_for(lambda: "DONE" in table.table.value)
+    assert wait_for(lambda: "DONE" in table.html)
+    assert set(table._repr_mimebundle_()) == {"text/html", "text/plain"}
 
 
 def test_widget_draws_estimator_values_and_sampler_points(qnb_home):
@@ -62,7 +81,7 @@ def test_widget_draws_estimator_values_and_sampler_points(qnb_home):
     est = JobWidget(qnb.Estimator().run([(qc, SparsePauliOp("Z"), points)]))
     assert "Estimator · 1 PUB" in est.header.value and "shots" not in est.header.value
     assert wait_for(lambda: est.counts_box.layout.display is None)
-    assert est.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert est.chart.value.count("<circle") == 5  # a line over the sweep, one point each
     # cos(t) at the five points, with their standard errors
     assert "PUB 0, point 4" in est.table.value and "-1.00000 ± 0.00000" in est.table.value
     measured = qc.copy()
