@@ -185,9 +185,12 @@ class Runner:
             self._wait()
             ended = self.finished
             self._handle_events()
-            self._handle_cancels()
             if self.finished != ended:
                 poke(self.home)  # kernels waiting on jobs look at once
+                ended = self.finished
+            self._handle_cancels()
+            if self.finished != ended:
+                poke(self.home)
             self._dispatch()
             self.remote.poll_due()
             self._heartbeat()
