@@ -195,7 +195,8 @@ def counts_svg(series: Mapping[str, Mapping[str, float]], top: int = TOP, title:
                        f"height='{_num(base - top_y)}' fill='{_colour(i)}'{others}{data}>"
                        f"<title>{_esc(tip)}</title></rect>")
             if (show_values or cut) and h > 0:
-                out.append(f"<text x='{_num(x0 + i * bar + bar / 2)}' y='{_num(top_y - 3)}' "
+                lift = 3 + (10 * i if cut else 0)  # cut bars share a top: stack their labels
+                out.append(f"<text x='{_num(x0 + i * bar + bar / 2)}' y='{_num(top_y - lift)}' "
                            f"text-anchor='middle' font-size='9' fill='currentColor'>"
                            f"{h:.3f}{' ↑' if cut else ''}</text>")
         cx = left + col * group + group / 2
