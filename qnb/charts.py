@@ -107,23 +107,31 @@ def _legend(labels: Sequence[str], x: float, y: float) -> str:
     return "".join(parts)
 
 
+ORDERS = ("auto", "count", "bitstring")
+
+
 def counts_svg(series: Mapping[str, Mapping[str, float]], top: int = TOP, title: str = "",
-               css_class: str = "qnb-histogram") -> str:
+               css_class: str = "qnb-histogram", order: str = "auto", log: bool = False) -> str:
     """A bar chart of one or more counts dicts (grouped bars: raw against mitigated, one job
     against another), drawn as probabilities so series with different totals compare.
 
     Shows the ``top`` outcomes (ranked by their largest probability in any series), in
     bitstring order when that is all of them and by probability otherwise, plus one
     "others" bar and a line with the number of distinct outcomes and the entropy of the
-    first series. Every bar's tooltip gives its outcome, count and probability;
-    ``data-key`` / ``data-count`` carry them for scripts.
+    first series. ``order="count"`` or ``"bitstring"`` fixes the order of the bars; ``log``
+    draws the probabilities on a logarithmic scale. Every bar's tooltip gives its outcome,
+    count and probability; ``data-key`` / ``data-count`` carry them for scripts.
     """
     names = list(series)
     dists = [probabilities(series[n]) for n in names]
     outcomes = set().union(*dists)
     ranked = sorted(outcomes, key=lambda k: (-max(d.get(k, 0.0) for d in dists), k))
     hidden = ranked[top:]
-    keys = sorted(ranked) if not hidden else ranked[:top]
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
+    keys = ranked[:top]
+    if order == "bitstring" or (order == "auto" and not hidden):
+        keys = sorted(keys)
     columns: list[tuple[str, str, list[float], list[str]]] = []  # label, key, heights, tips
     for key in keys:
         tips = [f"{key}{f' ({n})' if len(names) > 1 else ''}: "
@@ -159,12 +167,24 @@ def counts_svg(series: Mapping[str, Mapping[str, float]], top: int = TOP, title:
     peak = max((max(c[2]) for c in columns[:len(keys)]), default=0.0)
     if hidden and max(columns[-1][2]) <= 1.5 * peak:
         peak = max(peak, max(columns[-1][2]))
-    ticks = nice_ticks(0.0, max(peak, 1e-9))
-    ymax = ticks[-1]
     base = top_pad + PLOT_H
+    if log:
+        shown = [h for c in columns for h in c[2] if h > 0]
+        lo = math.floor(math.log10(min(shown, default=1e-3)))
+        hi = max(lo + 1, math.ceil(math.log10(max(peak, 10.0 ** (lo + 1)))))
+        ticks = [10.0 ** k for k in range(lo, hi + 1)]
+        ymax = ticks[-1]
 
-    def y(value: float) -> float:
-        return base - PLOT_H * min(value, ymax * 1.04) / ymax
+        def y(value: float) -> float:
+            if value <= 0:
+                return base
+            return base - PLOT_H * (min(math.log10(value), hi + 0.04) - lo) / (hi - lo)
+    else:
+        ticks = nice_ticks(0.0, max(peak, 1e-9))
+        ymax = ticks[-1]
+
+        def y(value: float) -> float:
+            return base - PLOT_H * min(value, ymax * 1.04) / ymax
 
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' class='qnb-chart {css_class}' "
            f"width='{_num(width)}' height='{_num(height)}' viewBox='0 0 {_num(width)} "
@@ -228,6 +248,8 @@ def _count(value: Any) -> str:
 
 
 def _fmt_tick(value: float) -> str:
+    if 0 < value < 0.01:
+        return f"{value:.0e}"
     return f"{value:.2f}".rstrip("0").rstrip(".") if value else "0"
 
 

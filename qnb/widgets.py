@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from .charts import TOP
 from .render import (
     counts_svg,
     counts_table_html,
@@ -105,12 +106,29 @@ class JobWidget(widgets.VBox):
         self.picker = widgets.Dropdown(description="show", options=[("circuit 0", 0)],
                                        layout=widgets.Layout(width="220px", display="none"))
         self.picker.observe(lambda change: self._draw_counts(change["new"]), names="value")
+        # how the live histogram is drawn: bar order, scale, how many bars before "others"
+        self.order = widgets.ToggleButtons(options=[("by count", "count"),
+                                                    ("by bitstring", "bitstring")],
+                                           value="count", tooltips=["tallest first",
+                                                                    "in bitstring order"],
+                                           style={"button_width": "90px"})
+        self.log_scale = widgets.Checkbox(value=False, description="log scale", indent=False,
+                                          layout=widgets.Layout(width="100px"))
+        self.top = widgets.BoundedIntText(value=TOP, min=1, max=256, description="top",
+                                          layout=widgets.Layout(width="120px"))
+        self.chart_controls = widgets.HBox([self.order, self.log_scale, self.top],
+                                           layout=widgets.Layout(display="none",
+                                                                 grid_gap="8px"))
+        for control in (self.order, self.log_scale, self.top):
+            control.observe(lambda _: self._redraw(), names="value")
         self.chart = widgets.HTML()
         self.table = widgets.HTML()
         self.counts_box = widgets.HBox([self.chart, self.table],
                                        layout=widgets.Layout(display="none",
                                                              grid_gap="16px"))
-        self.body = widgets.VBox([self.message, self.picker, self.counts_box])
+        self.body = widgets.VBox([self.message, self.picker, self.chart_controls,
+                                  self.counts_box])
+        self._series: dict[str, Any] = {}
         super().__init__([widgets.HBox([self.header, self.cancel_button]), self.body], **kwargs)
         self.add_class("qnb-job")
         #: set once the job's end is drawn and every output following it replaced
@@ -200,18 +218,24 @@ class JobWidget(widgets.VBox):
     def _draw_counts(self, index: Any) -> None:
         if isinstance(index, tuple):
             pub, point = index
-            counts = self.job.summary()[pub]["counts"][point]
-            self.chart.value = counts_svg({"counts": counts})
-            self.table.value = counts_table_html(counts)
-            return
-        result = self.job.result()
-        counts = result.get_counts(index)
-        series = {"counts": counts}
-        mitigated = result.extra.get("mitigated")
-        if mitigated:
-            series = {"raw": counts, "mitigated": mitigated[index]}
-        self.chart.value = counts_svg(series)
+            series = {"counts": self.job.summary()[pub]["counts"][point]}
+        else:
+            result = self.job.result()
+            counts = result.get_counts(index)
+            series = {"counts": counts}
+            mitigated = result.extra.get("mitigated")
+            if mitigated:
+                series = {"raw": counts, "mitigated": mitigated[index]}
+        self._series = series
+        self.chart_controls.layout.display = None
+        self._redraw()
         self.table.value = counts_table_html(series[list(series)[-1]])
+
+    def _redraw(self) -> None:
+        """Draw the histogram as the controls say (the saved rendering keeps the default)."""
+        if self._series:
+            self.chart.value = counts_svg(self._series, top=self.top.value,
+                                          order=self.order.value, log=self.log_scale.value)
 
     def _cancel(self) -> None:
         self.job.cancel()
@@ -229,11 +253,13 @@ class JobsTable:
     seconds while it changes; a saved notebook keeps its last state."""
 
     def __init__(self, status: str | None = None, backend: str | None = None, limit: int = 20,
-                 interval: float = 1.0) -> None:
+                 interval: float = 1.0, *, tag: Any = None, search: str | None = None,
+                 since: float | None = None) -> None:
         from .store import get_store
 
         self.store = get_store()
-        self.filters = {"status": status, "backend": backend, "limit": limit}
+        self.filters = {"status": status, "backend": backend, "limit": limit, "tag": tag,
+                        "search": search, "since": since}
         self.interval = interval
         self.html = ""
         self.text = ""

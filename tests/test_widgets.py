@@ -92,3 +92,33 @@ def test_widget_draws_estimator_values_and_sampler_points(qnb_home):
     assert ">0<" in sam.table.value and ">1<" not in sam.table.value  # ry(0): always 0
     sam.picker.value = (0, 1)
     assert ">1<" in sam.table.value and ">0<" not in sam.table.value  # ry(pi): always 1
+
+
+def test_the_live_histogram_sorts_scales_and_gathers_as_the_controls_say(qnb_home):
+    """Sort by count or bitstring, a log scale, and how many bars come before "others"."""
+    import re
+
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(3)
+    qc.ry(0.3, 0)
+    qc.ry(1.1, 1)
+    qc.h(2)
+    qc.measure_all()
+    job = qnb.submit(qc, shots=4000, seed=7)
+    widget = JobWidget(job)
+    assert wait_for(lambda: widget.counts_box.layout.display is None, 120)
+    assert widget.chart_controls.layout.display is None
+
+    def labels() -> list[str]:
+        return re.findall(r"data-key='([01]+)'", widget.chart.value)
+
+    counts = job.result().get_counts()
+    widget.order.value = "count"
+    assert labels() == sorted(counts, key=lambda k: (-counts[k], k))
+    widget.order.value = "bitstring"
+    assert labels() == sorted(counts)
+    widget.log_scale.value = True
+    assert ">1e-0" in widget.chart.value or ">0.01<" in widget.chart.value  # decade ticks
+    widget.top.value = 3
+    assert len(labels()) == 3 and "others (" in widget.chart.value
