@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from standin_state import StandinState
 
 STATE_ENV = "QNB_BRAKET_STANDIN_DIR"
 ACCOUNT = "123456789012"
@@ -76,39 +77,27 @@ HTTP_STATUS = {"ThrottlingException": 429, "ValidationException": 400,
                "ServiceQuotaExceededException": 402, "InternalServiceException": 500,
                "ConflictException": 409, "DeviceOfflineException": 424,
                "DeviceRetiredException": 410, "NoSuchKey": 404}
-_lock = threading.Lock()
+_state = StandinState(STATE_ENV, "braket-standin", ("tasks", "s3"), DEFAULTS)
+_lock = _state.lock
 
 
 # -- the service's state ------------------------------------------------------------------
 def state_dir() -> Path:
-    path = Path(os.environ.get(STATE_ENV) or Path(os.environ["QNB_HOME"]) / "braket-standin")
-    (path / "tasks").mkdir(parents=True, exist_ok=True)
-    (path / "s3").mkdir(parents=True, exist_ok=True)
-    return path
+    return _state.folder()
 
 
 def scenario() -> dict[str, Any]:
-    try:
-        data = json.loads((state_dir() / "scenario.json").read_text())
-    except (OSError, ValueError):
-        data = {}
-    return {**DEFAULTS, **data}
+    return _state.scenario()
 
 
 def reset(**changes: Any) -> None:
     """Back to the defaults (with ``changes``)."""
-    _atomic_write(state_dir() / "scenario.json", json.dumps(changes))
+    _state.reset(**changes)
 
 
 def set_scenario(**changes: Any) -> None:
     """Change how the service behaves from now on (kept with earlier changes)."""
-    with _lock:
-        try:
-            data = json.loads((state_dir() / "scenario.json").read_text())
-        except (OSError, ValueError):
-            data = {}
-        data.update(changes)
-        _atomic_write(state_dir() / "scenario.json", json.dumps(data))
+    _state.change(**changes)
 
 
 def fail_next(operation: str, code: str, message: str, count: int = 1) -> None:
@@ -120,11 +109,7 @@ def fail_next(operation: str, code: str, message: str, count: int = 1) -> None:
 
 def calls() -> list[dict[str, Any]]:
     """Every call answered or refused: ``{"op", "params", "error"}``, oldest first."""
-    try:
-        lines = (state_dir() / "calls.log").read_text().splitlines()
-    except OSError:
-        return []
-    return [json.loads(line) for line in lines]
+    return [json.loads(line) for line in _state.logged()]
 
 
 def tasks() -> dict[str, dict[str, Any]]:
@@ -137,15 +122,10 @@ def tasks() -> dict[str, dict[str, Any]]:
 
 
 def _record(op: str, params: dict[str, Any], error: str | None = None) -> None:
-    with _lock, open(state_dir() / "calls.log", "a") as fh:
-        fh.write(json.dumps({"op": op, "params": params, "error": error}, default=str) + "\n")
+    _state.log(json.dumps({"op": op, "params": params, "error": error}, default=str))
 
 
-def _atomic_write(path: Path, text: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(text.encode() if isinstance(text, str) else text)
-    tmp.replace(path)
+_atomic_write = StandinState.write
 
 
 def _take_error(op: str) -> tuple[str, str] | None:

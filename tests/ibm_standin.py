@@ -59,13 +59,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from standin_state import StandinState
 
 STATE_ENV = "QNB_IBM_STANDIN_DIR"
 DEFAULTS = {"queue_seconds": 1.0, "run_seconds": 0.5, "queue_position": 5, "fail": None,
@@ -76,50 +77,32 @@ DEFAULTS = {"queue_seconds": 1.0, "run_seconds": 0.5, "queue_position": 5, "fail
 SIMULATOR_SEED = 1234
 DEFAULT_MAX_TTL = 28800  # seconds a session may last when the client sets no max_time
 INTERACTIVE_TTL = {"dedicated": 60, "batch": 1}
-_lock = threading.Lock()
+_state = StandinState(STATE_ENV, "ibm-standin", ("jobs", "sessions"), DEFAULTS)
+_lock = _state.lock
 _run_lock = threading.Lock()  # one simulation at a time, each job's once
 
 
 def state_dir() -> Path:
-    path = Path(os.environ.get(STATE_ENV) or Path(os.environ["QNB_HOME"]) / "ibm-standin")
-    (path / "jobs").mkdir(parents=True, exist_ok=True)
-    (path / "sessions").mkdir(parents=True, exist_ok=True)
-    return path
+    return _state.folder()
 
 
 def scenario() -> dict[str, Any]:
-    try:
-        data = json.loads((state_dir() / "scenario.json").read_text())
-    except (OSError, ValueError):
-        data = {}
-    return {**DEFAULTS, **data}
+    return _state.scenario()
 
 
 def reset(**changes: Any) -> None:
     """Back to the defaults (with ``changes``), forgetting earlier scenario changes."""
-    _atomic_write(state_dir() / "scenario.json", json.dumps(changes))
+    _state.reset(**changes)
 
 
 def set_scenario(**changes: Any) -> None:
     """Change how the stand-in behaves from now on (tests call this)."""
-    data = {k: v for k, v in scenario().items() if k in changes or k in _saved_keys()}
-    data.update(changes)
-    _atomic_write(state_dir() / "scenario.json", json.dumps(data))
-
-
-def _saved_keys() -> set[str]:
-    try:
-        return set(json.loads((state_dir() / "scenario.json").read_text()))
-    except (OSError, ValueError):
-        return set()
+    _state.change(**changes)
 
 
 def calls() -> list[str]:
     """Every job or session call the service answered or refused, as ``"what id"`` lines."""
-    try:
-        return (state_dir() / "calls.log").read_text().splitlines()
-    except OSError:
-        return []
+    return _state.logged()
 
 
 def jobs() -> dict[str, dict[str, Any]]:
@@ -147,14 +130,10 @@ def _take_outage_call() -> bool:
 
 
 def _record(what: str) -> None:
-    with _lock, open(state_dir() / "calls.log", "a") as fh:
-        fh.write(what + "\n")
+    _state.log(what)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+_atomic_write = StandinState.write
 
 
 def _iso(ts: float | None) -> str | None:
