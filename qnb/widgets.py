@@ -111,11 +111,12 @@ class JobWidget(widgets.VBox):
                                                     ("by bitstring", "bitstring")],
                                            value="count", tooltips=["tallest first",
                                                                     "in bitstring order"],
-                                           style={"button_width": "90px"})
+                                           style={"button_width": "110px"})
         self.log_scale = widgets.Checkbox(value=False, description="log scale", indent=False,
                                           layout=widgets.Layout(width="100px"))
         self.top = widgets.BoundedIntText(value=TOP, min=1, max=256, description="top",
-                                          layout=widgets.Layout(width="120px"))
+                                          style={"description_width": "initial"},
+                                          layout=widgets.Layout(width="110px"))
         self.chart_controls = widgets.HBox([self.order, self.log_scale, self.top],
                                            layout=widgets.Layout(display="none",
                                                                  grid_gap="8px"))

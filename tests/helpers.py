@@ -231,11 +231,11 @@ def start_jupyter(base: Path, home: Path, *, app: str = "server", root: Path | N
                   ready: Sequence[str] = ("/api/status",), timeout: float = 120,
                   token: str | None = None,
                   server_class: type[JupyterServer] = JupyterServer) -> JupyterServer:
-    """Start ``jupyter server`` (``app="server"``) or ``jupyter lab`` (``app="lab"``) with qnb
-    serving ``home``, on a free loopback port with a token (given or random), and return a
-    ``server_class`` once every path of ``ready`` answers. Its files live under ``base``:
-    the log ``jupyter-<app>.log``, its own ``jupyter-config`` and ``jupyter-runtime``
-    directories, and (unless given) ``root``.
+    """Start ``jupyter server`` (``app="server"``), ``jupyter lab`` (``app="lab"``) or Jupyter
+    Notebook 7 (``app="notebook"``) with qnb serving ``home``, on a free loopback port with a
+    token (given or random), and return a ``server_class`` once every path of ``ready``
+    answers. Its files live under ``base``: the log ``jupyter-<app>.log``, its own
+    ``jupyter-config`` and ``jupyter-runtime`` directories, and (unless given) ``root``.
 
     The one launcher of a separate Jupyter server for the tests and the benchmarks; tests
     reach it through the ``jupyter_launcher`` fixture, which also stops what is left.
@@ -249,7 +249,7 @@ def start_jupyter(base: Path, home: Path, *, app: str = "server", root: Path | N
                     JUPYTER_RUNTIME_DIR=str(runtime), IPYTHONDIR=str(base / "ipython"),
                     **(env or {}))
     full_env.pop("JUPYTER_TOKEN", None)
-    module = {"server": "jupyter_server", "lab": "jupyterlab"}[app]
+    module = {"server": "jupyter_server", "lab": "jupyterlab", "notebook": "notebook"}[app]
     cmd = [sys.executable, "-m", module, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
            *(["--allow-root"] if os.getuid() == 0 else []), *args]

@@ -4,6 +4,11 @@ Issue 4: a job submitted with ``%%qsubmit`` from a notebook shows up in the side
 there, its details show the counts histogram, and a long job can be cancelled from the sidebar.
 Also: jobs another process (the ``qnb`` CLI) submits are listed, and the status filter works.
 
+Issue 13: the job's cell output, its live widget and the sidebar take their colours from the
+theme (checked with ``getComputedStyle`` in JupyterLab Light and Dark, with screenshots in the
+test's ``tmp_path``); and in Jupyter Notebook 7 the magics and the widget work and the Quantum
+Jobs panel opens in Notebook 7's left side area.
+
 Screenshots (light and dark theme) and the server log go to ``test-artifacts/``.
 Needs ``/usr/bin/chromium`` (``scripts/setup.sh --browser`` installs it); Playwright's own browser
 download is never used.
@@ -442,3 +447,255 @@ def test_panel_lists_jobs_of_other_processes_and_filters_by_status(
     assert re.search(r"of 4$", page.locator(".qnb-PageRange").inner_text())
     assert not page.qnb_errors, f"uncaught errors in the page: {page.qnb_errors}"
     record_timings("cli_jobs_and_filter", {"row_done_lag_s": round(lag_s, 3)})
+
+
+# Colours from the theme (issue 13)
+
+#: the computed value of a CSS variable, as the browser resolves it inside ``selector``
+THEME_VAR_JS = """([selector, variable]) => {
+  const probe = document.createElement('span');
+  probe.style.color = `var(${variable})`;
+  document.querySelector(selector).appendChild(probe);
+  const value = getComputedStyle(probe).color;
+  probe.remove();
+  return value;
+}"""
+
+#: what a user sees of the elements matching ``selector``: the bars' fill, the chart text's
+#: fill, light (white or near-white) backgrounds inside them, and the opaque background
+#: that shows behind each (its nearest opaque ancestor's)
+COLOURS_JS = """selector => {
+  const rgb = c => {
+    const m = /rgba?\\(([^)]*)\\)/.exec(c || '');
+    if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const light = c => !!c && c.a > 0.5 && c.r >= 240 && c.g >= 240 && c.b >= 240;
+  const name = el => el.tagName.toLowerCase() +
+    (el.getAttribute('class') ? '.' + el.getAttribute('class').trim().split(/\\s+/).join('.') : '');
+  const shown = el => el.getClientRects().length > 0;
+  const out = {bars: [], text: [], light: [], behind: [], images: 0};
+  for (const root of document.querySelectorAll(selector)) {
+    for (const el of [root, ...root.querySelectorAll('*')]) {
+      if (!shown(el)) continue;
+      const style = getComputedStyle(el);
+      const chart = el.closest('svg.qnb-chart, svg.qnb-Histogram');
+      if (light(rgb(style.backgroundColor))) {
+        out.light.push(`${name(el)}: background ${style.backgroundColor}`);
+      }
+      if (el.matches('rect.qnb-bar:not([data-others]), rect.qnb-Bar')) {
+        out.bars.push(style.fill);
+      } else if (chart && el.matches('rect') && light(rgb(style.fill))) {
+        out.light.push(`${name(el)}: fill ${style.fill}`);
+      }
+      if (chart && el.matches('text')) out.text.push(style.fill);
+      if (el.matches('img')) out.images += 1;
+    }
+    let el = root;
+    while (el && !(rgb(getComputedStyle(el).backgroundColor)?.a > 0.5)) el = el.parentElement;
+    out.behind.push(el ? getComputedStyle(el).backgroundColor : 'none');
+  }
+  return out;
+}"""
+
+# the three views of a job, as CSS selectors
+CELL_OUTPUT = ".jp-NotebookPanel .jp-OutputArea-output:has(.qnb-job-static)"
+WIDGET_OUTPUT = ".jp-NotebookPanel .jp-OutputArea-output:has(.jupyter-widgets.qnb-job)"
+PANEL = ".qnb-JobsPanel"
+
+
+def luminance(colour: str) -> float:
+    """Relative lightness (0 black .. 1 white) of a computed ``rgb()`` / ``rgba()`` colour."""
+    r, g, b = (float(v) for v in re.findall(r"[\d.]+", colour)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_job_views_take_their_colours_from_the_theme(lab: Lab, page: Any, tmp_path: Path) -> None:
+    """The cell's saved rendering, the live widget and the sidebar in JupyterLab Light and Dark:
+    bars in the theme's brand colour, text in its font colour, no white box in the dark theme."""
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    page.locator(".jp-DirListing-item", has_text="quantum.ipynb").dblclick(timeout=UI)
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-CodeCell .cm-content", timeout=UI)
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=KERNEL_START)
+    run_cell(page, 0, "%load_ext qnb")
+    run_cell(page, 1, BELL_CELL.replace("-s 1000", "-s 1000 -o bell"))
+    bell = lab.find_job("bell")
+    lab.wait_status(bell["id"], {"DONE"}, timeout=JOB_DONE / 1000)
+    page.wait_for_selector(f"{CELL_OUTPUT} svg.qnb-histogram", timeout=UI)
+    run_cell(page, 2, "bell.widget")
+    page.wait_for_selector(f"{WIDGET_OUTPUT} svg.qnb-histogram", timeout=UI)
+    open_jobs_panel(page)
+    page.click(row(bell["id"], "DONE"), timeout=UI)
+    page.wait_for_selector(details(bell["id"], "DONE") + " svg.qnb-Histogram", timeout=UI)
+    page.mouse.move(VIEWPORT["width"] - 5, VIEWPORT["height"] // 2)  # no bar under the mouse
+
+    seen: dict[str, dict[str, Any]] = {}
+    for theme in ("JupyterLab Light", "JupyterLab Dark"):
+        change_theme(page, theme)
+        key = theme.split()[-1].lower()
+        files = {}
+        for view, selector in (("cell", CELL_OUTPUT), ("widget", WIDGET_OUTPUT), ("panel", PANEL)):
+            files[view] = shots / f"{key}-{view}.png"
+            page.locator(selector).first.screenshot(path=files[view])
+        brand = page.evaluate(THEME_VAR_JS, [CELL_OUTPUT, "--jp-brand-color1"])
+        views = {view: page.evaluate(COLOURS_JS, selector)
+                 for view, selector in (("cell", CELL_OUTPUT), ("widget", WIDGET_OUTPUT),
+                                        ("panel", PANEL))}
+        seen[key] = {"brand": brand, "views": views, "files": files}
+        for view, got in views.items():
+            where = f"the {view} in {theme} (see {files[view]})"
+            assert len(got["bars"]) == 2, f"{where}: expected the 2 Bell bars, got {got['bars']}"
+            assert set(got["bars"]) == {brand}, \
+                f"{where}: bars are {got['bars']}, the theme's brand colour is {brand}"
+            assert got["images"] == 0, f"{where}: the chart is an image, not themed SVG"
+            text = [luminance(c) for c in got["text"]]
+            if key == "dark":
+                assert not got["light"], f"{where}: white backgrounds {got['light']}"
+                assert all(luminance(c) < 0.3 for c in got["behind"]), \
+                    f"{where}: shown on {got['behind']}, not the dark theme's background"
+                assert text and min(text) > 0.6, f"{where}: chart text {got['text']} is not light"
+            else:
+                assert text and max(text) < 0.4, f"{where}: chart text {got['text']} is not dark"
+    assert seen["light"]["brand"] != seen["dark"]["brand"], \
+        f"the bars kept one colour across themes: {seen['light']['brand']}"
+    assert not page.qnb_errors, f"uncaught errors in the page: {page.qnb_errors}"
+
+
+# Jupyter Notebook 7 (the ``notebook`` package)
+
+#: Notebook 7's left side area (a lumino panel that holds the side panels)
+LEFT_AREA = "#jp-left-stack"
+
+
+def notebook_own_error(error: str) -> bool:
+    """Notebook 7.6.5 itself raises one uncaught error while it loads settings, with or
+    without qnb installed: "Cannot read properties of undefined (reading 'schema')", from its
+    shortcuts plugin in ``/static/notebook/notebook_core.*.js``."""
+    frames = [line for line in error.splitlines()[1:] if line.strip().startswith("at ")]
+    return "reading 'schema'" in error and all(
+        "/static/notebook/" in f or "Promise.all" in f for f in frames)
+
+
+@pytest.fixture
+def notebook7(chromium: Path, qnb_home: Path, tmp_path: Path, jupyter_launcher,
+              request: pytest.FixtureRequest) -> Iterator[Lab]:
+    """``jupyter notebook`` (Notebook 7) on a free loopback port, with this test's QNB_HOME."""
+    root = tmp_path / "nb-root"
+    root.mkdir()
+    write_notebook(root / "quantum.ipynb")
+    quiet_lab_settings(tmp_path / "jupyter-config")
+    try:
+        server = jupyter_launcher(qnb_home, base=tmp_path, app="notebook", root=root,
+                                  token=TOKEN,
+                                  args=["--JupyterNotebookApp.expose_app_in_browser=True"],
+                                  ready=["/api/status", "/qnb/api/jobs?limit=1"],
+                                  timeout=SERVER_START_S, server_class=Lab)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        log = tmp_path / "jupyter-notebook.log"
+        if log.exists():
+            shutil.copy(log, artifact(f"{request.node.name}-jupyter-notebook.log"))
+
+
+@pytest.fixture
+def nb_page(chromium: Path, notebook7: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Notebook 7's page of ``quantum.ipynb`` in headless Debian Chromium, its kernel idle."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=VIEWPORT)
+            pg = context.new_page()
+            pg.qnb_errors = []  # uncaught exceptions in the page, with their stacks
+            pg.on("pageerror", lambda exc: pg.qnb_errors.append(f"{exc}\n{exc.stack}"))
+            pg.goto(f"{notebook7.url}/notebooks/quantum.ipynb?token={notebook7.token}",
+                    timeout=LAB_LOAD)
+            pg.wait_for_function("() => !!window.jupyterapp", timeout=LAB_LOAD)
+            pg.wait_for_selector(".jp-NotebookPanel .jp-CodeCell .cm-content", timeout=LAB_LOAD)
+            pg.wait_for_function(KERNEL_IDLE_JS, timeout=KERNEL_START)
+            yield pg
+            with contextlib.suppress(Exception):  # what the page showed last, e.g. on failure
+                pg.screenshot(path=artifact(f"{request.node.name}-last.png"), timeout=10_000)
+        finally:
+            browser.close()
+
+
+def open_panel_from_view_menu(page: Any) -> Any:
+    """View > Left Sidebar > Show Quantum Jobs, as a Notebook 7 user opens a side panel;
+    returns the panel, once it has its first listing."""
+    page.locator(".lm-MenuBar-item", has_text="View").click(timeout=UI)
+    page.locator(".lm-Menu-item", has_text="Left Sidebar").click(timeout=UI)
+    page.locator(".lm-Menu-item", has_text="Show Quantum Jobs").click(timeout=UI)
+    panel = page.locator(f"{LEFT_AREA} .qnb-JobsPanel")
+    panel.wait_for(state="visible", timeout=UI)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.qnb-JobsPanel .qnb-PageRange');"
+        " return r && r.textContent !== 'Loading…'; }", timeout=UI)
+    return panel
+
+
+def test_notebook7_magics_widget_and_jobs_panel(notebook7: Lab, nb_page: Any,
+                                                tmp_path: Path) -> None:
+    page = nb_page
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+
+    # The panel is a side panel of Notebook 7, closed until the user opens it.
+    assert page.locator(f"{LEFT_AREA} .qnb-JobsPanel").count() == 1, \
+        "the Quantum Jobs panel was not added to Notebook 7's left side area"
+    assert not page.locator(".qnb-JobsPanel").is_visible()
+    panel = open_panel_from_view_menu(page)
+    assert panel.locator(".qnb-Empty").inner_text().startswith("No quantum jobs")
+
+    # %load_ext qnb, then a Bell circuit with %%qsubmit.
+    run_cell(page, 0, "%load_ext qnb")
+    run_cell(page, 1, BELL_CELL.replace("-s 1000", "-s 1000 -o bell"))
+    bell = notebook7.find_job("bell")
+    page.wait_for_selector(f"{LEFT_AREA} {row(bell['id'])}", timeout=UI)
+    page.wait_for_selector(f"{LEFT_AREA} {row(bell['id'], 'DONE')}", timeout=JOB_DONE)
+    done = notebook7.job(bell["id"])
+    counts = done["counts"][0]
+    assert done["status"] == "DONE" and set(counts) == {"00", "11"}
+
+    # The cell's output: the static SVG histogram, one bar per outcome, and the counts table.
+    output = page.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output")
+    bars = output.locator(".qnb-job svg.qnb-histogram rect.qnb-bar[data-key]")
+    bars.first.wait_for(timeout=UI)
+    shown = {b.get_attribute("data-key"): int(b.get_attribute("data-count")) for b in bars.all()}
+    assert shown == counts, f"the cell's histogram shows {shown}, the store has {counts}"
+    table = output.locator("table.qnb-counts").inner_text()
+    assert "00" in table and "11" in table
+    page.screenshot(path=shots / "notebook7-cell.png")
+
+    # The live widget renders in Notebook 7 and answers its controls (a comm round trip).
+    run_cell(page, 2, "bell.widget")
+    widget = page.locator(".jp-CodeCell").nth(2).locator(".jupyter-widgets.qnb-job")
+    widget.wait_for(timeout=UI)
+    chart = widget.locator("svg.qnb-histogram")
+    chart.wait_for(timeout=UI)
+    assert "DONE" in widget.locator(".qnb-job-header").inner_text()
+    assert chart.locator("rect.qnb-bar[data-key]").count() == len(counts)
+    linear = chart.evaluate("el => el.outerHTML")
+    widget.get_by_text("log scale").click()
+    page.wait_for_function(
+        "([el, old]) => el.isConnected ? el.outerHTML !== old : true",
+        arg=[chart.element_handle(), linear], timeout=UI)
+    assert widget.locator("svg.qnb-histogram").evaluate("el => el.outerHTML") != linear, \
+        "the widget's histogram did not change when 'log scale' was ticked"
+    page.screenshot(path=shots / "notebook7-widget.png")
+
+    # The panel lists the job, and its details show the counts.
+    page.click(f"{LEFT_AREA} {row(bell['id'])}")
+    page.wait_for_selector(f"{LEFT_AREA} {details(bell['id'], 'DONE')} svg.qnb-Histogram",
+                           timeout=UI)
+    assert page.locator(f"{LEFT_AREA} tr.qnb-JobRow").count() == 1
+    page.screenshot(path=shots / "notebook7-panel.png")
+
+    errors = [e for e in page.qnb_errors if not notebook_own_error(e)]
+    assert not errors, f"uncaught errors in the page: {errors} (screenshots in {shots})"
