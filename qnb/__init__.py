@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Comparison", "Estimator", "Job", "JobFailed", "JobNotFound", "JobResult", "JobStatus",
     "PrimitiveJob", "QnbError", "Sampler", "Session", "StoreError", "SubmitError", "compare",
-    "get_job", "jobs", "session", "submit",
+    "get_job", "jobs", "jobs_frame", "session", "submit",
 ]
 
 
@@ -41,12 +41,26 @@ def get_job(job_id: str) -> Job:
 
 
 def jobs(status: str | None = None, backend: str | None = None, limit: int = 50, *,
-         session: Any = None) -> list[Job]:
-    """The newest jobs, optionally filtered by status, backend or session (an id or a
-    ``Session``)."""
+         session: Any = None, tag: Any = None, search: str | None = None,
+         since: Any = None) -> list[Job]:
+    """The newest jobs, optionally filtered by status, backend, session (an id or a
+    ``Session``), tag (or a list, all required), ``search`` text (name, backend, tag, id
+    start; any case) and creation time ``since`` (see ``qnb.api.jobs``)."""
     from .api import jobs as _jobs
 
-    return _jobs(status=status, backend=backend, limit=limit, session=session)
+    return _jobs(status=status, backend=backend, limit=limit, session=session, tag=tag,
+                 search=search, since=since)
+
+
+def jobs_frame(status: str | None = None, backend: str | None = None, *, session: Any = None,
+               tag: Any = None, search: str | None = None, since: Any = None,
+               counts: bool = False) -> Any:
+    """Every matching job as a pandas DataFrame, oldest first, with the columns of
+    ``qnb export`` (see ``qnb.api.jobs_frame``)."""
+    from .api import jobs_frame as _jobs_frame
+
+    return _jobs_frame(status=status, backend=backend, session=session, tag=tag,
+                       search=search, since=since, counts=counts)
 
 
 def session(backend: str | None = None, mode: str = "session",

@@ -14,7 +14,7 @@ from typing import Any
 
 from .config import Config, ConfigError, UnknownBackend, load_config, qnb_home
 from .job import Job, make_job
-from .models import JobRecord, JobStatus, SubmitError
+from .models import JobRecord, JobStatus, SubmitError, check_tags, parse_since
 from .store import get_store, new_job_id
 
 DEFAULT_SHOTS = 1024
@@ -66,9 +66,11 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
            name: str | None = None, seed: int | None = None, *, origin: str | None = None,
            run_options: dict[str, Any] | None = None, home: Path | None = None,
            primitive: str | None = None, precision: float | None = None,
-           options: dict[str, Any] | None = None, session: Any = None) -> Job:
+           options: dict[str, Any] | None = None, session: Any = None,
+           tags: Any = None) -> Job:
     """Queue ``circuits`` (a QuantumCircuit, a list, OpenQASM text, a PennyLane QNode/tape,
-    or Qiskit primitive PUBs) on ``backend`` and return its ``Job`` at once.
+    or Qiskit primitive PUBs) on ``backend`` and return its ``Job`` at once, labelled with
+    ``tags`` (a list of strings; see ``models.check_tags``).
 
     PUBs (or ``primitive="sampler" | "estimator"``) make a primitive job, run with
     ``precision`` (Estimator) and the primitive's ``options``. Inside ``with
@@ -83,6 +85,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
 
     home = home or qnb_home()
     check_backend_name(backend)
+    tags = check_tags(tags)
     session = session if session is not None else current_session()
     try:
         cfg = load_config(home)
@@ -142,7 +145,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
         options={"profile": profile.to_spec(), "run": run},
         provider_status="queued", origin=origin or _origin(),
         primitive=kind if kind in pubs.KINDS else None,
-        session=session.id if session is not None else None,
+        session=session.id if session is not None else None, tags=tags,
     )
     store.add_job(record, payload_format, payload)
     from .runner import ensure_runner
@@ -202,10 +205,45 @@ def get_job(job_id: str) -> Job:
     return make_job(record, store)
 
 
-def jobs(status: str | None = None, backend: str | None = None, limit: int = 50, *,
-         session: str | None = None) -> list[Job]:
-    """The newest jobs, optionally only those with this status, backend or session."""
+def job_filters(status: Any = None, backend: str | None = None, session: Any = None,
+             tag: Any = None, search: str | None = None, since: Any = None) -> dict[str, Any]:
+    """The filters of ``jobs`` and ``jobs_frame`` as ``Store.list`` takes them."""
+    try:
+        when = parse_since(since)
+    except ValueError as exc:
+        raise SubmitError(f"since: {exc}") from None
+    if isinstance(status, str):
+        status = [s.strip() for s in status.split(",") if s.strip()]
+    for one in status or []:
+        if str(one).upper() not in JobStatus.__members__:
+            raise SubmitError(f"unknown status {one!r}; use one of {', '.join(JobStatus)}")
+    return {"status": [str(s).upper() for s in status] if status else None,
+            "backend": backend, "session": getattr(session, "id", session),
+            "tag": [tag] if isinstance(tag, str) else list(tag or []) or None,
+            "search": search, "since": when}
+
+
+def jobs(status: Any = None, backend: str | None = None, limit: int = 50, *,
+         session: Any = None, tag: Any = None, search: str | None = None,
+         since: Any = None) -> list[Job]:
+    """The newest jobs, optionally only those with this status (or statuses), backend,
+    session, tag (or every tag of a list), ``search`` text (part of the name, backend or a
+    tag, or the start of the id; any case) and created ``since`` (a ``datetime``, epoch
+    seconds, ISO 8601 text or a duration ago such as ``"7d"``)."""
     store = get_store()
-    records, _ = store.list(status=status, backend=backend, limit=limit,
-                            session=getattr(session, "id", session))
+    records, _ = store.list(limit=limit, **job_filters(status, backend, session, tag, search,
+                                                    since))
     return [make_job(r, store) for r in records]
+
+
+def jobs_frame(status: Any = None, backend: str | None = None, *, session: Any = None,
+               tag: Any = None, search: str | None = None, since: Any = None,
+               counts: bool = False) -> Any:
+    """Every job matching the filters of ``jobs`` as a pandas DataFrame, oldest first, with
+    the columns of ``qnb export`` (``qnb.export.COLUMNS``; times as UTC timestamps, tags as
+    lists); ``counts=True`` adds each job's ``counts``, or ``evs`` and ``stds``."""
+    from . import export
+
+    return export.frame(export.rows(get_store(), counts=counts,
+                                    **job_filters(status, backend, session, tag, search, since)),
+                        counts=counts)

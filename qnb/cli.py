@@ -27,7 +27,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         print(f"qnb: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
     job = submit(text, backend=args.backend, shots=args.shots, name=args.name or path.stem,
-                 seed=args.seed, origin="cli")
+                 seed=args.seed, origin="cli", tags=args.tag)
     if args.wait:
         job.wait()
     return _show(job.id, args.json)
@@ -50,6 +50,8 @@ def _show(job_id: str, as_json: bool) -> int:
         print(f"id:        {rec.id}\nname:      {rec.name or ''}\nbackend:   {rec.backend}"
               f"\nstatus:    {rec.status}\nshots:     {rec.shots}"
               f"\nelapsed:   {duration(rec.elapsed(time.time()))}")
+        if rec.tags:
+            print(f"tags:      {', '.join(rec.tags)}")
         if rec.provider_status:
             print(f"provider:  {rec.provider_status}")
         if rec.error:
@@ -65,24 +67,85 @@ def cmd_show(args: argparse.Namespace) -> int:
     return _show(args.id, args.json)
 
 
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    """The job filters of ``jobs`` and ``export`` (``SubmitError`` for a bad status or time)."""
+    from .api import job_filters
+
+    return job_filters(status=args.status, backend=args.backend, session=args.session,
+                       tag=args.tag, search=args.search, since=args.since)
+
+
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from .models import JobStatus
     from .render import duration
     from .store import get_store
 
-    status = args.status.upper() if args.status else None
-    if status and status not in JobStatus.__members__:
-        raise QnbError(f"unknown status {args.status!r}; use one of {', '.join(JobStatus)}")
-    records, total = get_store().list(status=status, backend=args.backend, limit=args.limit)
+    records, total = get_store().list(limit=args.limit, **_filters(args))
     if args.json:
         _print_json({"jobs": [dict(r.to_json(), options=None) for r in records], "total": total})
         return 0
     now = time.time()
     print(f"{'ID':<13}{'STATUS':<10}{'BACKEND':<12}{'ELAPSED':>10}  NAME")
     for r in records:
+        tags = "".join(f" [{t}]" for t in r.tags)
         print(f"{r.id:<13}{r.status:<10}{r.backend:<12}{duration(r.elapsed(now)):>10}  "
-              f"{r.name or ''}")
+              f"{r.name or ''}{tags}")
     print(f"({len(records)} of {total})")
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    """``qnb tag ID +x -y z``: add x and z, remove y; with no changes, show the tags."""
+    from .store import get_store
+
+    add, remove = [], []
+    for change in args.changes:
+        if change.startswith("-") and len(change) > 1:
+            remove.append(change[1:])
+        else:
+            add.append(change[1:] if change.startswith("+") else change)
+    store = get_store()
+    tags = store.retag(args.id, add=add, remove=remove) if add or remove \
+        else store.get(args.id).tags
+    print(f"{args.id}: {', '.join(tags) if tags else '(no tags)'}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import export
+    from .store import get_store
+
+    items = export.rows(get_store(), counts=args.counts, **_filters(args))
+    if args.format == "json":
+        export.write_json(items, sys.stdout)
+    else:
+        export.write_csv(items, sys.stdout, counts=args.counts)
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from .models import iso, parse_duration
+    from .store import get_store
+
+    try:
+        before = time.time() - parse_duration(args.older_than)
+    except ValueError as exc:
+        raise QnbError(f"--older-than: {exc}") from None
+    statuses = [s.strip().upper() for s in ",".join(args.status or []).split(",") if s.strip()]
+    final = ("DONE", "ERROR", "CANCELLED")
+    wrong = [s for s in statuses if s not in final]
+    if wrong:
+        raise QnbError(f"--status: only finished jobs can be pruned ({', '.join(final)}), "
+                       f"not {', '.join(wrong)}")
+    store = get_store()
+    which = "/".join(statuses or final)
+    if args.dry_run:
+        n = store.prune(before=before, statuses=statuses or None, dry_run=True)
+        print(f"would remove {n} {which} job(s) created before {iso(before)}")
+        return 0
+    n = store.prune(before=before, statuses=statuses or None)
+    freed = store.reclaim() if n else 0
+    print(f"removed {n} {which} job(s) created before {iso(before)}; "
+          f"reclaimed {freed / 2**20:.1f} MB")
     return 0
 
 
@@ -164,16 +227,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--shots", type=int)
     p.add_argument("-n", "--name")
     p.add_argument("--seed", type=int)
+    p.add_argument("-t", "--tag", action="append", default=[],
+                   help="label the job with this tag (repeatable)")
     p.add_argument("--wait", action="store_true", help="wait for the job to finish")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_submit)
 
-    p = sub.add_parser("jobs", help="list jobs")
-    p.add_argument("--status")
-    p.add_argument("-b", "--backend")
+    def filters(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--status", help="only jobs with this status (or several, comma-separated)")
+        p.add_argument("-b", "--backend", help="only jobs on this backend")
+        p.add_argument("-t", "--tag", action="append", default=[],
+                       help="only jobs with this tag (repeatable: with every one)")
+        p.add_argument("--search", metavar="TEXT", help="only jobs whose name, backend or a "
+                       "tag contains TEXT, or whose id starts with it (any case)")
+        p.add_argument("--since", metavar="WHEN", help="only jobs created since WHEN: ISO 8601 "
+                       "(2026-11-20, 2026-11-20T08:00Z; UTC unless it says), epoch seconds, "
+                       "or a duration ago (7d, 12h, 30m)")
+        p.add_argument("--session", help="only jobs of this session id")
+
+    p = sub.add_parser("jobs", help="list jobs, newest first")
+    filters(p)
     p.add_argument("-l", "--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_jobs)
+
+    p = sub.add_parser("tag", help="add or remove a job's tags: qnb tag ID +x -y",
+                       description="Change a job's tags: +TAG (or TAG) adds it, -TAG removes "
+                                   "it. With no changes, shows the tags.")
+    p.add_argument("id")
+    p.add_argument("changes", nargs=argparse.REMAINDER, metavar="+TAG|-TAG")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("export", help="write jobs as CSV or JSON to standard output",
+                       description="Write every matching job, oldest first: id, name, backend, "
+                                   "status, shots, circuits, tags, session, created/started/"
+                                   "finished times (ISO 8601 UTC) and error.")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    filters(p)
+    p.add_argument("--counts", action="store_true",
+                   help="add each job's counts (or Estimator expectation values and stds)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("prune", help="delete old finished jobs and reclaim their space")
+    p.add_argument("--older-than", required=True, dest="older_than", metavar="AGE",
+                   help="jobs created longer ago than AGE: 30d, 12h, 2w, ...")
+    p.add_argument("--status", action="append",
+                   help="only jobs with this final status (DONE, ERROR, CANCELLED; repeatable "
+                        "or comma-separated); default all three")
+    p.add_argument("--dry-run", action="store_true", dest="dry_run",
+                   help="say how many jobs would go, delete nothing")
+    p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("show", help="show one job")
     p.add_argument("id")

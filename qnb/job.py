@@ -84,6 +84,29 @@ class Job:
         return self.record.name
 
     @property
+    def tags(self) -> list[str]:
+        """The job's tags (read afresh); assign a list to replace them in the store."""
+        return list(self.refresh().tags)
+
+    @tags.setter
+    def tags(self, value: Any) -> None:
+        self._store.retag(self.id, replace=[value] if isinstance(value, str) else value)
+        self.refresh()
+
+    def add_tags(self, *tags: str) -> list[str]:
+        """Add tags (the job keeps those it has); the job's tags after."""
+        return self._retag(add=tags)
+
+    def remove_tags(self, *tags: str) -> list[str]:
+        """Remove tags, without regard to case; the job's tags after."""
+        return self._retag(remove=tags)
+
+    def _retag(self, **change: Any) -> list[str]:
+        tags = self._store.retag(self.id, **change)
+        self.refresh()
+        return tags
+
+    @property
     def error(self) -> str | None:
         return self.refresh().error
 

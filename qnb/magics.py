@@ -29,6 +29,8 @@ def _submit_options(func: Any) -> Any:
                  help="run as this Qiskit primitive (default: from the PUBs; plain circuits "
                       "give counts)"),
         argument("--precision", help="the Estimator's target precision"),
+        argument("-t", "--tag", action="append", default=[], metavar="TAG",
+                 help="label the job with this tag (repeatable)"),
         argument("--option", action="append", default=[], metavar="KEY=VALUE",
                  help="a primitive option (repeatable); VALUE is JSON or text, e.g. "
                       "--option resilience_level=1"),
@@ -109,7 +111,8 @@ class QnbMagics(Magics):
         try:
             job = submit(value, backend=args.backend, shots=shots, name=name, seed=seed,
                          run_options=run_options, primitive=args.primitive,
-                         precision=precision, options=_key_values(args.option) or None)
+                         precision=precision, options=_key_values(args.option) or None,
+                         tags=[_unquote(t) for t in args.tag])
         except QnbError as exc:  # bad input, or a store that cannot take the job
             raise UsageError(str(exc)) from None
         if args.out:
@@ -181,11 +184,18 @@ class QnbMagics(Magics):
     @magic_arguments()
     @argument("--status", help="only jobs with this status")
     @argument("-b", "--backend", help="only jobs on this backend")
+    @argument("-t", "--tag", action="append", default=[], metavar="TAG",
+              help="only jobs with this tag (repeatable: with every one)")
+    @argument("--search", metavar="TEXT",
+              help="only jobs whose name, backend or a tag contains TEXT, or whose id starts "
+                   "with it (any case)")
+    @argument("--since", metavar="WHEN",
+              help="only jobs created since WHEN: ISO 8601, epoch seconds, or 7d, 12h, 30m ago")
     @argument("-l", "--limit", type=int, default=20, help="how many jobs (default 20)")
     @line_magic
     def qjobs(self, line: str) -> Any:
         """A live table of the newest jobs of the store."""
-        from .models import JobStatus
+        from .models import JobStatus, parse_since
         from .widgets import JobsTable
 
         args = parse_argstring(self.qjobs, line)
@@ -193,7 +203,13 @@ class QnbMagics(Magics):
         if status and status not in JobStatus.__members__:
             raise UsageError(f"unknown status {args.status!r}; use one of "
                              f"{', '.join(JobStatus.__members__)}")
-        return JobsTable(status=status, backend=args.backend, limit=args.limit)
+        try:
+            since = parse_since(_unquote(args.since))
+        except ValueError as exc:
+            raise UsageError(f"--since: {exc}") from None
+        return JobsTable(status=status, backend=args.backend, limit=args.limit,
+                         tag=[_unquote(t) for t in args.tag] or None,
+                         search=_unquote(args.search), since=since)
 
     @magic_arguments()
     @argument("id", help="the job id")

@@ -46,6 +46,10 @@ class SubmitError(QnbError, ValueError):
         self.configured = configured
 
 
+class TagError(SubmitError):
+    """Tags that cannot be recorded (empty, too long, too many); nothing was written."""
+
+
 class JobNotFound(QnbError, KeyError):
     """No job has this id."""
 
@@ -70,6 +74,91 @@ def validate_job_id(job_id: str) -> str:
     if not isinstance(job_id, str) or not JOB_ID_RE.match(job_id):
         raise JobNotFound(f"no job with id {job_id!r} (ids are 12 hex digits)")
     return job_id
+
+
+MAX_TAGS = 32
+MAX_TAG_LENGTH = 64
+
+
+def check_tags(tags: Any) -> list[str]:
+    """``tags`` (a list of strings, or one string) as the list a job keeps: each stripped,
+    in the order given, duplicates dropped. A tag is non-empty text of at most
+    ``MAX_TAG_LENGTH`` characters without commas, semicolons (the separators of filters
+    and CSV exports), tabs or line breaks; a job has at most
+    ``MAX_TAGS``. Anything else raises ``TagError`` naming the tag."""
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, (list, tuple, set, frozenset)):
+        raise TagError(f"tags must be a list of strings, got {type(tags).__name__}")
+    out: list[str] = []
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise TagError(f"a tag must be a string, got {type(tag).__name__} {tag!r}")
+        text = tag.strip()
+        if not text:
+            raise TagError(f"a tag must not be empty or only spaces, got {tag!r}")
+        if any(ch in text for ch in ",;\r\n\t"):
+            raise TagError("a tag must not contain commas, semicolons, tabs or line breaks, "
+                           f"got {tag!r}")
+        if len(text) > MAX_TAG_LENGTH:
+            raise TagError(f"a tag has at most {MAX_TAG_LENGTH} characters; {text[:20]!r}... "
+                           f"has {len(text)}")
+        if text not in out:
+            out.append(text)
+    if len(out) > MAX_TAGS:
+        raise TagError(f"a job has at most {MAX_TAGS} tags, got {len(out)}")
+    return out
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> float:
+    """``"90s"``, ``"15m"``, ``"12h"``, ``"30d"``, ``"2w"`` (or bare seconds) as seconds;
+    ``ValueError`` saying what is accepted."""
+    value = str(text).strip().lower()
+    unit = value[-1:] if value[-1:] in _DURATION_UNITS else "s"
+    number = value[:-1] if value[-1:] in _DURATION_UNITS else value
+    try:
+        seconds = float(number) * _DURATION_UNITS[unit]
+    except ValueError:
+        raise ValueError(f"{text!r} is not a duration such as 30d, 12h, 15m or 90s") from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"{text!r} is not a duration such as 30d, 12h, 15m or 90s")
+    return seconds
+
+
+def parse_since(value: Any, now: float | None = None) -> float | None:
+    """A point in time as POSIX seconds: a number (epoch seconds), ISO 8601 text
+    (``2026-11-20``, ``2026-11-20T08:00``, with ``Z`` or an offset; without one it is UTC),
+    or a duration ago (``7d``, ``12h``, ``30m``). None or empty text is None. Anything else
+    raises ``ValueError`` saying what is accepted."""
+    import time
+
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if text[-1:].lower() in _DURATION_UNITS and text[:-1].replace(".", "", 1).isdigit():
+        return (time.time() if now is None else now) - parse_duration(text)
+    try:
+        when = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time: give ISO 8601 (2026-11-20 or "
+                         "2026-11-20T08:00:00Z), epoch seconds, or a duration ago (7d, 12h, "
+                         "30m)") from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def iso(ts: float | None) -> str | None:
@@ -115,6 +204,8 @@ class JobRecord:
     submitting: bool = False
     #: what the provider keeps about the job between calls (e.g. a mitigation plan)
     provider_state: dict[str, Any] = field(default_factory=dict)
+    #: the user's labels (``check_tags``), changed only through ``Store.retag``
+    tags: list[str] = field(default_factory=list)
 
     @property
     def is_final(self) -> bool:

@@ -16,18 +16,28 @@ class _QnbPrimitive:
     job's name and tags."""
 
     def __init__(self, backend: str | None = None, *, options: dict[str, Any] | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, tags: Iterable[str] | None = None) -> None:
+        from .models import check_tags
+
         self.backend = backend
         self.options: dict[str, Any] = dict(options or {})
         self.name = name
+        # tags given beside the options or among them (``options={"tags": [...]}``) label
+        # every job this primitive runs; they are not options of the backend's primitive
+        self.tags = check_tags([*check_tags(tags),
+                                *check_tags(self.options.pop("tags", None))])
 
     def _submit(self, kind: str, pubs: Iterable[Any], **kwargs: Any) -> PrimitiveJob:
         from .api import submit
 
         options = dict(self.options)
         seed = options.pop("seed", None)
+        from .models import check_tags
+
+        # tags put in ``.options`` after the primitive was made count too
+        tags = [*self.tags, *check_tags(options.pop("tags", None))]
         return submit(list(pubs), backend=self.backend, name=self.name, seed=seed,
-                      primitive=kind, options=options or None, **kwargs)
+                      primitive=kind, options=options or None, tags=tags, **kwargs)
 
     def __repr__(self) -> str:
         return f"<qnb.{type(self).__name__} on {self.backend or 'the default backend'}>"

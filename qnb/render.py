@@ -102,7 +102,7 @@ def jobs_table_html(records: list[Any], now: float, total: int | None = None) ->
             detail = f"queue position {r.queue_position}; {detail}"
         rows.append(
             f"<tr data-job-id='{r.id}'><td style='font-family:monospace;padding:2px 8px'>{r.id}</td>"
-            f"<td style='padding:2px 8px'>{html.escape(r.name or '')}</td>"
+            f"<td style='padding:2px 8px'>{html.escape(r.name or '')}{_tag_chips(r)}</td>"
             f"<td style='padding:2px 8px'>{html.escape(r.backend)}</td>"
             f"<td style='padding:2px 8px'>{status_badge(str(r.status))}</td>"
             f"<td style='padding:2px 8px'>{submitted}</td>"
@@ -117,9 +117,17 @@ def jobs_table_html(records: list[Any], now: float, total: int | None = None) ->
             f"<div style='font-size:11px;opacity:.7'>{shown}</div></div>")
 
 
+def _tag_chips(rec: Any) -> str:
+    return "".join(
+        "<span style='margin-left:4px;padding:0 4px;border-radius:3px;font-size:11px;"
+        "border:1px solid var(--jp-border-color1, #ccc)'>" + html.escape(t) + "</span>"
+        for t in getattr(rec, "tags", None) or [])
+
+
 def jobs_table_text(records: list[Any], total: int | None = None) -> str:
     """The ``%qjobs`` table as text."""
-    lines = [f"{r.id}  {r.status:<9} {r.backend:<10} {r.name or ''}".rstrip() for r in records]
+    lines = [f"{r.id}  {r.status:<9} {r.backend:<10} {r.name or ''}"
+             f"{''.join(f' [{t}]' for t in r.tags)}".rstrip() for r in records]
     shown = f"({len(records)} of {total} jobs)" if total is not None else f"({len(records)} jobs)"
     return "\n".join([*lines, shown])
 

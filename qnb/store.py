@@ -21,9 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from .files import NETWORK_FILESYSTEMS, filesystem_type, open_private, private_dir
-from .models import JobNotFound, JobRecord, JobStatus, StoreCorrupt, StoreError, validate_job_id
+from .models import (
+    JobNotFound,
+    JobRecord,
+    JobStatus,
+    StoreCorrupt,
+    StoreError,
+    check_tags,
+    validate_job_id,
+)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 STORE_FILE = "jobs.sqlite"
 #: beside a store found damaged: every process refuses the store until it is recovered
 CORRUPT_MARK = "jobs.sqlite.corrupt"
@@ -104,6 +112,19 @@ MIGRATIONS: dict[int, str] = {
     4: """
     ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
     """,
+    # Tags: read with the job from its own column, found by tag through job_tags (one row
+    # per job and tag, indexed by tag without regard to case); a time index for "since".
+    5: """
+    ALTER TABLE jobs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+    CREATE TABLE job_tags (
+        tag     TEXT NOT NULL COLLATE NOCASE,
+        seq     INTEGER NOT NULL,
+        job_id  TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        PRIMARY KEY (tag, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX job_tags_job ON job_tags (job_id);
+    CREATE INDEX jobs_created ON jobs (created_at);
+    """,
 }
 
 #: The status machine: the moves each status allows. Final statuses allow none. Callers
@@ -120,8 +141,10 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
 # The columns of ``jobs`` are the fields of ``JobRecord``; these say how each is stored.
 _FIELDS = tuple(f.name for f in dataclasses.fields(JobRecord))
 _JSON_FIELDS = frozenset({"summary", "options", "provider_state"})
+_LIST_FIELDS = frozenset({"tags"})
 _BOOL_FIELDS = frozenset({"cancel_requested", "submitting"})
 _COLUMNS = ", ".join(_FIELDS)
+_J_COLUMNS = ", ".join(f"j.{f}" for f in _FIELDS)  # of ``jobs j``, beside other tables
 
 
 def new_job_id() -> str:
@@ -129,6 +152,8 @@ def new_job_id() -> str:
 
 
 def _to_column(name: str, value: Any) -> Any:
+    if name in _LIST_FIELDS:  # kept readable, so that a search finds any tag's text
+        return json.dumps(list(value or []), ensure_ascii=False)
     if name in _JSON_FIELDS:
         return json.dumps(value or {})
     if name in _BOOL_FIELDS:
@@ -141,7 +166,7 @@ def _to_column(name: str, value: Any) -> Any:
 def _to_record(row: sqlite3.Row | tuple) -> JobRecord:
     values = {}
     for name, value in zip(_FIELDS, row, strict=True):
-        if name in _JSON_FIELDS:
+        if name in _JSON_FIELDS or name in _LIST_FIELDS:
             value = json.loads(value)
         elif name in _BOOL_FIELDS:
             value = bool(value)
@@ -347,6 +372,7 @@ class Store:
 
     def _insert(self, record: JobRecord, payload_format: str, payload: bytes,
                 result: dict[str, Any] | None = None) -> JobRecord:
+        record.tags = check_tags(record.tags)
         now = time.time()
         record.updated_at = now
         with self._write() as c:
@@ -356,6 +382,8 @@ class Store:
                 (*(_to_column(f, getattr(record, f)) for f in _FIELDS), seq))
             c.execute("INSERT INTO payloads (job_id, format, data) VALUES (?, ?, ?)",
                       (record.id, payload_format, payload))
+            c.executemany("INSERT INTO job_tags (tag, seq, job_id) VALUES (?, ?, ?)",
+                          [(tag, seq, record.id) for tag in record.tags])
             if result is not None:
                 c.execute("INSERT INTO results (job_id, data) VALUES (?, ?)",
                           (record.id, json.dumps(result)))
@@ -544,6 +572,29 @@ class Store:
                 c.execute("INSERT INTO events (job_id, at, status, detail) SELECT id, ?, status, "
                           "provider_status FROM jobs WHERE id = ?", (time.time(), job_id))
 
+    def retag(self, job_id: str, *, add: Iterable[str] = (), remove: Iterable[str] = (),
+              replace: Iterable[str] | None = None) -> list[str]:
+        """Change a job's tags, in any status, and return them: ``replace`` them all, or
+        ``add`` some and ``remove`` others (without regard to case). One transaction that
+        never touches the status; invalid tags (``TagError``) or an unknown job
+        (``JobNotFound``) change nothing."""
+        validate_job_id(job_id)
+        added = check_tags(list(add))
+        dropped = {t.strip().casefold() for t in remove if isinstance(t, str)}
+        with self._write() as c:
+            row = c.execute("SELECT tags, seq FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise JobNotFound(f"no job with id {job_id!r}")
+            tags = check_tags(list(replace)) if replace is not None else json.loads(row[0])
+            tags = [t for t in tags if t.casefold() not in dropped]
+            have = {t.casefold() for t in tags}
+            tags = check_tags(tags + [t for t in added if t.casefold() not in have])
+            self._set(c, job_id, {"tags": tags})
+            c.execute("DELETE FROM job_tags WHERE job_id = ?", (job_id,))
+            c.executemany("INSERT OR IGNORE INTO job_tags (tag, seq, job_id) VALUES (?, ?, ?)",
+                          [(tag, row[1], job_id) for tag in tags])
+        return tags
+
     # -- reading ------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRecord:
         validate_job_id(job_id)
@@ -560,29 +611,96 @@ class Store:
             f"SELECT {_COLUMNS} FROM jobs WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall()
         return {r[0]: _to_record(r) for r in rows}
 
-    def list(self, *, status: str | Iterable[str] | None = None, backend: str | None = None,
-             session: str | None = None, limit: int = 50, offset: int = 0,
-             newest_first: bool = True) -> tuple[list[JobRecord], int]:
-        """A page of jobs and the total that match the filters."""
+    @staticmethod
+    def _filters(status: str | Iterable[str] | None = None, backend: str | None = None,
+                 session: str | None = None, tag: str | Iterable[str] | None = None,
+                 search: str | None = None, since: float | None = None,
+                 before: float | None = None) -> tuple[str, str, list[Any], str]:
+        """What ``list`` and ``scan`` read for these filters, every one of which must hold:
+        (the FROM source, its WHERE clause, the arguments, the ``seq`` column to order by).
+
+        ``tag`` (one or several, all required) and ``search`` ignore case; ``search`` matches
+        part of the name, the backend or a tag, or the start of the id; ``since`` /
+        ``before`` bound the creation time (POSIX seconds). With a tag, the query starts
+        from that tag's rows of ``job_tags`` (its index is in ``seq`` order), so a page of
+        a tag's jobs costs the same in a store of a million."""
         where, args = [], []
+        tags = [t.strip() for t in ([tag] if isinstance(tag, str) else list(tag or []))
+                if t and t.strip()]
+        source, order = "jobs j", "j.seq"
+        if tags:
+            source, order = "job_tags t CROSS JOIN jobs j ON j.seq = t.seq", "t.seq"  # t first
+            where.append("t.tag = ?")
+            args.append(tags[0])
+        for one in tags[1:]:
+            where.append("j.seq IN (SELECT seq FROM job_tags WHERE tag = ?)")
+            args.append(one)
         if session:
-            where.append("session = ?")
+            where.append("j.session = ?")
             args.append(session)
         if status:
             statuses = [status] if isinstance(status, str) else list(status)
-            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            where.append(f"j.status IN ({', '.join('?' * len(statuses))})")
             args += [str(JobStatus(s)) for s in statuses]
         if backend:
-            where.append("backend = ?")
+            where.append("j.backend = ?")
             args.append(backend)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        order = "DESC" if newest_first else "ASC"
+        if search and search.strip():
+            text = search.strip()
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append("(j.name LIKE ? ESCAPE '\\' OR j.backend LIKE ? ESCAPE '\\' "
+                         "OR j.tags LIKE ? ESCAPE '\\' OR j.id LIKE ? ESCAPE '\\')")
+            args += [like, like, like, like[1:]]
+        if since is not None:
+            where.append("j.created_at >= ?")
+            args.append(float(since))
+        if before is not None:
+            where.append("j.created_at < ?")
+            args.append(float(before))
+        return source, (f"WHERE {' AND '.join(where)}" if where else ""), args, order
+
+    def list(self, *, status: str | Iterable[str] | None = None, backend: str | None = None,
+             session: str | None = None, tag: str | Iterable[str] | None = None,
+             search: str | None = None, since: float | None = None, limit: int = 50,
+             offset: int = 0, newest_first: bool = True) -> tuple[list[JobRecord], int]:
+        """A page of jobs and the total that match the filters (see ``_filters``)."""
+        source, clause, args, order = self._filters(status, backend, session, tag, search,
+                                                    since)
+        # one tag and nothing else: its rows of job_tags alone say how many
+        counted = ("job_tags t " + clause if clause == "WHERE t.tag = ?"
+                   else f"{source} {clause}")
+        direction = "DESC" if newest_first else "ASC"
         with self.snapshot() as conn:
-            total = conn.execute(f"SELECT COUNT(*) FROM jobs {clause}", args).fetchone()[0]
+            total = conn.execute(f"SELECT COUNT(*) FROM {counted}", args).fetchone()[0]
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM jobs {clause} ORDER BY seq {order} LIMIT ? OFFSET ?",
-                (*args, limit, offset)).fetchall()
+                f"SELECT {_J_COLUMNS} FROM {source} {clause} ORDER BY {order} {direction} "
+                "LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
         return [_to_record(r) for r in rows], total
+
+    def scan(self, *, batch: int = 500, with_results: bool = False,
+             **filters: Any) -> Iterator[tuple[JobRecord, dict[str, Any] | None]]:
+        """Every job matching ``filters`` (those of ``list``), oldest first, with its result
+        when ``with_results`` (None otherwise, or when it has none). Read in batches of
+        short transactions, so an export of a million jobs neither holds the store nor
+        memory."""
+        source, clause, args, order = self._filters(**filters)
+        joiner = "AND" if clause else "WHERE"
+        after = 0
+        while True:
+            rows = self._conn().execute(
+                f"SELECT {order}, {_J_COLUMNS} FROM {source} {clause} {joiner} {order} > ? "
+                f"ORDER BY {order} LIMIT ?", (*args, after, batch)).fetchall()
+            if not rows:
+                return
+            after = rows[-1][0]
+            results: dict[str, Any] = {}
+            if with_results:
+                ids = [r[1] for r in rows]
+                results = {job_id: json.loads(data) for job_id, data in self._conn().execute(
+                    f"SELECT job_id, data FROM results WHERE job_id IN "
+                    f"({', '.join('?' * len(ids))})", ids)}
+            for row in rows:
+                yield _to_record(row[1:]), results.get(row[1])
 
     def queued(self, limit: int = 100) -> list[JobRecord]:
         """The oldest queued jobs not yet handed to anyone, skipping ones whose cancel is
@@ -669,6 +787,52 @@ class Store:
         return {(b, s): n for b, s, n in self._conn().execute(
             "SELECT backend, status, COUNT(*) FROM jobs WHERE status IN ('QUEUED', 'RUNNING') "
             "GROUP BY backend, status")}
+
+    # -- keeping the store bounded ----------------------------------------------------------
+    def prune(self, *, before: float, statuses: Iterable[str] | None = None,
+              dry_run: bool = False, batch: int = 2000) -> int:
+        """Delete finished jobs (DONE, ERROR, CANCELLED: never a queued or running one)
+        created before ``before``, only those with one of ``statuses`` when given, with their
+        payloads, results, events and tags; how many. In short transactions of ``batch``
+        jobs, so other processes keep working. ``reclaim`` gives the space back."""
+        final = {str(s) for s in JobStatus if s.is_final}
+        chosen = final if statuses is None else {str(JobStatus(s)) for s in statuses}
+        if chosen - final:
+            raise ValueError(f"only finished jobs can be pruned, not {sorted(chosen - final)}")
+        marks = ", ".join("?" * len(chosen))
+        where = f"status IN ({marks}) AND created_at < ?"
+        args = (*sorted(chosen), before)
+        if dry_run:
+            return self._conn().execute(f"SELECT COUNT(*) FROM jobs WHERE {where}",
+                                        args).fetchone()[0]
+        removed = 0
+        while True:
+            with self._write() as c:
+                ids = [r[0] for r in c.execute(f"SELECT id FROM jobs WHERE {where} LIMIT ?",
+                                               (*args, batch))]
+                if ids:  # payloads, results, events and tags go with them (ON DELETE CASCADE)
+                    c.execute(f"DELETE FROM jobs WHERE id IN ({', '.join('?' * len(ids))}) "
+                              f"AND {where}", (*ids, *args))
+            removed += len(ids)
+            if len(ids) < batch:
+                return removed
+
+    def reclaim(self) -> int:
+        """Give the space of deleted rows back to the disk (``VACUUM``, then an emptied
+        write-ahead log); how many bytes the store shrank by."""
+        before = self.disk_bytes()
+        conn = self._conn()
+        try:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from exc
+        return max(before - self.disk_bytes(), 0)
+
+    def disk_bytes(self) -> int:
+        """The store's size on disk, its write-ahead log included."""
+        return sum(p.stat().st_size for p in (self.path, self.path.with_name(self.path.name + "-wal"))
+                   if p.exists())
 
     def backup(self, dest: Path) -> Path:
         """A consistent copy of the store at ``dest`` (private), made with SQLite's online

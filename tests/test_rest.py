@@ -350,6 +350,93 @@ async def test_broken_configuration_is_a_json_error_naming_the_file(jp_fetch, qn
     assert code == 500 and "config.toml" in data["error"]
 
 
+# -- tags, search, filters and CSV ------------------------------------------------------------
+def tag_job(store: Store, job_id: str, *tags: str) -> None:
+    store.retag(job_id, add=tags)
+
+
+async def test_list_filters_by_tag_search_and_since_and_shows_tags(jp_fetch, store):
+    import dataclasses
+
+    old, new = add_jobs(store, 2, JobStatus.DONE, "aer")  # created 1000 and 999 s ago
+    other = dataclasses.replace(store.get(new), id=new_job_id(), backend="fast", name="q",
+                                status=JobStatus.QUEUED, created_at=time.time())  # now
+    store.import_job(other, "qpy", b"unused")
+    other = other.id
+    tag_job(store, old, "sweep", "h2")
+    tag_job(store, new, "sweep")
+    tag_job(store, other, "Calibration")
+
+    async def ids(**params):
+        code, page = await call(jp_fetch, "jobs", params=params)
+        assert code == 200, page
+        return [j["id"] for j in page["jobs"]], page["total"]
+
+    assert await ids(tag="sweep") == ([new, old], 2)
+    assert await ids(tag="SWEEP,h2") == ([old], 1)  # comma-separated: every tag
+    assert await ids(q="calib") == ([other], 1)  # a tag's text, any case
+    assert await ids(q="FAST") == ([other], 1)  # the backend
+    assert await ids(q=old[:5]) == ([old], 1)  # the start of the id
+    assert await ids(q="aer-DONE-1") == ([new], 1)  # part of the name
+    assert await ids(q="sweep", status="DONE", tag="h2") == ([old], 1)
+    since = (store.get(old).created_at + store.get(new).created_at) / 2
+    assert await ids(since=str(since)) == ([other, new], 2)  # epoch seconds
+    assert await ids(since=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since + 0.5)),
+                     tag="sweep") == ([new], 1)  # ISO 8601
+    assert await ids(since="1h") == ([other, new, old], 3)  # a duration ago
+    _, page = await call(jp_fetch, "jobs", params={"tag": "sweep", "limit": 1})
+    assert page["jobs"][0]["tags"] == ["sweep"] and page["total"] == 2
+    _, job = await call(jp_fetch, "jobs", old)
+    assert job["tags"] == ["sweep", "h2"]
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-13-45", "1x"])
+async def test_a_bad_since_is_400_naming_the_parameter(jp_fetch, store, since):
+    add_jobs(store, 1)
+    for path in ("jobs", "jobs.csv"):
+        code, data = await call(jp_fetch, path, params={"since": since})
+        assert code == 400 and data["error"].startswith(f"since: {since!r} is not a time")
+
+
+async def test_a_submission_carries_tags_and_bad_tags_write_nothing(jp_fetch, store):
+    code, data = await call(jp_fetch, "jobs", method="POST",
+                            body={"qasm": BELL_QASM2, "shots": 10, "tags": ["rest", "bell"]})
+    assert code == 201, data
+    assert store.get(data["id"]).tags == ["rest", "bell"]
+    code, data = await call(jp_fetch, "jobs", method="POST",
+                            body={"qasm": BELL_QASM2, "tags": ["a,b"]})
+    assert code == 400 and "commas" in data["error"]
+    code, data = await call(jp_fetch, "jobs", method="POST",
+                            body={"qasm": BELL_QASM2, "tags": "x" * 65})
+    assert code == 400 and "at most 64 characters" in data["error"]
+    assert job_total(store) == 1
+
+
+async def test_jobs_csv_downloads_the_filtered_jobs(jp_fetch, store):
+    import csv
+    import io
+
+    done = add_jobs(store, 3, JobStatus.DONE, "aer")
+    add_jobs(store, 2, JobStatus.QUEUED, "fast")
+    for job_id in done[:2]:
+        tag_job(store, job_id, "keep", "run-1")
+    response = await jp_fetch("qnb", "api", "jobs.csv", params={"tag": "keep", "q": "aer"},
+                              raise_error=False)
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.body.decode())))
+    assert [r["id"] for r in rows] == done[:2]  # oldest first
+    assert rows[0]["tags"] == "keep;run-1" and rows[0]["status"] == "DONE"
+    assert rows[0]["backend"] == "aer" and rows[0]["shots"] == "100"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", rows[0]["created_at"])
+    assert PRIVATE not in response.body.decode()  # no profile options leak
+    everything = await jp_fetch("qnb", "api", "jobs.csv", params={"status": "QUEUED,DONE"})
+    assert everything.body.decode().count("\n") == 1 + 5
+    code, data = await call(jp_fetch, "jobs.csv", params={"status": "sleeping"})
+    assert code == 400 and "status must be one of" in data["error"]
+
+
 # -- authentication -------------------------------------------------------------------------
 async def test_every_endpoint_refuses_requests_without_a_token(
         jp_fetch, jp_http_port, jp_base_url, store):
@@ -361,7 +448,7 @@ async def test_every_endpoint_refuses_requests_without_a_token(
         ("GET", "qnb/api/jobs", None), ("GET", f"qnb/api/jobs/{queued}", None),
         ("POST", "qnb/api/jobs", submit), ("POST", f"qnb/api/jobs/{queued}/cancel", ""),
         ("GET", "qnb/api/backends", None), ("GET", "qnb/api/whatever", None),
-        ("GET", "metrics", None),
+        ("GET", "qnb/api/jobs.csv", None), ("GET", "metrics", None),
     ]
     for headers in ({}, {"Authorization": "token wrong-token"}):
         for method, path, body in requests:

@@ -146,3 +146,102 @@ def test_a_version_1_store_keeps_its_jobs_and_its_hand_overs(tmp_path):
     store = Store(path)
     assert store.schema_version == SCHEMA_VERSION
     assert store.get("0123456789ab").submitting
+
+
+def test_a_version_4_store_gains_tags_and_keeps_its_jobs(tmp_path):
+    """A store written by the previous qnb opens with every job untagged and findable, and
+    takes tags from then on."""
+    from qnb.store import MIGRATIONS
+
+    path = tmp_path / "jobs.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(";".join(MIGRATIONS[v] for v in range(1, 5)) + "; PRAGMA user_version = 4;")
+    conn.execute("INSERT INTO jobs (id, seq, name, backend, provider, status, shots, "
+                 "num_circuits, created_at, updated_at, crashes) VALUES ('0123456789ab', 1, "
+                 "'old sweep', 'aer', 'aer', 'DONE', 10, 1, 1.0, 1.0, 1)")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.schema_version == SCHEMA_VERSION == 5
+    old = store.get("0123456789ab")
+    assert (old.tags, old.crashes, old.name) == ([], 1, "old sweep")
+    assert store.list(search="SWEEP")[1] == 1
+    assert store.retag(old.id, add=["legacy"]) == ["legacy"]
+    assert [r.id for r in store.list(tag="LEGACY")[0]] == [old.id]
+    assert store.get(old.id).status is JobStatus.DONE
+    assert [e[1] for e in store.events(old.id)] == []  # a tag edit is not a status change
+
+
+def test_tags_are_kept_with_the_job_edited_in_one_step_and_never_touch_the_status(tmp_path):
+    from qnb.models import TagError
+
+    store = Store(tmp_path / "jobs.sqlite")
+    rec = make(store, tags=["sweep", "h2", "sweep"])
+    assert store.get(rec.id).tags == ["sweep", "h2"]  # duplicates dropped, order kept
+    store.claim(rec.id)
+    assert store.retag(rec.id, add=["Run-7"], remove=["SWEEP"]) == ["h2", "Run-7"]
+    assert store.retag(rec.id, replace=["final"]) == ["final"]
+    got = store.get(rec.id)
+    assert got.status is JobStatus.RUNNING and got.tags == ["final"]
+    assert [e[1] for e in store.events(rec.id)] == ["QUEUED", "RUNNING"]
+    for bad, message in [(["a,b"], "commas"), ([""], "empty"), (["   "], "empty"),
+                         (["x" * 65], "at most 64 characters"), ([f"t{i}" for i in range(33)],
+                                                                 "at most 32 tags"),
+                         ([3], "must be a string")]:
+        with pytest.raises(TagError, match=message):
+            store.retag(rec.id, add=bad)
+        assert store.get(rec.id).tags == ["final"]  # nothing written
+        with pytest.raises(TagError, match=message):
+            make(store, tags=bad)
+    assert store.list()[1] == 1  # no job written with bad tags
+    with pytest.raises(JobNotFound):
+        store.retag("0123456789ab", add=["x"])
+
+
+def test_filters_by_tag_search_and_time_combine(tmp_path):
+    store = Store(tmp_path / "jobs.sqlite")
+    a = make(store, payload_size=0, name="VQE sweep 1", tags=["vqe", "h2"])
+    b = make(store, payload_size=0, name="qaoa", tags=["h2"], backend="manila")
+    c = make(store, payload_size=0, name="100%_done", tags=[])
+
+    def ids(**kw):
+        return {r.id for r in store.list(limit=100, **kw)[0]}
+
+    assert ids(tag="H2") == {a.id, b.id}
+    assert ids(tag=["h2", "vqe"]) == {a.id}  # every tag of a list
+    assert ids(search="sweep") == ids(search="SWEEP") == {a.id}  # part of the name
+    assert ids(search="mani") == {b.id}  # the backend
+    assert ids(search="h2") == {a.id, b.id}  # a tag
+    assert ids(search=c.id[:5]) >= {c.id} and ids(search=c.id) == {c.id}  # id prefix
+    assert ids(search="%_") == {c.id}  # LIKE's wildcards are plain text
+    assert ids(search="h2", backend="aer") == {a.id}
+    later = time.time() + 60
+    assert ids(since=later) == set() and ids(since=0) == {a.id, b.id, c.id}
+
+
+def test_prune_deletes_old_finished_jobs_with_their_data_and_reclaims_space(tmp_path):
+    store = Store(tmp_path / "jobs.sqlite")
+    old = [make(store, payload_size=5, tags=["old"]) for _ in range(6)]
+    for rec in old[:4]:
+        store.claim(rec.id)
+        store.finish(rec.id, JobStatus.DONE, result={"counts": [{"0": 100}]})
+    store.request_cancel(old[4].id)  # CANCELLED; old[5] stays QUEUED
+    fresh = make(store, payload_size=1)
+    store.claim(fresh.id)
+    store.finish(fresh.id, JobStatus.DONE)
+    cutoff = fresh.created_at
+    size = store.disk_bytes()
+
+    assert store.prune(before=cutoff, statuses=["DONE"], dry_run=True) == 4
+    assert store.list()[1] == 7  # a dry run deletes nothing
+    assert store.prune(before=cutoff, statuses=["CANCELLED"]) == 1
+    assert store.prune(before=cutoff) == 4  # the other finished ones
+    assert {r.id for r in store.list()[0]} == {old[5].id, fresh.id}  # queued and new stay
+    assert store.result(old[0].id) is None and store.events(old[0].id) == []
+    with pytest.raises(JobNotFound):
+        store.payload(old[0].id)
+    assert store.list(tag="old")[1] == 1  # the queued one
+    assert store.reclaim() > 0 and store.disk_bytes() < size
+    with pytest.raises(ValueError, match="only finished jobs"):
+        store.prune(before=cutoff, statuses=["QUEUED"])
+    assert store.integrity_check() == "ok"

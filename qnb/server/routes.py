@@ -98,11 +98,8 @@ class JobsHandler(QnbHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        await self.call(self.service.list_jobs, status=self.get_query_argument("status", None),
-                        backend=self.get_query_argument("backend", None),
-                        limit=self.get_query_argument("limit", None),
-                        offset=self.get_query_argument("offset", None),
-                        session=self.get_query_argument("session", None))
+        await self.call(self.service.list_jobs, limit=self.get_query_argument("limit", None),
+                        offset=self.get_query_argument("offset", None), **filters_of(self))
 
     @web.authenticated
     @authorized
@@ -112,6 +109,35 @@ class JobsHandler(QnbHandler):
             self.reply(err.http_status, err.body)
             return
         await self.call(self.service.submit, b"".join(self._chunks), http_status=201)
+
+
+def filters_of(handler: QnbHandler) -> dict[str, str | None]:
+    """The job filters of a listing's query string, as the service takes them (``tag`` may
+    come several times: ``?tag=a&tag=b`` is ``?tag=a,b``)."""
+    found: dict[str, str | None] = {key: handler.get_query_argument(key, None)
+                                    for key in ("status", "backend", "session", "q", "since")}
+    found["tag"] = ",".join(handler.get_query_arguments("tag")) or None
+    return found
+
+
+class JobsCsvHandler(QnbHandler):
+    """``GET /qnb/api/jobs.csv?<the filters of GET /qnb/api/jobs>[&counts=1]``: every
+    matching job as the CSV of ``qnb export``, downloaded as a file. Errors stay JSON."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        try:
+            text = await asyncio.get_running_loop().run_in_executor(
+                service_pool(), functools.partial(
+                    self.service.export_csv, counts=self.get_query_argument("counts", None),
+                    **filters_of(self)))
+        except ServiceError as exc:
+            self.reply(exc.http_status, exc.body)
+            return
+        self.set_header("Content-Disposition", 'attachment; filename="qnb-jobs.csv"')
+        self.set_header("Cache-Control", "no-store")
+        self.finish(text, set_content_type="text/csv; charset=utf-8")
 
 
 class JobHandler(QnbHandler):
@@ -164,6 +190,7 @@ def setup_handlers(web_app: web.Application, service: JobService) -> None:
     base = url_path_join(web_app.settings.get("base_url", "/"), "qnb", "api")
     web_app.add_handlers(".*$", [
         (url_path_join(base, "jobs") + "/?", JobsHandler),
+        (url_path_join(base, r"jobs\.csv"), JobsCsvHandler),
         (url_path_join(base, "jobs", "([^/]+)", "cancel") + "/?", CancelHandler),
         (url_path_join(base, "jobs", "([^/]+)") + "/?", JobHandler),
         (url_path_join(base, "backends") + "/?", BackendsHandler),

@@ -22,7 +22,7 @@ MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 ORIGIN = "rest"
-SUBMIT_FIELDS = ("qasm", "backend", "shots", "name", "seed")
+SUBMIT_FIELDS = ("qasm", "backend", "shots", "name", "seed", "tags")
 _STATUSES = ", ".join(s.value for s in JobStatus)
 T = TypeVar("T")
 
@@ -59,16 +59,30 @@ class JobService:
     # -- reading ------------------------------------------------------------------------
     def list_jobs(self, *, status: str | None = None, backend: str | None = None,
                   limit: str | None = None, offset: str | None = None,
-                  session: str | None = None) -> dict[str, Any]:
-        """A page of jobs, newest first, and how many match. Query values arrive as strings."""
-        statuses = _parse_statuses(status)
+                  session: str | None = None, tag: str | None = None, q: str | None = None,
+                  since: str | None = None) -> dict[str, Any]:
+        """A page of jobs, newest first, and how many match. Query values arrive as strings:
+        ``tag`` one tag or several comma-separated (a job must have all), ``q`` search text,
+        ``since`` ISO 8601, epoch seconds or a duration ago (``7d``)."""
+        filters = _parse_filters(status, backend, session, tag, q, since)
         page = _parse_int("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT)
         start = _parse_int("offset", offset, 0, 0, None)
-        records, total = self._read(lambda: self.store.list(
-            status=statuses, backend=backend or None, session=session or None, limit=page,
-            offset=start))
+        records, total = self._read(lambda: self.store.list(limit=page, offset=start,
+                                                            **filters))
         return {"jobs": [job_json(r) for r in records], "total": total,
                 "limit": page, "offset": start}
+
+    def export_csv(self, *, status: str | None = None, backend: str | None = None,
+                   session: str | None = None, tag: str | None = None, q: str | None = None,
+                   since: str | None = None, counts: str | None = None) -> str:
+        """Every job matching the filters of ``list_jobs`` as the CSV of ``qnb export``,
+        oldest first; ``counts=1`` adds the results."""
+        from .. import export
+
+        filters = _parse_filters(status, backend, session, tag, q, since)
+        with_counts = _parse_flag("counts", counts)
+        return self._read(lambda: export.csv_text(
+            export.rows(self.store, counts=with_counts, **filters), counts=with_counts))
 
     def get_job(self, job_id: str) -> dict[str, Any]:
         """One job; a DONE job carries its ``counts`` (and ``mitigated`` counts when made), and
@@ -105,7 +119,7 @@ class JobService:
         try:
             job = api.submit(qasm, backend=fields.get("backend"), shots=fields.get("shots"),
                              name=fields.get("name"), seed=fields.get("seed"), origin=ORIGIN,
-                             home=self.home)
+                             home=self.home, tags=fields.get("tags"))
         except SubmitError as exc:
             extra = {"backends": exc.configured} if exc.configured is not None else {}
             raise ServiceError(400, str(exc), **extra) from None
@@ -178,6 +192,30 @@ def _parse_statuses(value: str | None) -> list[str] | None:
                                     f"(or several, comma-separated), got {part.strip()!r}")
         statuses.append(name)
     return statuses
+
+
+def _parse_filters(status: str | None, backend: str | None, session: str | None,
+                   tag: str | None, q: str | None, since: str | None) -> dict[str, Any]:
+    """The query's filters as ``Store.list`` takes them; 400 naming a bad one."""
+    from ..models import parse_since
+
+    try:
+        when = parse_since(since)
+    except ValueError as exc:
+        raise ServiceError(400, f"since: {exc}") from None
+    tags = [t.strip() for t in (tag or "").split(",") if t.strip()]
+    return {"status": _parse_statuses(status), "backend": backend or None,
+            "session": session or None, "tag": tags or None,
+            "search": (q or "").strip() or None, "since": when}
+
+
+def _parse_flag(key: str, value: str | None) -> bool:
+    text = (value or "").strip().lower()
+    if text in ("", "0", "false", "no"):
+        return False
+    if text in ("1", "true", "yes"):
+        return True
+    raise ServiceError(400, f"{key} must be 1 or 0 (true or false), got {value!r}")
 
 
 def _parse_int(key: str, value: str | None, default: int, low: int, high: int | None) -> int:
