@@ -3,7 +3,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import type { IJob, JobStatus } from './job';
-import { requestAPI } from './request';
+import { apiURL, requestAPI, requestBlob } from './request';
 
 /** A page of jobs, newest first, and how many match the filters. */
 export interface IJobList {
@@ -26,26 +26,42 @@ export interface IBackendList {
   default: string | null;
 }
 
-export interface IListJobsOptions {
+/** The filters of a listing or an export: unset (null, empty) ones are left out. */
+export interface IJobQuery {
   status?: JobStatus | null;
   backend?: string | null;
+  /** One tag: only the jobs that carry it. */
+  tag?: string | null;
+  /** A search in the name, the id (a prefix), the tags and the backend. */
+  q?: string | null;
   /** A qnb session id (12 hex digits): only the jobs submitted in it. */
   session?: string | null;
+  /** An ISO 8601 time: only the jobs submitted since. */
+  since?: string | null;
+}
+
+export interface IListJobsOptions extends IJobQuery {
   limit?: number;
   offset?: number;
 }
 
-/** Build `?status=..&backend=..&session=..&limit=..&offset=..`, leaving out unset values. */
+/** The file name of the CSV export. */
+export const CSV_FILENAME = 'qnb-jobs.csv';
+
+/** The filters in query-string order. */
+const FILTER_PARAMS = ['status', 'backend', 'tag', 'q', 'session', 'since'] as const;
+
+/**
+ * Build `?status=..&backend=..&tag=..&q=..&session=..&since=..&limit=..&offset=..`,
+ * leaving out unset values (and search text that is only blanks).
+ */
 export function jobsQuery(options: IListJobsOptions = {}): string {
   const query: Record<string, string> = {};
-  if (options.status) {
-    query.status = options.status;
-  }
-  if (options.backend) {
-    query.backend = options.backend;
-  }
-  if (options.session) {
-    query.session = options.session;
+  for (const key of FILTER_PARAMS) {
+    const value = options[key];
+    if (value && value.trim()) {
+      query[key] = key === 'q' ? value.trim() : value;
+    }
   }
   if (options.limit !== undefined && options.limit !== null) {
     query.limit = String(options.limit);
@@ -56,17 +72,35 @@ export function jobsQuery(options: IListJobsOptions = {}): string {
   return URLExt.objectToQueryString(query);
 }
 
+/** The jobs.csv endpoint with the filters (never a page: the export has every matching job). */
+export function jobsCsvPath(filters: IJobQuery = {}): string {
+  return `jobs.csv${jobsQuery({ ...filters, limit: undefined, offset: undefined })}`;
+}
+
+/** The full URL of the CSV export of the filtered jobs. */
+export function jobsCsvURL(filters: IJobQuery = {}, settings?: ServerConnection.ISettings): string {
+  return apiURL(jobsCsvPath(filters), settings);
+}
+
 function jobPath(id: string, ...rest: string[]): string {
   return ['jobs', encodeURIComponent(id), ...rest].join('/');
 }
 
-/** GET /qnb/api/jobs?status=&backend=&session=&limit=&offset= */
+/** GET /qnb/api/jobs?status=&backend=&tag=&q=&session=&since=&limit=&offset= */
 export async function listJobs(
   options: IListJobsOptions = {},
   settings?: ServerConnection.ISettings
 ): Promise<IJobList> {
   const data = await requestAPI<IJobList>(`jobs${jobsQuery(options)}`, { method: 'GET' }, settings);
   return { jobs: data?.jobs ?? [], total: data?.total ?? 0 };
+}
+
+/**
+ * GET /qnb/api/jobs.csv?status=&backend=&tag=&q=&session=&since=: the filtered jobs
+ * as CSV (text/csv), with the same authentication as every other call.
+ */
+export function exportJobsCsv(filters: IJobQuery = {}, settings?: ServerConnection.ISettings): Promise<Blob> {
+  return requestBlob(jobsCsvPath(filters), { method: 'GET' }, settings);
 }
 
 /** GET /qnb/api/jobs/{id} */

@@ -13,6 +13,7 @@ import {
   jobTiming,
   primitiveLabel,
   renderStatusBadge,
+  renderTagChip,
   sessionIcon
 } from './format';
 import { renderHistogram, renderTopCounts } from './histogram';
@@ -28,6 +29,8 @@ export interface IJobDetailsHandlers {
   onOpenInNotebook: (id: string) => void | Promise<void>;
   /** Show only the jobs of this session (a click on the session chip). */
   onFilterSession?: (session: string) => void;
+  /** Show only the jobs with this tag (a click on one of the job's tag chips). */
+  onFilterTag?: (tag: string) => void;
 }
 
 function h<K extends keyof HTMLElementTagNameMap>(
@@ -103,6 +106,32 @@ export function renderJobMeta(
     meta.appendChild(chip);
   }
   return meta;
+}
+
+/**
+ * The job's tags, `span.qnb-TagList` of `.qnb-TagChip[data-tag]` chips; null when it
+ * has none. With `onFilterTag`, each chip is a button that calls it with its tag.
+ */
+export function renderTagList(
+  tags: readonly string[],
+  doc: Document = document,
+  onFilterTag?: (tag: string) => void
+): HTMLSpanElement | null {
+  if (!tags.length) {
+    return null;
+  }
+  const list = h(doc, 'span', 'qnb-TagList');
+  for (const tag of tags) {
+    const chip = renderTagChip(tag, doc, !!onFilterTag);
+    if (onFilterTag) {
+      chip.addEventListener('click', event => {
+        event.stopPropagation();
+        onFilterTag(tag);
+      });
+    }
+    list.appendChild(chip);
+  }
+  return list;
 }
 
 /**
@@ -284,6 +313,7 @@ export class JobDetails {
     idBox.append(code, copyIcon);
     add('Id', idBox);
     add('Name', job.name ?? '—');
+    add('Tags', renderTagList(job.tags ?? [], doc, this._handlers.onFilterTag), 'qnb-TagsField');
     add('Backend', job.provider && job.provider !== job.backend ? `${job.backend} (${job.provider})` : job.backend);
     const status = h(doc, 'span', 'qnb-StatusField');
     status.appendChild(renderStatusBadge(job.status, doc));

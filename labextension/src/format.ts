@@ -373,3 +373,23 @@ export function sessionIcon(doc: Document = document): HTMLSpanElement {
   icon.innerHTML = SESSION_SVG;
   return icon;
 }
+
+/**
+ * A tag as a chip, `.qnb-Chip.qnb-TagChip[data-tag]`. Clickable (the default), it is a
+ * button that filters the list by its tag (whoever listens to its clicks does that);
+ * else a plain span.
+ */
+export function renderTagChip(tag: string, doc: Document = document, clickable = true): HTMLElement {
+  const chip = doc.createElement(clickable ? 'button' : 'span');
+  chip.className = 'qnb-Chip qnb-TagChip';
+  chip.dataset.tag = tag;
+  chip.textContent = tag;
+  if (clickable) {
+    (chip as HTMLButtonElement).type = 'button';
+    chip.title = `Tag ${tag}: show only the jobs with this tag`;
+    chip.setAttribute('aria-label', `Show only the jobs tagged ${tag}`);
+  } else {
+    chip.title = `Tag ${tag}`;
+  }
+  return chip;
+}

@@ -126,6 +126,8 @@ export interface IJob {
   primitive: Primitive | null;
   /** The id of the qnb session the job was submitted in. */
   session: string | null;
+  /** The job's tags (`%%qsubmit --tag`, `qnb.submit(tags=...)`, `qnb tag`); empty when it has none. */
+  tags: string[];
   /**
    * One dict per circuit (DONE jobs, from `GET jobs/{id}` only); for Sampler jobs one per
    * PUB (all its points merged), for Estimator jobs none.
@@ -166,6 +168,7 @@ export const JOB_KEYS = [
   'cancel_requested',
   'primitive',
   'session',
+  'tags',
   'counts',
   'mitigated',
   'pubs'

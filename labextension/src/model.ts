@@ -5,7 +5,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { cancelJob, getJob, IBackend, IJobList, IListJobsOptions, listBackends, listJobs } from './api';
+import { cancelJob, exportJobsCsv, getJob, IBackend, IJobList, IListJobsOptions, listBackends, listJobs } from './api';
 import { canCancel, IJob, isTerminal, JobStatus } from './job';
 import { QnbAPIError } from './request';
 import { IJobNotice, JobWatcher } from './watcher';
@@ -20,16 +20,23 @@ export const MAX_BACKOFF = 30 * 1000;
 export interface IJobFilters {
   status: JobStatus | null;
   backend: string | null;
+  /** One tag: only the jobs that carry it. */
+  tag: string | null;
+  /** The search box: name, id prefix, tag or backend. */
+  q: string | null;
   /** A qnb session id: only the jobs submitted in that session. */
   session: string | null;
 }
 
+/** The keys of `IJobFilters`. */
+export const FILTER_KEYS: readonly (keyof IJobFilters)[] = ['status', 'backend', 'tag', 'q', 'session'];
+
 /** The filters of the whole list. */
-export const NO_FILTERS: Readonly<IJobFilters> = { status: null, backend: null, session: null };
+export const NO_FILTERS: Readonly<IJobFilters> = { status: null, backend: null, tag: null, q: null, session: null };
 
 /** Whether any filter is set. */
 export function isFiltered(filters: Partial<IJobFilters>): boolean {
-  return !!(filters.status || filters.backend || filters.session);
+  return FILTER_KEYS.some(key => !!filters[key]);
 }
 
 /** A page of jobs as the server answered it. */
@@ -129,13 +136,20 @@ export class JobsModel {
     return { ...this._filters };
   }
 
-  /** Filter the list (and go back to its first page). */
+  /**
+   * Filter the list (and go back to its first page). Keys left undefined keep
+   * their filter; null or '' clears it; the search text is trimmed.
+   */
   setFilters(filters: Partial<IJobFilters>): void {
-    const pick = <K extends keyof IJobFilters>(key: K): IJobFilters[K] =>
-      filters[key] === undefined ? this._filters[key] : ((filters[key] || null) as IJobFilters[K]);
-    const next: IJobFilters = { status: pick('status'), backend: pick('backend'), session: pick('session') };
-    const now = this._filters;
-    if (next.status === now.status && next.backend === now.backend && next.session === now.session) {
+    const next: IJobFilters = { ...this._filters };
+    for (const key of FILTER_KEYS) {
+      const value = filters[key];
+      if (value !== undefined) {
+        const text = key === 'q' && value ? value.trim() : value;
+        (next as Record<keyof IJobFilters, string | null>)[key] = text || null;
+      }
+    }
+    if (FILTER_KEYS.every(key => next[key] === this._filters[key])) {
       return;
     }
     this._filters = next;
@@ -143,6 +157,28 @@ export class JobsModel {
     this._pageIsCurrent = false;
     this._changed.emit();
     this._tickNow();
+  }
+
+  /** Whether a CSV export is on its way. */
+  get exporting(): boolean {
+    return this._exporting;
+  }
+
+  /**
+   * The jobs of the current filters (every page) as CSV, from the server's
+   * jobs.csv. Rejects with the server's error.
+   */
+  async exportCsv(): Promise<Blob> {
+    this._exporting = true;
+    this._changed.emit();
+    try {
+      return await exportJobsCsv(this._filters, this._settings);
+    } finally {
+      this._exporting = false;
+      if (!this.isDisposed) {
+        this._changed.emit();
+      }
+    }
   }
 
   /** The page shown; null until the first one arrives. */
@@ -384,6 +420,7 @@ export class JobsModel {
   private _cancelling = new Set<string>();
   private _changed = new Signal<this, void>(this);
   private _error: Error | null = null;
+  private _exporting = false;
   private _filters: IJobFilters = { ...NO_FILTERS };
   private _hiddenInterval: number;
   private _interval: number;

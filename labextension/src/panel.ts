@@ -6,7 +6,9 @@ import { SidePanel } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
+import { CSV_FILENAME } from './api';
 import { JobDetails } from './details';
+import { saveBlob } from './download';
 import { qnbIcon } from './icons';
 import { isFiltered, JobsModel } from './model';
 import { createPager, IPager, renderPager } from './pager';
@@ -31,12 +33,28 @@ export function errorText(error: Error, selectedId: string | null): string {
   return `Could not load ${what}${status}: ${error.message}`;
 }
 
+/**
+ * Download the jobs of the model's filters (every page) as qnb-jobs.csv; a
+ * failure shows as a notification. A no-op while an export is on its way.
+ */
+export async function downloadCsv(model: JobsModel): Promise<void> {
+  if (model.exporting) {
+    return;
+  }
+  try {
+    saveBlob(await model.exportCsv(), CSV_FILENAME);
+  } catch (error) {
+    Notification.error(`Could not download the jobs as CSV: ${(error as Error).message}`, { autoClose: 8000 });
+  }
+}
+
 export class JobsPanel extends SidePanel {
   constructor(options: IJobsPanelOptions) {
     const model = options.model;
     const toolbar = createToolbar({
       onFilter: filters => model.setFilters(filters),
-      onRefresh: () => void model.refresh()
+      onRefresh: () => void model.refresh(),
+      onDownload: () => void downloadCsv(model)
     });
     super({ content: new Panel(), toolbar: toolbar.toolbar });
     this._model = model;
@@ -55,7 +73,11 @@ export class JobsPanel extends SidePanel {
     this._banner.node.setAttribute('role', 'alert');
     this._banner.hide();
 
-    this._table = createJobTable(id => model.select(id), session => this.filterSession(session));
+    this._table = createJobTable(
+      id => model.select(id),
+      session => this.filterSession(session),
+      tag => this.filterTag(tag)
+    );
     this._empty = document.createElement('div');
     this._empty.className = 'qnb-Empty';
     this._empty.hidden = true;
@@ -73,7 +95,8 @@ export class JobsPanel extends SidePanel {
       onCancel: id => this.cancelJob(id),
       onCopyId: id => options.copy(id),
       onOpenInNotebook: id => options.openInNotebook(id),
-      onFilterSession: session => this.filterSession(session)
+      onFilterSession: session => this.filterSession(session),
+      onFilterTag: tag => this.filterTag(tag)
     });
     this._detailsView = new Widget();
     this._detailsView.addClass('qnb-DetailsView');
@@ -93,6 +116,19 @@ export class JobsPanel extends SidePanel {
     if (this._model.selectedId !== null) {
       this._model.select(null);
     }
+  }
+
+  /** Show the list of the jobs with one tag (from a chip in a row or in the details). */
+  filterTag(tag: string): void {
+    this._model.setFilters({ tag });
+    if (this._model.selectedId !== null) {
+      this._model.select(null);
+    }
+  }
+
+  /** Download the jobs of the current filters as qnb-jobs.csv (see `downloadCsv`). */
+  downloadCsv(): Promise<void> {
+    return downloadCsv(this._model);
   }
 
   /** Ask the server to cancel a job; a failure shows as a notification. */
@@ -132,7 +168,7 @@ export class JobsPanel extends SidePanel {
     }
     const model = this._model;
     const now = Date.now();
-    renderToolbar(this._filterBar, model.filters, model.backends);
+    renderToolbar(this._filterBar, model.filters, model.backends, model.exporting);
 
     const error = model.error;
     const banner = error ? errorText(error, model.selectedId) : '';

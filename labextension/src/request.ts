@@ -1,4 +1,5 @@
-// The one place that talks HTTP to the qnb server extension.
+// The one place that talks HTTP to the qnb server extension: every request goes
+// through `fetchAPI`, with the Jupyter server's authentication.
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
@@ -58,6 +59,53 @@ export function errorMessageFromBody(
   return `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
 }
 
+/** The URL of a qnb REST API endpoint (a path under `<baseUrl>/qnb/api/`, optionally with a query string). */
+export function apiURL(endPoint = '', settings: ServerConnection.ISettings = getDefaultSettings()): string {
+  return URLExt.join(settings.baseUrl, ...API_NAMESPACE, endPoint);
+}
+
+/** Parse a response body: JSON when it is, else the text; `undefined` when empty. */
+function parseBody(text: string): unknown {
+  if (text.length === 0) {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Send one request to the qnb REST API with the server's authentication
+ * (`ServerConnection.makeRequest`: token, XSRF cookie) and return its response
+ * when it is OK.
+ *
+ * @throws QnbAPIError carrying the server's error message, or a network failure
+ */
+export async function fetchAPI(
+  endPoint = '',
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = getDefaultSettings()
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(apiURL(endPoint, settings), init, settings);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new QnbAPIError(`Cannot reach the qnb server extension: ${reason}`);
+  }
+  if (!response.ok) {
+    const data = parseBody(await response.text());
+    throw new QnbAPIError(
+      errorMessageFromBody(data, response.status, response.statusText),
+      response.status,
+      response
+    );
+  }
+  return response;
+}
+
 /**
  * Call the qnb REST API.
  *
@@ -72,32 +120,21 @@ export async function requestAPI<T>(
   init: RequestInit = {},
   settings: ServerConnection.ISettings = getDefaultSettings()
 ): Promise<T> {
-  const url = URLExt.join(settings.baseUrl, ...API_NAMESPACE, endPoint);
+  const response = await fetchAPI(endPoint, init, settings);
+  return parseBody(await response.text()) as T;
+}
 
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(url, init, settings);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new QnbAPIError(`Cannot reach the qnb server extension: ${reason}`);
-  }
-
-  const text = await response.text();
-  let data: unknown = undefined;
-  if (text.length > 0) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = text;
-    }
-  }
-
-  if (!response.ok) {
-    throw new QnbAPIError(
-      errorMessageFromBody(data, response.status, response.statusText),
-      response.status,
-      response
-    );
-  }
-  return data as T;
+/**
+ * Call the qnb REST API for a file (a CSV export): the body as a Blob, typed
+ * by the response's Content-Type.
+ *
+ * @throws QnbAPIError carrying the server's error message
+ */
+export async function requestBlob(
+  endPoint = '',
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = getDefaultSettings()
+): Promise<Blob> {
+  const response = await fetchAPI(endPoint, init, settings);
+  return response.blob();
 }

@@ -9,8 +9,12 @@ import {
   jobTiming,
   primitiveLabel,
   renderStatusBadge,
+  renderTagChip,
   sessionIcon
 } from './format';
+
+/** Tag chips shown in a row; more show as "+N" (all of them are in the details). */
+export const MAX_ROW_TAGS = 3;
 
 export const COLUMNS: ReadonlyArray<{ key: string; label: string; title: string }> = [
   { key: 'name', label: 'Name', title: 'Job name, or its id when it has none' },
@@ -70,6 +74,25 @@ export function renderRowMarkers(job: IJob, doc: Document = document): HTMLEleme
   return markers;
 }
 
+/**
+ * A row's tags: `button.qnb-TagChip[data-tag]` chips (a click filters by that tag,
+ * see `createJobTable`'s `onTag`), the first `MAX_ROW_TAGS` of them, then
+ * `.qnb-MoreTags` "+N" with the others in its tooltip.
+ */
+export function renderRowTags(tags: readonly string[], doc: Document = document): HTMLElement[] {
+  const chips = tags.slice(0, MAX_ROW_TAGS).map(tag => renderTagChip(tag, doc));
+  const rest = tags.slice(MAX_ROW_TAGS);
+  if (rest.length) {
+    const more = doc.createElement('span');
+    more.className = 'qnb-Chip qnb-MoreTags';
+    more.textContent = `+${rest.length}`;
+    more.title = rest.join(', ');
+    more.setAttribute('aria-label', `${rest.length} more tag${rest.length === 1 ? '' : 's'}: ${rest.join(', ')}`);
+    chips.push(more);
+  }
+  return chips;
+}
+
 /** A new `tr.qnb-JobRow` for the job. */
 export function createJobRow(job: IJob, now: number = Date.now(), doc: Document = document): HTMLTableRowElement {
   const row = doc.createElement('tr');
@@ -88,7 +111,10 @@ export function createJobRow(job: IJob, now: number = Date.now(), doc: Document 
   const markers = doc.createElement('span');
   markers.className = 'qnb-RowMarkers';
   box.append(name, markers);
-  row.cells[0].appendChild(box);
+  // the tags, on a line of their own under the name (none: the line is not shown)
+  const tags = doc.createElement('div');
+  tags.className = 'qnb-RowTags';
+  row.cells[0].append(box, tags);
   updateJobRow(row, job, now, doc);
   return row;
 }
@@ -114,6 +140,10 @@ export function updateJobRow(
   if (job.session) {
     tooltip.push(`session ${job.session}`);
   }
+  const tags = job.tags ?? [];
+  if (tags.length) {
+    tooltip.push(`tags: ${tags.join(', ')}`);
+  }
   setAttr(name, 'title', tooltip.join('\n'));
   name.classList.toggle('qnb-mod-unnamed', !job.name);
   const markers = name.querySelector<HTMLElement>('.qnb-RowMarkers')!;
@@ -121,6 +151,12 @@ export function updateJobRow(
   if (markers.dataset.key !== markerKey) {
     markers.dataset.key = markerKey;
     markers.replaceChildren(...renderRowMarkers(job, doc));
+  }
+  const tagBox = name.querySelector<HTMLElement>('.qnb-RowTags')!;
+  const tagKey = JSON.stringify(tags);
+  if (tagBox.dataset.key !== tagKey) {
+    tagBox.dataset.key = tagKey;
+    tagBox.replaceChildren(...renderRowTags(tags, doc));
   }
 
   setText(backend, job.backend);
@@ -183,11 +219,13 @@ export interface IJobTable {
 
 /**
  * An empty `table.qnb-JobTable`. A click (or Enter, Space) on a row opens that job;
- * a click on a row's session marker only calls `onSession` with that session.
+ * a click on a row's session marker only calls `onSession` with that session, and
+ * one on a tag chip only calls `onTag` with that tag.
  */
 export function createJobTable(
   onOpen: (id: string) => void,
   onSession: ((session: string) => void) | null = null,
+  onTag: ((tag: string) => void) | null = null,
   doc: Document = document
 ): IJobTable {
   const table = doc.createElement('table');
@@ -206,11 +244,19 @@ export function createJobTable(
     (event.target as HTMLElement).closest<HTMLTableRowElement>('tr.qnb-JobRow')?.dataset.jobId;
   const sessionOf = (event: Event): string | undefined =>
     (event.target as HTMLElement).closest<HTMLElement>('.qnb-SessionMarker')?.dataset.session;
+  const tagOf = (event: Event): string | undefined =>
+    (event.target as HTMLElement).closest<HTMLElement>('.qnb-TagChip')?.dataset.tag;
   tbody.addEventListener('click', event => {
     const session = sessionOf(event);
     if (session) {
       event.stopPropagation(); // the marker filters; it does not open the row
       onSession?.(session);
+      return;
+    }
+    const tag = tagOf(event);
+    if (tag !== undefined) {
+      event.stopPropagation(); // so does a tag chip
+      onTag?.(tag);
       return;
     }
     const id = rowOf(event);
@@ -219,8 +265,8 @@ export function createJobTable(
     }
   });
   tbody.addEventListener('keydown', event => {
-    if (sessionOf(event)) {
-      return; // Enter or Space on the marker button clicks it
+    if (sessionOf(event) || tagOf(event) !== undefined) {
+      return; // Enter or Space on the marker or chip button clicks it
     }
     const id = rowOf(event);
     if (id && (event.key === 'Enter' || event.key === ' ')) {

@@ -1,6 +1,7 @@
-// The panel's toolbar: the status and backend filters, a refresh button, and
-// (while the list shows one session's jobs) a removable session chip.
-import { refreshIcon, Styling, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
+// The panel's toolbar: a search box (debounced), the status and backend filters,
+// refresh and CSV download buttons, and (while the list shows one tag's or one
+// session's jobs) removable tag and session chips.
+import { downloadIcon, refreshIcon, searchIcon, Styling, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import type { IBackend } from './api';
@@ -11,12 +12,76 @@ import type { IJobFilters } from './model';
 export interface IJobsToolbarHandlers {
   onFilter: (filters: Partial<IJobFilters>) => void;
   onRefresh: () => void;
+  /** Download the jobs of the current filters as CSV (the button is left out without it). */
+  onDownload?: () => void;
+}
+
+/** How long the search box waits after the last keystroke before it searches, in ms. */
+export const SEARCH_DEBOUNCE = 250;
+
+/** A debounced function: each call restarts the wait; only the last call runs. */
+export interface IDebounced<A extends unknown[]> {
+  (...args: A): void;
+  /** Run the waiting call now (a no-op when none waits). */
+  flush(): void;
+  /** Drop the waiting call. */
+  cancel(): void;
+  /** Whether a call waits. */
+  readonly pending: boolean;
+}
+
+/** Call `fn` `wait` ms after the last call, with that call's arguments. */
+export function debounce<A extends unknown[]>(fn: (...args: A) => void, wait: number): IDebounced<A> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let last: A | null = null;
+  const run = (): void => {
+    const args = last;
+    if (timer !== null) {
+      clearTimeout(timer);
+    }
+    timer = null;
+    last = null;
+    if (args) {
+      fn(...args);
+    }
+  };
+  const debounced = ((...args: A): void => {
+    last = args;
+    if (timer !== null) {
+      clearTimeout(timer);
+    }
+    timer = setTimeout(run, wait);
+  }) as IDebounced<A>;
+  debounced.flush = run;
+  debounced.cancel = () => {
+    if (timer !== null) {
+      clearTimeout(timer);
+    }
+    timer = null;
+    last = null;
+  };
+  Object.defineProperty(debounced, 'pending', { get: () => timer !== null });
+  return debounced;
 }
 
 export interface IJobsToolbar {
   toolbar: Toolbar;
+  /** `input.qnb-SearchInput[type=search]`: name, id, tag or backend, searched `SEARCH_DEBOUNCE` ms after typing stops. */
+  search: HTMLInputElement;
+  /** Its ×, `button.qnb-ClearSearch`, shown while the box has text. */
+  clearSearch: HTMLButtonElement;
+  /** The search waiting for the debounce (Enter runs it at once). */
+  searchDebounce: IDebounced<[string]>;
   status: HTMLSelectElement;
   backend: HTMLSelectElement;
+  /** `.qnb-DownloadCsvButton`: the jobs of the current filters as qnb-jobs.csv (null without `onDownload`). */
+  download: ToolbarButton | null;
+  /** The tag filter chip, `.qnb-TagFilter[data-tag]`, in `tagItem`. */
+  tag: HTMLElement;
+  /** The toolbar item of the tag chip, hidden while no tag filter is set. */
+  tagItem: Widget;
+  /** Its ×, `button.qnb-ClearTagFilter`: shows the jobs of every tag again. */
+  clearTag: HTMLButtonElement;
   /** The session filter chip, `.qnb-SessionFilter[data-session]`, in `sessionItem`. */
   session: HTMLElement;
   /** The toolbar item of the chip, hidden while no session filter is set. */
@@ -65,12 +130,124 @@ function sessionChip(onClear: () => void): { chip: HTMLElement; clear: HTMLButto
   return { chip, clear };
 }
 
+/** The chip of the tag filter: "tag sweep-7 ×", where × is a button that clears the filter. */
+function tagFilterChip(onClear: () => void): { chip: HTMLElement; clear: HTMLButtonElement } {
+  const chip = document.createElement('span');
+  chip.className = 'qnb-Chip qnb-TagFilter';
+  chip.title = 'Only the jobs with this tag are shown';
+  const name = document.createElement('span');
+  name.className = 'qnb-TagName';
+  const clear = document.createElement('button');
+  clear.type = 'button';
+  clear.className = 'qnb-ChipRemove qnb-ClearTagFilter';
+  clear.title = 'Show jobs of every tag';
+  clear.setAttribute('aria-label', 'Show jobs of every tag');
+  clear.textContent = '×';
+  clear.addEventListener('click', onClear);
+  const label = document.createElement('span');
+  label.textContent = 'tag ';
+  chip.append(label, name, clear);
+  return { chip, clear };
+}
+
 /**
- * `jp-Toolbar.qnb-Toolbar` with `select.qnb-StatusFilter`, `select.qnb-BackendFilter`,
- * a refresh button and (on a line of its own, shown while filtering by session)
- * the `.qnb-SessionFilter` chip.
+ * Whether an arrow key in the text box belongs to the box (moves its caret)
+ * rather than to the toolbar, a roving-focus `jp-toolbar` that moves the focus
+ * between its items on ArrowLeft and ArrowRight: only past the text's start or
+ * end (with nothing selected) does the key go on to the toolbar.
+ */
+function keepsArrow(input: HTMLInputElement, key: string): boolean {
+  if (key !== 'ArrowLeft' && key !== 'ArrowRight') {
+    return false;
+  }
+  const { selectionStart: start, selectionEnd: end } = input;
+  if (start === null || end === null || start !== end) {
+    return true;
+  }
+  return key === 'ArrowLeft' ? start > 0 : end < input.value.length;
+}
+
+/**
+ * The search box: `div.qnb-SearchBox` with a search icon, `input.qnb-SearchInput`
+ * and a clear button. Typing searches `SEARCH_DEBOUNCE` ms after the last key;
+ * Enter searches at once; Escape (or the ×) clears the search. ArrowRight at the
+ * end of the text moves on to the filters, as in the rest of the toolbar.
+ */
+function searchBox(onSearch: (q: string | null) => void): {
+  box: HTMLElement;
+  input: HTMLInputElement;
+  clear: HTMLButtonElement;
+  debounced: IDebounced<[string]>;
+} {
+  const box = document.createElement('div');
+  box.className = 'qnb-SearchBox';
+  box.setAttribute('role', 'search');
+  const icon = searchIcon.element({ tag: 'span', className: 'qnb-SearchIcon' });
+  icon.setAttribute('aria-hidden', 'true');
+  const input = document.createElement('input');
+  input.type = 'search';
+  input.className = 'qnb-SearchInput';
+  input.placeholder = 'Search name, id, tag, backend';
+  input.title = 'Search jobs by name, id, tag or backend';
+  input.setAttribute('aria-label', 'Search jobs by name, id, tag or backend');
+  input.spellcheck = false;
+  input.autocomplete = 'off';
+  const clear = document.createElement('button');
+  clear.type = 'button';
+  clear.className = 'qnb-ChipRemove qnb-ClearSearch';
+  clear.title = 'Clear the search';
+  clear.setAttribute('aria-label', 'Clear the search');
+  clear.textContent = '×';
+  clear.hidden = true;
+
+  const debounced = debounce((text: string) => onSearch(text.trim() || null), SEARCH_DEBOUNCE);
+  const reset = (): void => {
+    debounced.cancel();
+    input.value = '';
+    clear.hidden = true;
+    onSearch(null);
+  };
+  input.addEventListener('input', () => {
+    clear.hidden = !input.value;
+    debounced(input.value);
+  });
+  input.addEventListener('keydown', event => {
+    if (keepsArrow(input, event.key)) {
+      event.stopPropagation(); // move the caret, not the toolbar's focus
+    } else if (event.key === 'Enter') {
+      event.preventDefault();
+      if (debounced.pending) {
+        debounced.flush();
+      } else {
+        onSearch(input.value.trim() || null);
+      }
+    } else if (event.key === 'Escape' && input.value) {
+      event.preventDefault();
+      event.stopPropagation();
+      reset();
+    }
+  });
+  clear.addEventListener('click', () => {
+    reset();
+    input.focus();
+  });
+  box.append(icon, input, clear);
+  return { box, input, clear, debounced };
+}
+
+/**
+ * `jp-Toolbar.qnb-Toolbar` with the search box `input.qnb-SearchInput` (on a line of
+ * its own), `select.qnb-StatusFilter`, `select.qnb-BackendFilter`, refresh and
+ * `.qnb-DownloadCsvButton` buttons, and (each on a line of its own, shown while
+ * filtering by tag or session) the `.qnb-TagFilter` and `.qnb-SessionFilter` chips.
  */
 export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
+  const { box, input: search, clear: clearSearch, debounced: searchDebounce } = searchBox(q =>
+    handlers.onFilter({ q })
+  );
+  const searchItem = new Widget({ node: box });
+  searchItem.addClass('qnb-SearchItem');
+
   const status = filterSelect('qnb-StatusFilter', 'Status filter', 'Show jobs with this status');
   status.append(new Option('All statuses', ''), ...JOB_STATUSES.map(s => new Option(statusInfo(s).label, s)));
   status.addEventListener('change', () => handlers.onFilter({ status: (status.value || null) as JobStatus | null }));
@@ -79,20 +256,34 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
   backend.append(new Option(ALL_BACKENDS, ''));
   backend.addEventListener('change', () => handlers.onFilter({ backend: backend.value || null }));
 
+  // a chip goes away with its filter: leave the focus in the toolbar
+  const { chip: tag, clear: clearTag } = tagFilterChip(() => {
+    if (tag.contains(document.activeElement)) {
+      search.focus();
+    }
+    handlers.onFilter({ tag: null });
+  });
+  const tagItem = new Widget({ node: document.createElement('div') });
+  tagItem.addClass('qnb-FilterChipItem');
+  tagItem.addClass('qnb-TagFilterItem');
+  tagItem.node.appendChild(tag);
+  tagItem.hide();
+
   const { chip: session, clear: clearSession } = sessionChip(() => {
-    // the chip goes away with the filter: leave the focus in the toolbar
     if (session.contains(document.activeElement)) {
       status.focus();
     }
     handlers.onFilter({ session: null });
   });
   const sessionItem = new Widget({ node: document.createElement('div') });
+  sessionItem.addClass('qnb-FilterChipItem');
   sessionItem.addClass('qnb-SessionFilterItem');
   sessionItem.node.appendChild(session);
   sessionItem.hide();
 
   const toolbar = new Toolbar();
   toolbar.addClass('qnb-Toolbar');
+  toolbar.addItem('search', searchItem);
   toolbar.addItem('status', selectItem(status));
   toolbar.addItem('backend', selectItem(backend));
   toolbar.addItem(
@@ -104,8 +295,34 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
       onClick: () => handlers.onRefresh()
     })
   );
+  let download: ToolbarButton | null = null;
+  if (handlers.onDownload) {
+    const onDownload = handlers.onDownload;
+    download = new ToolbarButton({
+      icon: downloadIcon,
+      className: 'qnb-DownloadCsvButton',
+      tooltip: 'Download CSV: the jobs of these filters, every page (qnb-jobs.csv)',
+      onClick: () => onDownload()
+    });
+    toolbar.addItem('download', download);
+  }
+  toolbar.addItem('tag', tagItem);
   toolbar.addItem('session', sessionItem);
-  return { toolbar, status, backend, session, sessionItem, clearSession };
+  return {
+    toolbar,
+    search,
+    clearSearch,
+    searchDebounce,
+    status,
+    backend,
+    download,
+    tag,
+    tagItem,
+    clearTag,
+    session,
+    sessionItem,
+    clearSession
+  };
 }
 
 /** "aer, simulator, 30 qubits": the tooltip of a backend option. */
@@ -120,8 +337,17 @@ export function backendTitle(backend: IBackend): string {
   return bits.join(', ');
 }
 
-/** Show the filters; the backend options are rebuilt only when their names change. */
-export function renderToolbar(view: IJobsToolbar, filters: IJobFilters, backends: readonly IBackend[]): void {
+/**
+ * Show the filters; the backend options are rebuilt only when their names change.
+ * The search box takes the model's search text only when it changed there and no
+ * typed search waits, so a tick never overwrites what is being typed.
+ */
+export function renderToolbar(
+  view: IJobsToolbar,
+  filters: IJobFilters,
+  backends: readonly IBackend[],
+  exporting = false
+): void {
   const names = backends.map(b => b.name);
   if (filters.backend && !names.includes(filters.backend)) {
     names.push(filters.backend);
@@ -140,17 +366,37 @@ export function renderToolbar(view: IJobsToolbar, filters: IJobFilters, backends
   setValue(select, filters.backend ?? '');
   setValue(view.status, filters.status ?? '');
 
-  const session = filters.session ?? '';
-  if ((view.session.dataset.session ?? '') !== session) {
-    if (session) {
-      view.session.dataset.session = session;
-    } else {
-      delete view.session.dataset.session;
+  const q = filters.q ?? '';
+  if (view.search.dataset.q !== q) {
+    view.search.dataset.q = q;
+    if (!view.searchDebounce.pending && view.search.value.trim() !== q) {
+      view.search.value = q;
     }
-    view.session.querySelector('.qnb-SessionId')!.textContent = session;
   }
-  if (view.sessionItem.isHidden === !!session) {
-    view.sessionItem.setHidden(!session);
+  if (view.clearSearch.hidden === !!view.search.value) {
+    view.clearSearch.hidden = !view.search.value;
+  }
+
+  renderChip(view.tag, view.tagItem, 'tag', '.qnb-TagName', filters.tag ?? '');
+  renderChip(view.session, view.sessionItem, 'session', '.qnb-SessionId', filters.session ?? '');
+
+  if (view.download && view.download.enabled === exporting) {
+    view.download.enabled = !exporting;
+  }
+}
+
+/** Show a filter chip (with `value` in `data-<key>` and its text node) or hide it. */
+function renderChip(chip: HTMLElement, item: Widget, key: string, textSelector: string, value: string): void {
+  if ((chip.dataset[key] ?? '') !== value) {
+    if (value) {
+      chip.dataset[key] = value;
+    } else {
+      delete chip.dataset[key];
+    }
+    chip.querySelector(textSelector)!.textContent = value;
+  }
+  if (item.isHidden === !!value) {
+    item.setHidden(!value);
   }
 }
 

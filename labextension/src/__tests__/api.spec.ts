@@ -4,7 +4,17 @@
 // The REST client against a mocked fetch, through the real ServerConnection.
 import { ServerConnection } from '@jupyterlab/services';
 
-import { cancelJob, getJob, jobsQuery, listBackends, listJobs } from '../api';
+import {
+  cancelJob,
+  CSV_FILENAME,
+  exportJobsCsv,
+  getJob,
+  IListJobsOptions,
+  jobsCsvURL,
+  jobsQuery,
+  listBackends,
+  listJobs
+} from '../api';
 import { QnbAPIError, requestAPI } from '../request';
 import { makeJob } from './fixtures/jobs';
 
@@ -99,7 +109,51 @@ describe('jobsQuery', () => {
   });
 });
 
+describe('jobsQuery with search, tag and since', () => {
+  it('puts the filters in a fixed order, before the page', () => {
+    expect(
+      jobsQuery({
+        offset: 100,
+        limit: 50,
+        since: '2026-11-01T00:00:00Z',
+        session: '0123456789ab',
+        q: 'bell',
+        tag: 'sweep-7',
+        backend: 'aer',
+        status: 'DONE'
+      })
+    ).toBe(
+      '?status=DONE&backend=aer&tag=sweep-7&q=bell&session=0123456789ab&since=2026-11-01T00%3A00%3A00Z&limit=50&offset=100'
+    );
+  });
+
+  it('trims the search text and leaves out blank or unset search and tag', () => {
+    expect(jobsQuery({ q: '  bell  ', limit: 50, offset: 0 })).toBe('?q=bell&limit=50&offset=0');
+    expect(jobsQuery({ q: '   ', tag: '', limit: 50, offset: 0 })).toBe('?limit=50&offset=0');
+    expect(jobsQuery({ q: null, tag: null, since: null })).toBe('');
+  });
+
+  it('encodes search text and tags', () => {
+    const query = jobsQuery({ q: 'h2 vqe&x=1', tag: 'run #3/ä' });
+    const params = new URLSearchParams(query.slice(1));
+    expect(params.get('q')).toBe('h2 vqe&x=1');
+    expect(params.get('tag')).toBe('run #3/ä');
+    expect([...params.keys()]).toEqual(['tag', 'q']);
+  });
+});
+
 describe('listJobs', () => {
+  it('GETs jobs with the search text and the tag', async () => {
+    const job = makeJob({ tags: ['sweep-7'] });
+    const { settings, calls } = setup(() => json({ jobs: [job], total: 1 }));
+    const result = await listJobs({ q: 'bell', tag: 'sweep-7', limit: 50, offset: 0 }, settings);
+    expect(result.jobs[0].tags).toEqual(['sweep-7']);
+    const { url } = calls[0];
+    expect(url.pathname).toBe('/base/qnb/api/jobs');
+    expect(url.searchParams.get('q')).toBe('bell');
+    expect(url.searchParams.get('tag')).toBe('sweep-7');
+  });
+
   it('GETs jobs with status, backend, limit and offset', async () => {
     const job = makeJob({ status: 'RUNNING' });
     const { settings, calls } = setup(() => json({ jobs: [job], total: 10000 }));
@@ -128,6 +182,50 @@ describe('listJobs', () => {
     const { settings, calls } = setup(() => json({ jobs: [], total: 0 }));
     await listJobs({ session: '0123456789ab', limit: 50, offset: 0 }, settings);
     expect(calls[0].url.searchParams.get('session')).toBe('0123456789ab');
+  });
+});
+
+describe('CSV export', () => {
+  it('builds the jobs.csv URL from the filters, without paging', () => {
+    const settings = ServerConnection.makeSettings({ baseUrl: BASE });
+    expect(CSV_FILENAME).toBe('qnb-jobs.csv');
+    expect(jobsCsvURL({}, settings)).toBe('http://localhost:8888/base/qnb/api/jobs.csv');
+    // the model's page query: its limit and offset are left out
+    const page: IListJobsOptions = { status: 'DONE', backend: 'aer', tag: 'sweep-7', q: ' bell ', limit: 50, offset: 100 };
+    expect(jobsCsvURL(page, settings)).toBe('http://localhost:8888/base/qnb/api/jobs.csv?status=DONE&backend=aer&tag=sweep-7&q=bell');
+  });
+
+  it('GETs jobs.csv with the filters and the token, and returns the CSV as a Blob', async () => {
+    const csv = 'id,name,backend,status\n3f2a9c1b7d4e,bell,aer,DONE\n';
+    const { settings, calls } = setup(
+      () => new Response(csv, { status: 200, headers: { 'Content-Type': 'text/csv; charset=UTF-8' } }),
+      { token: 's3cret' }
+    );
+    const blob = await exportJobsCsv({ status: 'DONE', tag: 'sweep-7', q: 'bell' }, settings);
+    expect(await blob.text()).toBe(csv);
+    expect(blob.type).toMatch(/^text\/csv/);
+    expect(calls).toHaveLength(1);
+    const { url, method, headers } = calls[0];
+    expect(method).toBe('GET');
+    expect(url.origin + url.pathname).toBe('http://localhost:8888/base/qnb/api/jobs.csv');
+    // (ServerConnection adds a cache buster after the filters)
+    expect([...url.searchParams].slice(0, 3)).toEqual([
+      ['status', 'DONE'],
+      ['tag', 'sweep-7'],
+      ['q', 'bell']
+    ]);
+    expect(url.searchParams.has('limit')).toBe(false);
+    expect(url.searchParams.has('offset')).toBe(false);
+    expect(headers.get('Authorization')).toBe('token s3cret');
+  });
+
+  it('rejects with the server\'s error', async () => {
+    const { settings } = setup(() => json({ error: 'unknown status "DON"' }, 400));
+    await expect(exportJobsCsv({}, settings)).rejects.toMatchObject({
+      name: 'QnbAPIError',
+      status: 400,
+      message: 'unknown status "DON"'
+    });
   });
 });
 

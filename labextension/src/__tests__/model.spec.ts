@@ -3,7 +3,7 @@
 import { Poll } from '@lumino/polling';
 
 import type { IJob, JobStatus } from '../job';
-import { HIDDEN_INTERVAL, JobsModel, lastPageOffset, VISIBLE_INTERVAL } from '../model';
+import { HIDDEN_INTERVAL, isFiltered, JobsModel, lastPageOffset, NO_FILTERS, VISIBLE_INTERVAL } from '../model';
 import type { IJobNotice } from '../watcher';
 import { makeJob } from './fixtures/jobs';
 import { FakeServer } from './fixtures/server';
@@ -86,7 +86,7 @@ describe('JobsModel', () => {
     const changed = jest.fn();
     model.changed.connect(changed);
     model.setFilters({ status: 'DONE', backend: 'aer' });
-    expect(model.filters).toEqual({ status: 'DONE', backend: 'aer', session: null });
+    expect(model.filters).toEqual({ ...NO_FILTERS, status: 'DONE', backend: 'aer' });
     expect(model.pageIsCurrent).toBe(false);
     expect(changed).toHaveBeenCalled();
     await model.poll.tick;
@@ -110,7 +110,7 @@ describe('JobsModel', () => {
       id: (0xb00000000000 + i).toString(16)
     }));
     await start(all);
-    expect(model.filters).toEqual({ status: null, backend: null, session: null });
+    expect(model.filters).toEqual(NO_FILTERS);
     model.nextPage();
     await model.poll.tick;
     expect(model.page!.offset).toBe(50);
@@ -119,7 +119,7 @@ describe('JobsModel', () => {
     const changed = jest.fn();
     model.changed.connect(changed);
     model.setFilters({ session: SESSION });
-    expect(model.filters).toEqual({ status: null, backend: null, session: SESSION });
+    expect(model.filters).toEqual({ ...NO_FILTERS, session: SESSION });
     expect(changed).toHaveBeenCalledTimes(1);
     expect(model.pageIsCurrent).toBe(false);
     await model.poll.tick;
@@ -143,6 +143,88 @@ describe('JobsModel', () => {
     await model.poll.tick;
     expect(server.take()).toEqual(['GET jobs?limit=50&offset=0']);
     expect(model.page).toMatchObject({ offset: 0, total: 63 });
+  });
+
+  it('searches and filters by tag: q= and tag= in the request, back to the first page', async () => {
+    const tagged = jobs(60, 'DONE', { tags: ['sweep-7', 'h2'] });
+    const others = jobs(5, 'DONE', { name: 'ghz' }).map((job, i) => ({ ...job, id: (0xc00000000000 + i).toString(16) }));
+    await start([...tagged, ...others]);
+    model.nextPage();
+    await model.poll.tick;
+    expect(model.page!.offset).toBe(50);
+    server.take();
+
+    const changed = jest.fn();
+    model.changed.connect(changed);
+    model.setFilters({ tag: 'sweep-7' });
+    expect(model.filters).toEqual({ ...NO_FILTERS, tag: 'sweep-7' });
+    expect(model.pageIsCurrent).toBe(false);
+    expect(changed).toHaveBeenCalledTimes(1);
+    await model.poll.tick;
+    // the filtered page, then the watcher's own (unfiltered) list of recent jobs
+    expect(server.take()).toEqual(['GET jobs?tag=sweep-7&limit=50&offset=0', 'GET jobs?limit=50&offset=0']);
+    expect(model.page).toMatchObject({ offset: 0, total: 60 });
+
+    model.nextPage();
+    await model.poll.tick;
+    expect(server.take()[0]).toBe('GET jobs?tag=sweep-7&limit=50&offset=50');
+    // a search (trimmed) goes back to the first page too, keeping the tag
+    model.setFilters({ q: '  bell ' });
+    expect(model.filters.q).toBe('bell');
+    await model.poll.tick;
+    expect(server.take()[0]).toBe('GET jobs?tag=sweep-7&q=bell&limit=50&offset=0');
+    expect(model.page).toMatchObject({ offset: 0, total: 60 });
+
+    model.setFilters({ q: 'bell' }); // no change: no tick
+    model.setFilters({ q: ' bell' });
+    expect(server.take()).toEqual([]);
+
+    model.setFilters({ tag: null, q: 'ghz' });
+    await model.poll.tick;
+    expect(server.take()[0]).toBe('GET jobs?q=ghz&limit=50&offset=0');
+    expect(model.page).toMatchObject({ offset: 0, total: 5 });
+
+    model.setFilters({ q: '   ' }); // blank: no search
+    expect(model.filters).toEqual(NO_FILTERS);
+    await model.poll.tick;
+    expect(server.take()).toEqual(['GET jobs?limit=50&offset=0']);
+    expect(model.page!.total).toBe(65);
+  });
+
+  it('counts search and tag as filters', () => {
+    expect(isFiltered(NO_FILTERS)).toBe(false);
+    expect(isFiltered({ q: 'bell' })).toBe(true);
+    expect(isFiltered({ tag: 'sweep-7' })).toBe(true);
+    expect(isFiltered({ q: '', tag: null })).toBe(false);
+  });
+
+  it('exports the jobs of its filters (every page) as CSV', async () => {
+    await start([...jobs(60, 'DONE', { tags: ['sweep-7'] }), makeJob({ id: 'c00000000001', status: 'DONE' })]);
+    model.setFilters({ tag: 'sweep-7', q: 'bell' });
+    await model.poll.tick;
+    model.nextPage();
+    await model.poll.tick;
+    expect(model.page).toMatchObject({ offset: 50, total: 60 });
+    server.take();
+    const states: boolean[] = [];
+    model.changed.connect(() => states.push(model.exporting));
+    const exporting = model.exportCsv();
+    expect(model.exporting).toBe(true);
+    const blob = await exporting;
+    expect(model.exporting).toBe(false);
+    expect(states).toEqual([true, false]);
+    expect(server.take()).toEqual(['GET jobs.csv?tag=sweep-7&q=bell']);
+    expect(blob.type).toBe('text/csv');
+    const text = await new Promise<string>(resolve => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result as string);
+      reader.readAsText(blob);
+    });
+    expect(text.trim().split('\n')).toHaveLength(61); // the header and every tagged job, not a page
+
+    server.failWith = 500;
+    await expect(model.exportCsv()).rejects.toMatchObject({ status: 500, message: 'the store is locked' });
+    expect(model.exporting).toBe(false);
   });
 
   it('drops the answers of a tick overtaken by a change of session', async () => {

@@ -3,6 +3,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
+import { REVOKE_DELAY, saveBlob } from '../download';
 import type { IJob } from '../job';
 import { JobsModel } from '../model';
 import { JobsPanel, PANEL_ID } from '../panel';
@@ -126,6 +127,155 @@ describe('JobsPanel', () => {
     expect(rows()).toEqual(['f00000000001:DONE']);
     expect(server.requests).toContain('GET jobs?session=0123456789ab&limit=50&offset=0');
     expect($('.qnb-SessionFilter')!.dataset.session).toBe('0123456789ab');
+  });
+
+  it('filters by the tag of a clicked chip, on the first page, until its chip is cleared', async () => {
+    const at = (i: number): string => new Date(Date.UTC(2026, 10, 21, 4, 0, 0) - i * 1000).toISOString();
+    const tagged = Array.from({ length: 52 }, (_, i) =>
+      makeJob({ id: (0xf00000000000 + i).toString(16), status: 'DONE', tags: ['sweep-7', 'h2'], created_at: at(i) })
+    );
+    const others = [0, 1, 2].map(i => makeJob({ id: `e0000000000${i}`, status: 'DONE', created_at: at(100 + i) }));
+    await open([...tagged, ...others]);
+    expect(isShown('.qnb-TagFilter')).toBe(false);
+    model.nextPage();
+    await model.poll.tick;
+    server.take();
+
+    const row = $('tr.qnb-JobRow[data-job-id="f00000000033"]')!;
+    row.querySelector<HTMLElement>('.qnb-TagChip[data-tag="sweep-7"]')!.click();
+    expect(model.filters.tag).toBe('sweep-7');
+    expect(model.selectedId).toBeNull(); // the chip does not open its row
+    await model.poll.tick;
+    expect(server.take()[0]).toBe('GET jobs?tag=sweep-7&limit=50&offset=0');
+    expect($('.qnb-PageRange')!.textContent).toBe('1–50 of 52');
+    expect(isShown('.qnb-TagFilter')).toBe(true);
+    expect($('.qnb-Toolbar .qnb-TagFilter')!.dataset.tag).toBe('sweep-7');
+
+    $<HTMLButtonElement>('button.qnb-ClearTagFilter[aria-label="Show jobs of every tag"]')!.click();
+    expect(model.filters.tag).toBeNull();
+    await model.poll.tick;
+    expect(server.take()[0]).toBe('GET jobs?limit=50&offset=0');
+    expect(isShown('.qnb-TagFilter')).toBe(false);
+    expect($('.qnb-PageRange')!.textContent).toBe('1–50 of 55');
+  });
+
+  it('filters by a tag from the details, back in the list', async () => {
+    const tagged = makeJob({ id: 'f00000000001', status: 'DONE', tags: ['sweep-7'] });
+    await open([done, running, tagged]);
+    model.select(tagged.id);
+    await model.poll.tick;
+    $<HTMLButtonElement>('.qnb-JobDetails .qnb-TagsField button.qnb-TagChip')!.click();
+    await model.poll.tick;
+    expect(model.filters.tag).toBe('sweep-7');
+    expect(isShown('.qnb-ListView')).toBe(true);
+    expect(rows()).toEqual(['f00000000001:DONE']);
+  });
+
+  it('searches from its search box, on the first page, and says when nothing matches', async () => {
+    const at = (i: number): string => new Date(Date.UTC(2026, 10, 21, 4, 0, 0) - i * 1000).toISOString();
+    const id = (i: number): string => (0xa00000000000 + i).toString(16);
+    await open(Array.from({ length: 60 }, (_, i) => makeJob({ id: id(i), name: i % 20 ? 'bell' : 'ghz', created_at: at(i) })));
+    model.nextPage();
+    await model.poll.tick;
+    server.take();
+    const search = $<HTMLInputElement>('input.qnb-SearchInput[aria-label]')!;
+    search.value = ' ghz';
+    search.dispatchEvent(new Event('input', { bubbles: true }));
+    search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(model.filters.q).toBe('ghz');
+    await model.poll.tick;
+    expect(server.take()[0]).toBe('GET jobs?q=ghz&limit=50&offset=0');
+    expect(rows()).toEqual([0, 20, 40].map(i => `${id(i)}:QUEUED`));
+
+    search.value = 'nothing';
+    search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await model.poll.tick;
+    expect(rows()).toEqual([]);
+    expect($('.qnb-Empty')!.textContent).toBe('No jobs match these filters.');
+    $<HTMLButtonElement>('button.qnb-ClearSearch')!.click();
+    await model.poll.tick;
+    expect(model.filters.q).toBeNull();
+    expect($('.qnb-PageRange')!.textContent).toBe('1–50 of 60');
+  });
+
+  describe('Download CSV', () => {
+    let created: Blob[];
+    let clicked: HTMLAnchorElement[];
+
+    beforeEach(() => {
+      created = [];
+      clicked = [];
+      // jsdom has no object URLs, and a click on a link would navigate
+      Object.assign(URL, {
+        createObjectURL: jest.fn((blob: Blob) => {
+          created.push(blob);
+          return 'blob:http://localhost/1234';
+        }),
+        revokeObjectURL: jest.fn()
+      });
+      jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+        clicked.push(this);
+      });
+    });
+
+    const read = (blob: Blob): Promise<string> =>
+      new Promise(resolve => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result as string);
+        reader.readAsText(blob);
+      });
+
+    it('downloads the jobs of the current filters as qnb-jobs.csv', async () => {
+      await open([done, running, makeJob({ id: 'f00000000001', status: 'DONE', tags: ['sweep-7'] })]);
+      model.setFilters({ status: 'DONE', q: 'bell' });
+      await model.poll.tick;
+      server.take();
+      const exported = new Promise<void>(resolve => model.changed.connect(() => !model.exporting && resolve()));
+      const button = $('.qnb-DownloadCsvButton')!; // the toolbar's
+      expect(button.getAttribute('aria-label')).toMatch(/^Download CSV/);
+      button.click();
+      expect(model.exporting).toBe(true);
+      await exported;
+      for (let i = 0; i < 5 && !clicked.length; i++) {
+        await Promise.resolve(); // the save follows the export
+      }
+      expect(server.take()).toEqual(['GET jobs.csv?status=DONE&q=bell']);
+      expect(created).toHaveLength(1);
+      expect(created[0].type).toBe('text/csv');
+      const [header, ...lines] = (await read(created[0])).trim().split('\n');
+      expect(header).toBe('id,name,backend,status,tags');
+      expect(lines.sort()).toEqual(['d00000000001,bell,aer,DONE,', 'f00000000001,bell,aer,DONE,sweep-7']);
+      expect(clicked).toHaveLength(1);
+      expect(clicked[0].download).toBe('qnb-jobs.csv');
+      expect(clicked[0].href).toBe('blob:http://localhost/1234');
+      expect(clicked[0].isConnected).toBe(false); // the link is gone again
+    });
+
+    it('saves a Blob through a temporary link, and releases its URL later', () => {
+      jest.useFakeTimers();
+      try {
+        const blob = new Blob(['id\n'], { type: 'text/csv' });
+        saveBlob(blob, 'qnb-jobs.csv');
+        expect(created).toEqual([blob]);
+        expect(clicked.map(a => [a.download, a.href])).toEqual([['qnb-jobs.csv', 'blob:http://localhost/1234']]);
+        expect(document.querySelector('a[download]')).toBeNull();
+        expect(URL.revokeObjectURL).not.toHaveBeenCalled();
+        jest.advanceTimersByTime(REVOKE_DELAY);
+        expect(URL.revokeObjectURL).toHaveBeenCalledWith('blob:http://localhost/1234');
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('shows a failed download as a notification', async () => {
+      await open([done]);
+      const error = jest.spyOn(Notification, 'error').mockReturnValue('');
+      server.failWith = 500;
+      await panel.downloadCsv();
+      expect(error).toHaveBeenCalledWith('Could not download the jobs as CSV: the store is locked', { autoClose: 8000 });
+      expect(clicked).toHaveLength(0);
+      expect(model.exporting).toBe(false);
+    });
   });
 
   it('says how to submit a job when there is none', async () => {

@@ -1,6 +1,7 @@
 import type { IBackend } from '../api';
 import { createPager, renderPager } from '../pager';
-import { backendTitle, createToolbar, renderToolbar } from '../toolbar';
+import { NO_FILTERS } from '../model';
+import { backendTitle, createToolbar, debounce, renderToolbar, SEARCH_DEBOUNCE } from '../toolbar';
 import { makeJob } from './fixtures/jobs';
 
 const backend = (name: string, extra: Partial<IBackend> = {}): IBackend => ({
@@ -29,7 +30,7 @@ describe('toolbar', () => {
       ['ERROR', 'Error'],
       ['CANCELLED', 'Cancelled']
     ]);
-    renderToolbar(view, { status: null, backend: null, session: null }, [backend('aer'), backend('manila')]);
+    renderToolbar(view, { ...NO_FILTERS }, [backend('aer'), backend('manila')]);
     view.status.value = 'DONE';
     view.status.dispatchEvent(new Event('change'));
     view.backend.value = 'manila';
@@ -37,13 +38,13 @@ describe('toolbar', () => {
     view.backend.value = '';
     view.backend.dispatchEvent(new Event('change'));
     expect(handlers.onFilter.mock.calls).toEqual([[{ status: 'DONE' }], [{ backend: 'manila' }], [{ backend: null }]]);
-    expect(Array.from(view.toolbar.names())).toEqual(['status', 'backend', 'refresh', 'session']);
+    expect(Array.from(view.toolbar.names())).toEqual(['search', 'status', 'backend', 'refresh', 'tag', 'session']);
   });
 
   it('shows a session filter as a removable chip, and clears it with ×', () => {
     const handlers = { onFilter: jest.fn(), onRefresh: jest.fn() };
     const view = createToolbar(handlers);
-    const filters = { status: null, backend: null, session: null };
+    const filters = { ...NO_FILTERS };
     renderToolbar(view, filters, []);
     expect(view.sessionItem.isHidden).toBe(true);
     expect(view.session.dataset.session).toBeUndefined();
@@ -68,7 +69,7 @@ describe('toolbar', () => {
 
   it('lists the backends, keeping a filtered one the server no longer has', () => {
     const view = createToolbar({ onFilter: jest.fn(), onRefresh: jest.fn() });
-    renderToolbar(view, { status: 'ERROR', backend: 'gone', session: null }, [
+    renderToolbar(view, { ...NO_FILTERS, status: 'ERROR', backend: 'gone' }, [
       backend('aer'),
       backend('fake_manila', { provider: 'ibm-fake', num_qubits: 5, simulator: false, reachable: false })
     ]);
@@ -79,13 +80,232 @@ describe('toolbar', () => {
       ['gone', '']
     ]);
     expect([view.status.value, view.backend.value]).toEqual(['ERROR', 'gone']);
-    renderToolbar(view, { status: null, backend: null, session: null }, [backend('aer'), backend('fake_manila')]);
+    renderToolbar(view, { ...NO_FILTERS }, [backend('aer'), backend('fake_manila')]);
     expect(view.backend.options).toHaveLength(3);
     expect([view.status.value, view.backend.value]).toEqual(['', '']);
     const first = view.backend.options[1];
-    renderToolbar(view, { status: null, backend: 'aer', session: null }, [backend('aer'), backend('fake_manila')]);
+    renderToolbar(view, { ...NO_FILTERS, backend: 'aer' }, [backend('aer'), backend('fake_manila')]);
     expect(view.backend.options[1]).toBe(first); // same names: the options stay
     expect(backendTitle(backend('x', { num_qubits: null }))).toBe('aer, simulator');
+  });
+});
+
+describe('debounce', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('runs the last call once, `wait` ms after the last call', () => {
+    const fn = jest.fn();
+    const debounced = debounce(fn, 250);
+    debounced('b');
+    jest.advanceTimersByTime(200);
+    debounced('be');
+    jest.advanceTimersByTime(200);
+    debounced('bell');
+    expect(debounced.pending).toBe(true);
+    jest.advanceTimersByTime(249);
+    expect(fn).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(fn.mock.calls).toEqual([['bell']]);
+    expect(debounced.pending).toBe(false);
+    jest.advanceTimersByTime(1000);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('flushes the waiting call at once, and cancels it', () => {
+    const fn = jest.fn();
+    const debounced = debounce(fn, 250);
+    debounced.flush(); // nothing waits
+    expect(fn).not.toHaveBeenCalled();
+    debounced('x');
+    debounced.flush();
+    expect(fn.mock.calls).toEqual([['x']]);
+    jest.advanceTimersByTime(1000);
+    expect(fn).toHaveBeenCalledTimes(1);
+    debounced('y');
+    debounced.cancel();
+    expect(debounced.pending).toBe(false);
+    jest.advanceTimersByTime(1000);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('search box', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+    document.body.replaceChildren();
+  });
+
+  /** A toolbar (in the page unless `attach` is false: then its `jp-toolbar` element stays inert). */
+  function setup(attach = true) {
+    const handlers = { onFilter: jest.fn(), onRefresh: jest.fn() };
+    const view = createToolbar(handlers);
+    if (attach) {
+      document.body.appendChild(view.toolbar.node);
+    }
+    const type = (text: string): void => {
+      view.search.value = text;
+      view.search.dispatchEvent(new Event('input', { bubbles: true }));
+    };
+    const key = (key: string): KeyboardEvent => {
+      const event = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true });
+      view.search.dispatchEvent(event);
+      return event;
+    };
+    return { handlers, view, type, key };
+  }
+
+  it('is a labelled search box on a line of its own, first in the toolbar', () => {
+    const { view } = setup();
+    expect(SEARCH_DEBOUNCE).toBe(250);
+    expect(view.search.tagName).toBe('INPUT');
+    expect(view.search.type).toBe('search');
+    expect(view.search.classList.contains('qnb-SearchInput')).toBe(true);
+    expect(view.search.getAttribute('aria-label')).toBe('Search jobs by name, id, tag or backend');
+    expect(view.search.placeholder).toBe('Search name, id, tag, backend');
+    expect(view.search.closest('[role="search"]')).not.toBeNull();
+    expect(view.clearSearch.getAttribute('aria-label')).toBe('Clear the search');
+    expect(view.clearSearch.hidden).toBe(true);
+    expect(view.toolbar.node.firstElementChild!.contains(view.search)).toBe(true);
+  });
+
+  it('searches 250 ms after the last keystroke, once, with the trimmed text', () => {
+    const { handlers, view, type } = setup();
+    type('b');
+    jest.advanceTimersByTime(100);
+    type('be');
+    jest.advanceTimersByTime(100);
+    type('bell ');
+    expect(view.clearSearch.hidden).toBe(false);
+    jest.advanceTimersByTime(SEARCH_DEBOUNCE - 1);
+    expect(handlers.onFilter).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(handlers.onFilter.mock.calls).toEqual([[{ q: 'bell' }]]);
+
+    type('');
+    jest.advanceTimersByTime(SEARCH_DEBOUNCE);
+    expect(handlers.onFilter.mock.calls[1]).toEqual([{ q: null }]);
+    expect(view.clearSearch.hidden).toBe(true);
+  });
+
+  it('searches at once on Enter, and clears on Escape or with ×', () => {
+    const { handlers, view, type, key } = setup();
+    type('ghz');
+    expect(key('Enter').defaultPrevented).toBe(true);
+    expect(handlers.onFilter.mock.calls).toEqual([[{ q: 'ghz' }]]);
+    jest.advanceTimersByTime(1000); // the debounced search already ran
+    expect(handlers.onFilter).toHaveBeenCalledTimes(1);
+
+    type('ghz-2');
+    const escape = key('Escape'); // also drops the waiting search
+    expect(escape.defaultPrevented).toBe(true);
+    expect(view.search.value).toBe('');
+    expect(handlers.onFilter.mock.calls[1]).toEqual([{ q: null }]);
+    jest.advanceTimersByTime(1000);
+    expect(handlers.onFilter).toHaveBeenCalledTimes(2);
+    expect(key('Escape').defaultPrevented).toBe(false); // empty: Escape is not the box's
+
+    type('bell');
+    view.search.blur();
+    view.clearSearch.click();
+    expect(view.search.value).toBe('');
+    expect(view.clearSearch.hidden).toBe(true);
+    expect(document.activeElement).toBe(view.search);
+    expect(handlers.onFilter.mock.calls[2]).toEqual([{ q: null }]);
+    jest.advanceTimersByTime(1000);
+    expect(handlers.onFilter).toHaveBeenCalledTimes(3);
+  });
+
+  it('keeps the arrow keys for the caret, and lets the toolbar have them past the text\'s ends', () => {
+    const { view, key } = setup(false); // jsdom's jp-toolbar cannot move the focus
+    const toolbarKeys: string[] = [];
+    view.toolbar.node.addEventListener('keydown', event => toolbarKeys.push(event.key));
+    key('ArrowRight'); // an empty box: on to the filters
+    key('ArrowLeft');
+    view.search.value = 'bell';
+    view.search.setSelectionRange(2, 2);
+    key('ArrowLeft');
+    key('ArrowRight');
+    expect(toolbarKeys).toEqual(['ArrowRight', 'ArrowLeft']);
+    view.search.setSelectionRange(0, 4); // a selection: the box's
+    key('ArrowRight');
+    key('ArrowLeft');
+    view.search.setSelectionRange(4, 4);
+    key('ArrowRight');
+    view.search.setSelectionRange(0, 0);
+    key('ArrowLeft');
+    key('ArrowDown'); // not the (horizontal) toolbar's, so not stopped either
+    expect(toolbarKeys).toEqual(['ArrowRight', 'ArrowLeft', 'ArrowRight', 'ArrowLeft', 'ArrowDown']);
+  });
+
+  it('shows the model\'s search text, but never over a search being typed', () => {
+    const { handlers, view, type } = setup();
+    renderToolbar(view, { ...NO_FILTERS, q: 'bell' }, []);
+    expect(view.search.value).toBe('bell');
+    expect(view.clearSearch.hidden).toBe(false);
+
+    type('bell stat');
+    renderToolbar(view, { ...NO_FILTERS, q: 'bell' }, []); // a tick while typing
+    expect(view.search.value).toBe('bell stat');
+    jest.advanceTimersByTime(SEARCH_DEBOUNCE);
+    expect(handlers.onFilter).toHaveBeenLastCalledWith({ q: 'bell stat' });
+    renderToolbar(view, { ...NO_FILTERS, q: 'bell stat' }, []);
+    expect(view.search.value).toBe('bell stat');
+
+    type('bell stat ');
+    renderToolbar(view, { ...NO_FILTERS, q: null }, []); // changed elsewhere while typing
+    expect(view.search.value).toBe('bell stat ');
+    jest.advanceTimersByTime(SEARCH_DEBOUNCE);
+    renderToolbar(view, NO_FILTERS, []);
+    expect(view.search.value).toBe('bell stat '); // what was typed is what is searched next
+
+    view.searchDebounce.cancel();
+    renderToolbar(view, { ...NO_FILTERS, q: 'ghz' }, []);
+    expect(view.search.value).toBe('ghz');
+    renderToolbar(view, NO_FILTERS, []);
+    expect(view.search.value).toBe('');
+    expect(view.clearSearch.hidden).toBe(true);
+  });
+});
+
+describe('tag filter and CSV download', () => {
+  it('shows a tag filter as a removable chip, and clears it with ×', () => {
+    const handlers = { onFilter: jest.fn(), onRefresh: jest.fn() };
+    const view = createToolbar(handlers);
+    renderToolbar(view, NO_FILTERS, []);
+    expect(view.tagItem.isHidden).toBe(true);
+    expect(view.tag.dataset.tag).toBeUndefined();
+
+    renderToolbar(view, { ...NO_FILTERS, tag: 'sweep-7', session: '0123456789ab' }, []);
+    expect(view.tagItem.isHidden).toBe(false);
+    expect(view.sessionItem.isHidden).toBe(false);
+    expect(view.tag.classList.contains('qnb-TagFilter')).toBe(true);
+    expect(view.tag.dataset.tag).toBe('sweep-7');
+    expect(view.tag.textContent).toBe('tag sweep-7×');
+    expect(view.clearTag.tagName).toBe('BUTTON');
+    expect(view.clearTag.getAttribute('aria-label')).toBe('Show jobs of every tag');
+
+    view.clearTag.click();
+    expect(handlers.onFilter.mock.calls).toEqual([[{ tag: null }]]);
+    renderToolbar(view, { ...NO_FILTERS, session: '0123456789ab' }, []);
+    expect(view.tagItem.isHidden).toBe(true);
+    expect(view.tag.dataset.tag).toBeUndefined();
+    expect(view.sessionItem.isHidden).toBe(false);
+  });
+
+  it('has a Download CSV button, disabled while an export is on its way', () => {
+    const handlers = { onFilter: jest.fn(), onRefresh: jest.fn(), onDownload: jest.fn() };
+    const view = createToolbar(handlers);
+    const names = ['search', 'status', 'backend', 'refresh', 'download', 'tag', 'session'];
+    expect(Array.from(view.toolbar.names())).toEqual(names);
+    const download = view.download!;
+    download.onClick();
+    expect(handlers.onDownload).toHaveBeenCalledTimes(1);
+    renderToolbar(view, NO_FILTERS, [], true);
+    expect(download.enabled).toBe(false);
+    renderToolbar(view, NO_FILTERS, [], false);
+    expect(download.enabled).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
-import { JobDetails, MAX_PUBS_SHOWN } from '../details';
+import { JobDetails, MAX_PUBS_SHOWN, renderTagList } from '../details';
 import { IJob, JOB_STATUSES } from '../job';
-import { createJobRow, createJobTable, emptyMessage, reconcileRows, renderJobTable } from '../table';
+import { createJobRow, createJobTable, emptyMessage, MAX_ROW_TAGS, reconcileRows, renderJobTable } from '../table';
 import serverJob from './fixtures/job.json';
 import { makeEstimatorJob, makeJob, makeSamplerJob, PUBS } from './fixtures/jobs';
 
@@ -131,6 +131,71 @@ describe('job rows', () => {
     expect(markers.children).toHaveLength(0);
   });
 
+  it('shows a job\'s tags as chips under its name, the first few and "+N"', () => {
+    const plain = createJobRow(makeJob({ id: 'aaaaaaaaaaaa' }), NOW);
+    expect(plain.querySelector('.qnb-RowTags')!.children).toHaveLength(0);
+    expect(plain.querySelector('.qnb-TagChip')).toBeNull();
+
+    const row = createJobRow(makeJob({ id: 'bbbbbbbbbbbb', tags: ['sweep-7', 'h2'] }), NOW);
+    const chips = Array.from(row.querySelectorAll<HTMLElement>('.qnb-RowTags .qnb-Chip.qnb-TagChip'));
+    expect(chips.map(c => [c.tagName, c.dataset.tag, c.textContent])).toEqual([
+      ['BUTTON', 'sweep-7', 'sweep-7'],
+      ['BUTTON', 'h2', 'h2']
+    ]);
+    expect(chips[0].getAttribute('aria-label')).toBe('Show only the jobs tagged sweep-7');
+    expect((chips[0] as HTMLButtonElement).type).toBe('button');
+    expect(row.cells[0].title).toBe('bell\nbbbbbbbbbbbb\ntags: sweep-7, h2');
+    expect(row.querySelector('.qnb-JobName')!.textContent).toBe('bell');
+
+    const tags = ['a', 'b', 'c', 'd', 'e'];
+    const many = createJobRow(makeJob({ tags }), NOW);
+    expect(MAX_ROW_TAGS).toBe(3);
+    expect(Array.from(many.querySelectorAll<HTMLElement>('.qnb-TagChip')).map(c => c.dataset.tag)).toEqual(['a', 'b', 'c']);
+    const more = many.querySelector<HTMLElement>('.qnb-MoreTags')!;
+    expect([more.textContent, more.title]).toEqual(['+2', 'd, e']);
+    expect(more.getAttribute('aria-label')).toBe('2 more tags: d, e');
+  });
+
+  it('filters by tag from a click on a chip, without opening the row', () => {
+    const onOpen = jest.fn();
+    const onSession = jest.fn();
+    const onTag = jest.fn();
+    const view = createJobTable(onOpen, onSession, onTag);
+    const outer = jest.fn();
+    view.table.addEventListener('click', outer);
+    renderJobTable(view, [makeJob({ id: 'aaaaaaaaaaaa', tags: ['sweep-7', 'h2'] }), makeJob({ id: 'bbbbbbbbbbbb' })], null, NOW);
+    const [a, b] = Array.from(view.tbody.rows);
+    a.querySelector<HTMLElement>('.qnb-TagChip[data-tag="h2"]')!.click();
+    expect(onTag.mock.calls).toEqual([['h2']]);
+    expect(onOpen).not.toHaveBeenCalled();
+    expect(onSession).not.toHaveBeenCalled();
+    expect(outer).not.toHaveBeenCalled();
+    // Enter on a chip is the button's own (its click), not the row's
+    const chip = a.querySelector('.qnb-TagChip')!;
+    chip.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    chip.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
+    expect(onOpen).not.toHaveBeenCalled();
+    a.cells[1].click();
+    b.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(onOpen.mock.calls).toEqual([['aaaaaaaaaaaa'], ['bbbbbbbbbbbb']]);
+    expect(onTag).toHaveBeenCalledTimes(1);
+  });
+
+  it('updates the tags in place, redrawing them only when they change', () => {
+    const tbody = document.createElement('tbody');
+    const rows = new Map<string, HTMLTableRowElement>();
+    const job = makeJob({ id: 'aaaaaaaaaaaa', tags: ['x'] });
+    reconcileRows(tbody, rows, [job], NOW);
+    const box = tbody.rows[0].querySelector('.qnb-RowTags')!;
+    const chip = box.firstElementChild;
+    reconcileRows(tbody, rows, [{ ...job, status: 'RUNNING' }], NOW);
+    expect(box.firstElementChild).toBe(chip);
+    reconcileRows(tbody, rows, [{ ...job, tags: ['x', 'y'] }], NOW);
+    expect(Array.from(box.children).map(c => c.textContent)).toEqual(['x', 'y']);
+    reconcileRows(tbody, rows, [{ ...job, tags: [] }], NOW);
+    expect(box.children).toHaveLength(0);
+  });
+
   it('says why the list is empty', () => {
     expect(emptyMessage(false)).toMatch(/^No quantum jobs yet/);
     expect(emptyMessage(true)).toBe('No jobs match these filters.');
@@ -178,6 +243,28 @@ describe('JobDetails', () => {
     expect(cancel.disabled).toBe(!active);
     cancel.click();
     expect(h.onCancel).toHaveBeenCalledTimes(active ? 1 : 0);
+  });
+
+  it('lists the job\'s tags; a click on one filters by it', () => {
+    const onFilterTag = jest.fn();
+    const details = new JobDetails({ ...handlers(), onFilterTag });
+    details.update(makeJob({ id: '3f2a9c1b7d4e', status: 'DONE', tags: ['sweep-7', 'h2', 'run 3'] }), NOW);
+    const dt = Array.from(details.node.querySelectorAll('.qnb-Fields dt')).find(d => d.textContent === 'Tags')!;
+    const dd = dt.nextElementSibling as HTMLElement;
+    expect(dd.classList.contains('qnb-TagsField')).toBe(true);
+    const chips = Array.from(dd.querySelectorAll<HTMLButtonElement>('button.qnb-TagChip'));
+    expect(chips.map(c => c.dataset.tag)).toEqual(['sweep-7', 'h2', 'run 3']);
+    chips[2].click();
+    expect(onFilterTag.mock.calls).toEqual([['run 3']]);
+
+    // no tags: no field; no handler: plain chips
+    details.update(makeJob({ id: '3f2a9c1b7d4e', status: 'DONE' }), NOW);
+    expect(Array.from(details.node.querySelectorAll('.qnb-Fields dt')).map(d => d.textContent)).not.toContain('Tags');
+    const plain = new JobDetails(handlers());
+    plain.update(makeJob({ tags: ['sweep-7'] }), NOW);
+    const chip = plain.node.querySelector<HTMLElement>('.qnb-TagsField .qnb-TagChip')!;
+    expect([chip.tagName, chip.dataset.tag, chip.title]).toEqual(['SPAN', 'sweep-7', 'Tag sweep-7']);
+    expect(renderTagList([])).toBeNull();
   });
 
   it('shows the error text of a failed job', () => {
