@@ -81,7 +81,8 @@ def show_job(job: Job) -> None:
     from IPython.display import display
 
     bundle = job_bundle(job)
-    if not in_kernel() or job.record.is_final:
+    if not in_kernel() or "application/vnd.jupyter.widget-view+json" not in bundle:
+        # no live widget in it (the job had ended when it was read): nothing to replace
         display(bundle, raw=True)
         return
     display_id = uuid.uuid4().hex
