@@ -445,6 +445,37 @@ def test_panel_lists_jobs_of_other_processes_and_filters_by_status(
     page.select_option("select.qnb-StatusFilter", "")
     wait_rows({*done_ids, long_id})
     assert re.search(r"of 4$", page.locator(".qnb-PageRange").inner_text())
+
+    # Search (issue 14): the box filters by name; clearing it shows every job again.
+    page.fill("input.qnb-SearchInput", "cli-live")
+    wait_rows({live})
+    page.fill("input.qnb-SearchInput", "")
+    wait_rows({*done_ids, long_id})
+
+    # Tags (issue 14): a job's chip filters the list by its tag.
+    subprocess.run([sys.executable, "-m", "qnb.cli", "tag", done_ids[0], "+pair"], check=True,
+                   capture_output=True, timeout=300)
+    chip = page.locator(f"{row(done_ids[0])} .qnb-Chip", has_text="pair")
+    chip.wait_for(timeout=UI)
+    chip.click()
+    wait_rows({done_ids[0]})
+    page.locator(".qnb-JobsPanel [aria-label='Show jobs of every tag']").click()
+    wait_rows({*done_ids, long_id})
+
+    # Compare (issue 13): two checked Bell jobs overlay, nearly identical distributions.
+    # a cancelled job has no counts to compare: its box says so and cannot be checked
+    assert page.locator(f"{row(long_id)} input.qnb-CompareCheck").get_attribute(
+        "aria-disabled") == "true"
+    for job_id in done_ids[:2]:
+        page.locator(f"{row(job_id)} input.qnb-CompareCheck").check()
+    assert "2 selected" in page.locator(".qnb-CheckedCount").inner_text()
+    page.locator("button.qnb-CompareButton").click()
+    pair = page.locator("tr.qnb-ComparePair").first
+    pair.wait_for(timeout=UI)
+    tvd = float(pair.locator(".qnb-CompareTvd").inner_text())
+    fidelity = float(pair.locator(".qnb-CompareFidelity").inner_text())
+    assert tvd < 0.2 and fidelity > 0.95, (tvd, fidelity)  # Bell against Bell
+    page.screenshot(path=artifact("browser-light-compare.png"))
     assert not page.qnb_errors, f"uncaught errors in the page: {page.qnb_errors}"
     record_timings("cli_jobs_and_filter", {"row_done_lag_s": round(lag_s, 3)})
 

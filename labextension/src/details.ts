@@ -18,6 +18,7 @@ import {
 } from './format';
 import { renderHistogram, renderTopCounts } from './histogram';
 import { renderEstimatorPub, renderSamplerPub } from './pubs';
+import { h } from './dom';
 
 /** PUBs drawn in the details view; more are left to `%qresult`. */
 export const MAX_PUBS_SHOWN = 20;
@@ -33,21 +34,6 @@ export interface IJobDetailsHandlers {
   onFilterTag?: (tag: string) => void;
 }
 
-function h<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  className = '',
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 function button(doc: Document, className: string, label: string, title: string): HTMLButtonElement {
   const b = h(doc, 'button', `jp-mod-styled qnb-Button ${className}`, label);

@@ -22,6 +22,25 @@ export function canCancel(job: Pick<IJob, 'status' | 'cancel_requested'> | null)
   return !!job && isActive(job.status) && !job.cancel_requested;
 }
 
+/**
+ * Why a job cannot be compared with others (the sidebar's "Compare"), or null when it
+ * can: only DONE jobs with counts (not Estimator jobs, whose results are expectation
+ * values). A listed job carries no `counts`; a fetched one says whether it has any
+ * (for circuit 0, the one compared).
+ */
+export function compareBlocker(job: Pick<IJob, 'status' | 'primitive'> & { counts?: Counts[] }): string | null {
+  if (job.status !== 'DONE') {
+    return `Only finished (DONE) jobs can be compared: this one is ${job.status}`;
+  }
+  if (job.primitive === 'estimator') {
+    return 'An Estimator job has expectation values, not counts, to compare';
+  }
+  if (job.counts !== undefined && !Object.keys(job.counts[0] ?? {}).length) {
+    return 'No counts were recorded for this job';
+  }
+  return null;
+}
+
 /** Outcome (bitstring) to count, or to probability for mitigated counts. */
 export type Counts = Record<string, number>;
 

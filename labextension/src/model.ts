@@ -6,7 +6,8 @@ import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { cancelJob, exportJobsCsv, getJob, IBackend, IJobList, IListJobsOptions, listBackends, listJobs } from './api';
-import { canCancel, IJob, isTerminal, JobStatus } from './job';
+import { MAX_COMPARE } from './compare';
+import { canCancel, compareBlocker, IJob, isTerminal, JobStatus } from './job';
 import { QnbAPIError } from './request';
 import { IJobNotice, JobWatcher } from './watcher';
 
@@ -234,14 +235,99 @@ export class JobsModel {
     return this._selectedMissing;
   }
 
-  /** Show one job's details (or, with null, the list). */
+  /** Show one job's details (or, with null, the list); leaves a comparison. */
   select(id: string | null): void {
+    if (id !== null) {
+      this._compared = null;
+    }
     if (id !== this._selectedId) {
       this._selectedId = id;
       this._selectedJob = null;
       this._selectedMissing = false;
     }
     this._reloadSelected = id !== null;
+    this._changed.emit();
+    this._tickNow();
+  }
+
+  /** The jobs checked for comparison, in the order they were checked (as the list last showed them). */
+  get checkedJobs(): readonly IJob[] {
+    return [...this._checked.values()];
+  }
+
+  /** Whether a job is checked for comparison. */
+  isChecked(id: string): boolean {
+    return this._checked.has(id);
+  }
+
+  /**
+   * Check a job for comparison, or uncheck it. The check survives paging, filters and
+   * refreshes; a job that cannot be compared (`compareBlocker`) is not checked.
+   */
+  setChecked(job: IJob, checked: boolean): void {
+    const on = checked && compareBlocker(job) === null;
+    if (on === this._checked.has(job.id)) {
+      return;
+    }
+    if (on) {
+      this._checked.set(job.id, job);
+    } else {
+      this._checked.delete(job.id);
+    }
+    this._changed.emit();
+  }
+
+  /** Uncheck every job. */
+  clearChecked(): void {
+    if (this._checked.size) {
+      this._checked.clear();
+      this._changed.emit();
+    }
+  }
+
+  /** Whether the comparison of the checked jobs can be shown: 2 to `MAX_COMPARE` of them. */
+  get canCompare(): boolean {
+    return this._checked.size >= 2 && this._checked.size <= MAX_COMPARE;
+  }
+
+  /** Whether the comparison view is shown (instead of the list or the details). */
+  get comparing(): boolean {
+    return this._compared !== null;
+  }
+
+  /** The ids of the compared jobs, in the order they were checked; empty while not comparing. */
+  get comparedIds(): readonly string[] {
+    return this._compared?.ids ?? [];
+  }
+
+  /**
+   * The compared jobs fetched so far (`GET jobs/{id}`, with their counts), by id;
+   * null for a job the server no longer has.
+   */
+  get comparedJobs(): ReadonlyMap<string, IJob | null> {
+    return this._compared?.jobs ?? new Map();
+  }
+
+  /** Show the comparison of the checked jobs (a no-op unless `canCompare`); leaves the details. */
+  openComparison(): void {
+    if (!this.canCompare) {
+      return;
+    }
+    this._compared = { ids: [...this._checked.keys()], jobs: new Map() };
+    this._selectedId = null;
+    this._selectedJob = null;
+    this._selectedMissing = false;
+    this._reloadSelected = false;
+    this._changed.emit();
+    this._tickNow();
+  }
+
+  /** Back from the comparison to the list (the checked jobs stay checked). */
+  closeComparison(): void {
+    if (this._compared === null) {
+      return;
+    }
+    this._compared = null;
     this._changed.emit();
     this._tickNow();
   }
@@ -321,7 +407,9 @@ export class JobsModel {
         if (!this._backendsLoaded) {
           void this._loadBackends();
         }
-        if (this._selectedId === null) {
+        if (this._compared !== null) {
+          await this._loadComparison(seq);
+        } else if (this._selectedId === null) {
           recent = await this._loadPage(seq);
         } else {
           await this._loadSelected(this._selectedId, seq);
@@ -361,6 +449,11 @@ export class JobsModel {
       }
     }
     this._page = { jobs: list.jobs, offset: query.offset!, limit: query.limit!, total: list.total };
+    for (const job of list.jobs) {
+      if (this._checked.has(job.id)) {
+        this._checked.set(job.id, job); // keep the checked job as the list shows it now
+      }
+    }
     this._pageIsCurrent = true;
     const recent = this._watcher.recentQuery;
     const isRecent = !isFiltered(query) && query.offset === recent.offset && query.limit === recent.limit;
@@ -384,6 +477,30 @@ export class JobsModel {
       this._reloadSelected = false;
       this._selectedJob = job;
       this._selectedMissing = job === null;
+    }
+  }
+
+  /** Fetch the compared jobs not fetched yet (finished jobs do not change: once is enough). */
+  private async _loadComparison(seq: number): Promise<void> {
+    const compared = this._compared!;
+    const missing = compared.ids.filter(id => !compared.jobs.has(id));
+    if (!missing.length) {
+      return;
+    }
+    const jobs = await Promise.all(
+      missing.map(async id => {
+        try {
+          return await getJob(id, this._settings);
+        } catch (error) {
+          if (error instanceof QnbAPIError && error.status === 404) {
+            return null;
+          }
+          throw error;
+        }
+      })
+    );
+    if (seq === this._seq && this._compared === compared) {
+      missing.forEach((id, i) => compared.jobs.set(id, jobs[i]));
     }
   }
 
@@ -419,6 +536,10 @@ export class JobsModel {
   private _backendsLoaded = false;
   private _cancelling = new Set<string>();
   private _changed = new Signal<this, void>(this);
+  /** The jobs checked for comparison, by id, in the order checked. */
+  private _checked = new Map<string, IJob>();
+  /** The comparison shown: the compared ids and the jobs fetched so far. */
+  private _compared: { ids: string[]; jobs: Map<string, IJob | null> } | null = null;
   private _error: Error | null = null;
   private _exporting = false;
   private _filters: IJobFilters = { ...NO_FILTERS };

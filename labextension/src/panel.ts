@@ -1,12 +1,13 @@
 // The "Quantum Jobs" sidebar: a JupyterLab side panel that lays out the views
-// (toolbar, table, pager, details) over a JobsModel, renders them when the
-// model changes, and tells the model whether it is visible.
+// (toolbar, table, compare bar, pager, details, comparison) over a JobsModel,
+// renders them when the model changes, and tells the model whether it is visible.
 import { Notification } from '@jupyterlab/apputils';
 import { SidePanel } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { CSV_FILENAME } from './api';
+import { ComparisonView, createCompareBar, ICompareBar, renderCompareBar } from './comparison';
 import { JobDetails } from './details';
 import { saveBlob } from './download';
 import { qnbIcon } from './icons';
@@ -76,7 +77,16 @@ export class JobsPanel extends SidePanel {
     this._table = createJobTable(
       id => model.select(id),
       session => this.filterSession(session),
-      tag => this.filterTag(tag)
+      tag => this.filterTag(tag),
+      {
+        isChecked: id => model.isChecked(id),
+        onCheck: (id, checked) => {
+          const job = model.page?.jobs.find(j => j.id === id);
+          if (job) {
+            model.setChecked(job, checked);
+          }
+        }
+      }
     );
     this._empty = document.createElement('div');
     this._empty.className = 'qnb-Empty';
@@ -87,7 +97,12 @@ export class JobsPanel extends SidePanel {
     this._pager = createPager({ onPrevious: () => model.previousPage(), onNext: () => model.nextPage() });
     this._listView = new Panel();
     this._listView.addClass('qnb-ListView');
+    this._compareBar = createCompareBar({
+      onCompare: () => this.compare(),
+      onClear: () => model.clearChecked()
+    });
     this._listView.addWidget(scroller);
+    this._listView.addWidget(this._compareBar.toolbar);
     this._listView.addWidget(this._pager.toolbar);
 
     this._details = new JobDetails({
@@ -103,8 +118,14 @@ export class JobsPanel extends SidePanel {
     this._detailsView.node.appendChild(this._details.node);
     this._detailsView.hide();
 
+    this._comparison = new ComparisonView({ onBack: () => this.closeComparison() });
+    this._compareView = new Widget();
+    this._compareView.addClass('qnb-CompareView');
+    this._compareView.node.appendChild(this._comparison.node);
+    this._compareView.hide();
+
     this.content.addClass('qnb-PanelContent');
-    for (const widget of [this._banner, this._listView, this._detailsView]) {
+    for (const widget of [this._banner, this._listView, this._detailsView, this._compareView]) {
       this.content.addWidget(widget);
     }
     model.changed.connect(this._render, this);
@@ -123,6 +144,23 @@ export class JobsPanel extends SidePanel {
     this._model.setFilters({ tag });
     if (this._model.selectedId !== null) {
       this._model.select(null);
+    }
+  }
+
+  /** Show the comparison of the checked jobs (with the focus on its back button). */
+  compare(): void {
+    this._model.openComparison();
+    if (this._model.comparing) {
+      this._comparison.focus();
+    }
+  }
+
+  /** Back from the comparison to the list (with the focus on Compare). */
+  closeComparison(): void {
+    const focused = this._compareView.node.contains(document.activeElement);
+    this._model.closeComparison();
+    if (focused) {
+      this._compareBar.compare.focus();
     }
   }
 
@@ -178,13 +216,21 @@ export class JobsPanel extends SidePanel {
     this._banner.setHidden(!error);
 
     const id = model.selectedId;
+    const comparing = model.comparing;
     this.toggleClass('qnb-mod-details', id !== null);
-    this._listView.setHidden(id !== null);
-    this._detailsView.setHidden(id === null);
+    this.toggleClass('qnb-mod-compare', comparing);
+    this._listView.setHidden(id !== null || comparing);
+    this._detailsView.setHidden(id === null || comparing);
+    this._compareView.setHidden(!comparing);
+    if (comparing) {
+      this._comparison.update(model.comparedIds, model.comparedJobs);
+      return;
+    }
     if (id === null) {
       const page = model.page;
       renderJobTable(this._table, page?.jobs ?? [], this._lastShown, now);
       renderPager(this._pager, page, model.pageIsCurrent);
+      renderCompareBar(this._compareBar, model.checkedJobs.length);
       const empty = !!page && page.jobs.length === 0;
       this._empty.textContent = empty ? emptyMessage(isFiltered(model.filters)) : '';
       this._empty.hidden = !empty;
@@ -203,6 +249,9 @@ export class JobsPanel extends SidePanel {
   }
 
   private _banner: Widget;
+  private _compareBar: ICompareBar;
+  private _comparison: ComparisonView;
+  private _compareView: Widget;
   private _details: JobDetails;
   private _detailsView: Widget;
   private _empty: HTMLDivElement;

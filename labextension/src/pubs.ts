@@ -6,6 +6,7 @@
 import type { IEstimatorPubResult, ISamplerPubResult, NestedNumbers } from './job';
 import { formatCount, formatShape, formatValue } from './format';
 import { el, renderHistogram, renderTopCounts, round } from './histogram';
+import { h } from './dom';
 
 /** Rows of an expectation value table before it says "… n more". */
 export const MAX_EV_ROWS = 32;
@@ -329,19 +330,6 @@ export function renderEvTable(
   return table;
 }
 
-function h<K extends keyof HTMLElementTagNameMap>(
-  doc: Document,
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  node.className = className;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 /** `div.qnb-PubHeader`: "PUB 2" and what it holds. */
 function pubHeader(doc: Document, index: number, meta: string): HTMLDivElement {

@@ -1,6 +1,6 @@
 // The jobs table: rows keyed by job id and updated in place, so a tick every
 // 500 ms does not rebuild the DOM (focus and hover survive).
-import type { IJob } from './job';
+import { compareBlocker, IJob } from './job';
 import {
   formatRelativeTime,
   formatTimestamp,
@@ -103,6 +103,13 @@ export function createJobRow(job: IJob, now: number = Date.now(), doc: Document 
     cell.className = `qnb-JobCell qnb-JobCell-${column.key}`;
     row.appendChild(cell);
   }
+  // the checkbox of "Compare" (shown in a table with `IRowChecks`), left of the name and tags
+  const checkBox = doc.createElement('label');
+  checkBox.className = 'qnb-CompareCheckBox';
+  const check = doc.createElement('input');
+  check.type = 'checkbox';
+  check.className = 'qnb-CompareCheck';
+  checkBox.appendChild(check);
   // the name shrinks (with an ellipsis) before its markers do
   const box = doc.createElement('div');
   box.className = 'qnb-NameBox';
@@ -114,7 +121,7 @@ export function createJobRow(job: IJob, now: number = Date.now(), doc: Document 
   // the tags, on a line of their own under the name (none: the line is not shown)
   const tags = doc.createElement('div');
   tags.className = 'qnb-RowTags';
-  row.cells[0].append(box, tags);
+  row.cells[0].append(checkBox, box, tags);
   updateJobRow(row, job, now, doc);
   return row;
 }
@@ -158,6 +165,15 @@ export function updateJobRow(
     tagBox.dataset.key = tagKey;
     tagBox.replaceChildren(...renderRowTags(tags, doc));
   }
+
+  const check = name.querySelector<HTMLInputElement>('input.qnb-CompareCheck')!;
+  const blocker = compareBlocker(job);
+  const checkTitle = blocker ?? `Select ${jobLabel(job)} to compare it with other jobs`;
+  setAttr(check, 'aria-label', `Select ${jobLabel(job)} for comparison`);
+  setAttr(check, 'title', checkTitle);
+  setAttr(check.parentElement!, 'title', checkTitle);
+  // not `disabled`: it stays focusable, and its tooltip says why it cannot be checked
+  setAttr(check, 'aria-disabled', String(blocker !== null));
 
   setText(backend, job.backend);
   setAttr(backend, 'title', job.provider && job.provider !== job.backend ? `${job.backend} (${job.provider})` : job.backend);
@@ -209,27 +225,41 @@ export function reconcileRows(
   });
 }
 
+/** The checkboxes of the rows, which select jobs to compare. */
+export interface IRowChecks {
+  /** Whether the job is checked. */
+  isChecked: (id: string) => boolean;
+  /** Its checkbox was checked or unchecked (never called for a job that cannot be compared). */
+  onCheck: (id: string, checked: boolean) => void;
+}
+
 /** The table of one page of jobs. */
 export interface IJobTable {
   table: HTMLTableElement;
   tbody: HTMLTableSectionElement;
   /** The rows shown, by job id (kept up to date by `renderJobTable`). */
   rows: Map<string, HTMLTableRowElement>;
+  /** The rows' checkboxes' state and handler; null: the checkboxes are not shown. */
+  checks: IRowChecks | null;
 }
 
 /**
  * An empty `table.qnb-JobTable`. A click (or Enter, Space) on a row opens that job;
  * a click on a row's session marker only calls `onSession` with that session, and
- * one on a tag chip only calls `onTag` with that tag.
+ * one on a tag chip only calls `onTag` with that tag. With `checks`, each row has a
+ * checkbox, `input.qnb-CompareCheck` (Space toggles it; `aria-disabled` and its tooltip
+ * say why for a job that cannot be compared), that calls `checks.onCheck`.
  */
 export function createJobTable(
   onOpen: (id: string) => void,
   onSession: ((session: string) => void) | null = null,
   onTag: ((tag: string) => void) | null = null,
+  checks: IRowChecks | null = null,
   doc: Document = document
 ): IJobTable {
   const table = doc.createElement('table');
   table.className = 'qnb-JobTable';
+  table.classList.toggle('qnb-mod-checkable', !!checks);
   const headRow = table.createTHead().insertRow();
   for (const column of COLUMNS) {
     const th = doc.createElement('th');
@@ -246,7 +276,16 @@ export function createJobTable(
     (event.target as HTMLElement).closest<HTMLElement>('.qnb-SessionMarker')?.dataset.session;
   const tagOf = (event: Event): string | undefined =>
     (event.target as HTMLElement).closest<HTMLElement>('.qnb-TagChip')?.dataset.tag;
+  const inCheckBox = (event: Event): boolean => !!(event.target as HTMLElement).closest('.qnb-CompareCheckBox');
   tbody.addEventListener('click', event => {
+    if (inCheckBox(event)) {
+      const target = event.target as HTMLElement;
+      if (target.matches('input.qnb-CompareCheck') && target.getAttribute('aria-disabled') === 'true') {
+        event.preventDefault(); // a job that cannot be compared stays unchecked
+      }
+      event.stopPropagation(); // the checkbox checks; it does not open the row
+      return;
+    }
     const session = sessionOf(event);
     if (session) {
       event.stopPropagation(); // the marker filters; it does not open the row
@@ -264,9 +303,16 @@ export function createJobTable(
       onOpen(id);
     }
   });
+  tbody.addEventListener('change', event => {
+    const target = event.target as HTMLInputElement;
+    const id = rowOf(event);
+    if (id && target.matches('input.qnb-CompareCheck') && target.getAttribute('aria-disabled') !== 'true') {
+      checks?.onCheck(id, target.checked);
+    }
+  });
   tbody.addEventListener('keydown', event => {
-    if (sessionOf(event) || tagOf(event) !== undefined) {
-      return; // Enter or Space on the marker or chip button clicks it
+    if (sessionOf(event) || tagOf(event) !== undefined || inCheckBox(event)) {
+      return; // Enter or Space on the marker or chip button clicks it; Space toggles the checkbox
     }
     const id = rowOf(event);
     if (id && (event.key === 'Enter' || event.key === ' ')) {
@@ -274,10 +320,10 @@ export function createJobTable(
       onOpen(id);
     }
   });
-  return { table, tbody, rows: new Map() };
+  return { table, tbody, rows: new Map(), checks };
 }
 
-/** Show `jobs` in the table, marking the row of `selected`. */
+/** Show `jobs` in the table, marking the row of `selected` (and the checked rows). */
 export function renderJobTable(
   view: IJobTable,
   jobs: readonly IJob[],
@@ -288,6 +334,14 @@ export function renderJobTable(
   reconcileRows(view.tbody, view.rows, jobs, now, doc);
   for (const [id, row] of view.rows) {
     row.classList.toggle('jp-mod-selected', id === selected);
+    if (view.checks) {
+      const checked = view.checks.isChecked(id);
+      row.classList.toggle('qnb-mod-checked', checked);
+      const check = row.querySelector<HTMLInputElement>('input.qnb-CompareCheck')!;
+      if (check.checked !== checked) {
+        check.checked = checked;
+      }
+    }
   }
 }
 

@@ -108,46 +108,46 @@ function selectItem(select: HTMLSelectElement): Widget {
 }
 
 /**
- * The chip of the session filter: "session 0123456789ab ×", where × is a button
- * that clears the filter.
+ * A filter's chip: "<word> <value> ×", where the value goes in `value` (filled in
+ * by the caller) and × is a button that clears the filter.
  */
-function sessionChip(onClear: () => void): { chip: HTMLElement; clear: HTMLButtonElement } {
+function filterChip(
+  kind: 'Session' | 'Tag',
+  word: string,
+  value: HTMLElement,
+  onClear: () => void
+): { chip: HTMLElement; clear: HTMLButtonElement } {
+  const plural = kind === 'Session' ? 'session' : 'tag';
   const chip = document.createElement('span');
-  chip.className = 'qnb-Chip qnb-SessionFilter';
-  chip.title = 'Only the jobs of this qnb session are shown';
-  const id = document.createElement('code');
-  id.className = 'qnb-SessionId';
+  chip.className = `qnb-Chip qnb-FilterChip qnb-${kind}Filter`;
+  chip.title = `Only the jobs ${kind === 'Session' ? 'of this qnb session' : 'with this tag'} are shown`;
   const clear = document.createElement('button');
   clear.type = 'button';
-  clear.className = 'qnb-ChipRemove qnb-ClearSessionFilter';
-  clear.title = 'Show jobs of every session';
-  clear.setAttribute('aria-label', 'Show jobs of every session');
+  clear.className = `qnb-ChipRemove qnb-Clear${kind}Filter`;
+  clear.title = `Show jobs of every ${plural}`;
+  clear.setAttribute('aria-label', clear.title);
   clear.textContent = '×';
   clear.addEventListener('click', onClear);
   const label = document.createElement('span');
-  label.textContent = 'session ';
-  chip.append(sessionIcon(), label, id, clear);
+  label.textContent = `${word} `;
+  chip.append(label, value, clear);
   return { chip, clear };
 }
 
-/** The chip of the tag filter: "tag sweep-7 ×", where × is a button that clears the filter. */
+/** The chip of the session filter: "session 0123456789ab ×". */
+function sessionChip(onClear: () => void): { chip: HTMLElement; clear: HTMLButtonElement } {
+  const id = document.createElement('code');
+  id.className = 'qnb-SessionId';
+  const made = filterChip('Session', 'session', id, onClear);
+  made.chip.prepend(sessionIcon());
+  return made;
+}
+
+/** The chip of the tag filter: "tag sweep-7 ×". */
 function tagFilterChip(onClear: () => void): { chip: HTMLElement; clear: HTMLButtonElement } {
-  const chip = document.createElement('span');
-  chip.className = 'qnb-Chip qnb-TagFilter';
-  chip.title = 'Only the jobs with this tag are shown';
   const name = document.createElement('span');
   name.className = 'qnb-TagName';
-  const clear = document.createElement('button');
-  clear.type = 'button';
-  clear.className = 'qnb-ChipRemove qnb-ClearTagFilter';
-  clear.title = 'Show jobs of every tag';
-  clear.setAttribute('aria-label', 'Show jobs of every tag');
-  clear.textContent = '×';
-  clear.addEventListener('click', onClear);
-  const label = document.createElement('span');
-  label.textContent = 'tag ';
-  chip.append(label, name, clear);
-  return { chip, clear };
+  return filterChip('Tag', 'tag', name, onClear);
 }
 
 /**
