@@ -175,17 +175,18 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture
-def lab(chromium: Path, qnb_home: Path, tmp_path: Path, jupyter_launcher,
-        request: pytest.FixtureRequest) -> Iterator[Lab]:
-    """``jupyter lab`` on a free loopback port, with this test's QNB_HOME and its own config."""
-    root = tmp_path / "lab-root"
+@contextlib.contextmanager
+def jupyter_app(app: str, app_class: str, qnb_home: Path, tmp_path: Path, jupyter_launcher,
+                request: pytest.FixtureRequest) -> Iterator[Lab]:
+    """``jupyter <app>`` on a free loopback port, with this test's QNB_HOME, its own config
+    and ``quantum.ipynb``; its log is kept in the artifacts."""
+    root = tmp_path / f"{app}-root"
     root.mkdir()
     write_notebook(root / "quantum.ipynb")
     quiet_lab_settings(tmp_path / "jupyter-config")
     try:
-        server = jupyter_launcher(qnb_home, base=tmp_path, app="lab", root=root, token=TOKEN,
-                                  args=["--LabApp.expose_app_in_browser=True"],
+        server = jupyter_launcher(qnb_home, base=tmp_path, app=app, root=root, token=TOKEN,
+                                  args=[f"--{app_class}.expose_app_in_browser=True"],
                                   ready=["/api/status", "/qnb/api/jobs?limit=1"],
                                   timeout=SERVER_START_S, server_class=Lab)
         try:
@@ -193,33 +194,50 @@ def lab(chromium: Path, qnb_home: Path, tmp_path: Path, jupyter_launcher,
         finally:
             server.stop()
     finally:
-        log = tmp_path / "jupyter-lab.log"
+        log = tmp_path / f"jupyter-{app}.log"
         if log.exists():
-            shutil.copy(log, artifact(f"{request.node.name}-jupyter-lab.log"))
+            shutil.copy(log, artifact(f"{request.node.name}-jupyter-{app}.log"))
 
 
-@pytest.fixture
-def page(chromium: Path, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh JupyterLab workspace in headless Debian Chromium (last view saved at the end)."""
+@contextlib.contextmanager
+def browser_page(chromium: Path, url: str, request: pytest.FixtureRequest,
+                 stacks: bool = False) -> Iterator[Any]:
+    """A headless Debian Chromium page at ``url``, collecting uncaught page errors in
+    ``page.qnb_errors`` (with their stacks if ``stacks``); what it showed last is saved."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport=VIEWPORT)
-            pg = context.new_page()
-            pg.qnb_errors = []  # uncaught exceptions in the page
-            pg.on("pageerror", lambda exc: pg.qnb_errors.append(str(exc)))
-            workspace = f"qnb-{uuid.uuid4().hex[:10]}"
-            pg.goto(f"{lab.url}/lab/workspaces/{workspace}?reset&token={lab.token}",
-                    timeout=LAB_LOAD)
-            pg.wait_for_selector("#jp-main-dock-panel", timeout=LAB_LOAD)
+            pg = browser.new_context(viewport=VIEWPORT).new_page()
+            pg.qnb_errors = []
+            pg.on("pageerror", lambda exc: pg.qnb_errors.append(
+                f"{exc}\n{exc.stack}" if stacks else str(exc)))
+            pg.goto(url, timeout=LAB_LOAD)
             pg.wait_for_function("() => !!window.jupyterapp", timeout=LAB_LOAD)
             yield pg
             with contextlib.suppress(Exception):  # what the page showed last, e.g. on failure
                 pg.screenshot(path=artifact(f"{request.node.name}-last.png"), timeout=10_000)
         finally:
             browser.close()
+
+
+@pytest.fixture
+def lab(chromium: Path, qnb_home: Path, tmp_path: Path, jupyter_launcher,
+        request: pytest.FixtureRequest) -> Iterator[Lab]:
+    """``jupyter lab`` on a free loopback port, with this test's QNB_HOME and its own config."""
+    with jupyter_app("lab", "LabApp", qnb_home, tmp_path, jupyter_launcher, request) as server:
+        yield server
+
+
+@pytest.fixture
+def page(chromium: Path, lab: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh JupyterLab workspace in headless Debian Chromium (last view saved at the end)."""
+    workspace = f"qnb-{uuid.uuid4().hex[:10]}"
+    with browser_page(chromium, f"{lab.url}/lab/workspaces/{workspace}?reset&token={lab.token}",
+                      request) as pg:
+        pg.wait_for_selector("#jp-main-dock-panel", timeout=LAB_LOAD)
+        yield pg
 
 
 def open_jobs_panel(page: Any) -> None:
@@ -613,48 +631,19 @@ def notebook_own_error(error: str) -> bool:
 def notebook7(chromium: Path, qnb_home: Path, tmp_path: Path, jupyter_launcher,
               request: pytest.FixtureRequest) -> Iterator[Lab]:
     """``jupyter notebook`` (Notebook 7) on a free loopback port, with this test's QNB_HOME."""
-    root = tmp_path / "nb-root"
-    root.mkdir()
-    write_notebook(root / "quantum.ipynb")
-    quiet_lab_settings(tmp_path / "jupyter-config")
-    try:
-        server = jupyter_launcher(qnb_home, base=tmp_path, app="notebook", root=root,
-                                  token=TOKEN,
-                                  args=["--JupyterNotebookApp.expose_app_in_browser=True"],
-                                  ready=["/api/status", "/qnb/api/jobs?limit=1"],
-                                  timeout=SERVER_START_S, server_class=Lab)
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        log = tmp_path / "jupyter-notebook.log"
-        if log.exists():
-            shutil.copy(log, artifact(f"{request.node.name}-jupyter-notebook.log"))
+    with jupyter_app("notebook", "JupyterNotebookApp", qnb_home, tmp_path, jupyter_launcher,
+                     request) as server:
+        yield server
 
 
 @pytest.fixture
 def nb_page(chromium: Path, notebook7: Lab, request: pytest.FixtureRequest) -> Iterator[Any]:
     """Notebook 7's page of ``quantum.ipynb`` in headless Debian Chromium, its kernel idle."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport=VIEWPORT)
-            pg = context.new_page()
-            pg.qnb_errors = []  # uncaught exceptions in the page, with their stacks
-            pg.on("pageerror", lambda exc: pg.qnb_errors.append(f"{exc}\n{exc.stack}"))
-            pg.goto(f"{notebook7.url}/notebooks/quantum.ipynb?token={notebook7.token}",
-                    timeout=LAB_LOAD)
-            pg.wait_for_function("() => !!window.jupyterapp", timeout=LAB_LOAD)
-            pg.wait_for_selector(".jp-NotebookPanel .jp-CodeCell .cm-content", timeout=LAB_LOAD)
-            pg.wait_for_function(KERNEL_IDLE_JS, timeout=KERNEL_START)
-            yield pg
-            with contextlib.suppress(Exception):  # what the page showed last, e.g. on failure
-                pg.screenshot(path=artifact(f"{request.node.name}-last.png"), timeout=10_000)
-        finally:
-            browser.close()
+    with browser_page(chromium, f"{notebook7.url}/notebooks/quantum.ipynb?token={notebook7.token}",
+                      request, stacks=True) as pg:
+        pg.wait_for_selector(".jp-NotebookPanel .jp-CodeCell .cm-content", timeout=LAB_LOAD)
+        pg.wait_for_function(KERNEL_IDLE_JS, timeout=KERNEL_START)
+        yield pg
 
 
 def open_panel_from_view_menu(page: Any) -> Any:
