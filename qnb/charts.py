@@ -45,6 +45,14 @@ def _style() -> str:
     return "<style>" + "".join(rules) + "</style>"
 
 
+def _open_svg(css_class: str, width: float, height: float, title: str) -> list[str]:
+    """The first parts of a chart: its ``<svg>`` tag, its title (the tooltip) and style."""
+    return [f"<svg xmlns='http://www.w3.org/2000/svg' class='qnb-chart {css_class}' "
+            f"width='{_num(width)}' height='{_num(height)}' viewBox='0 0 {_num(width)} "
+            f"{_num(height)}' role='img' style='max-width:100%;height:auto;overflow:visible'>",
+            f"<title>{_esc(title)}</title>", _style()]
+
+
 def _colour(i: int) -> str:
     return SERIES[i % len(SERIES)][1]
 
@@ -186,10 +194,7 @@ def counts_svg(series: Mapping[str, Mapping[str, float]], top: int = TOP, title:
         def y(value: float) -> float:
             return base - PLOT_H * min(value, ymax * 1.04) / ymax
 
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' class='qnb-chart {css_class}' "
-           f"width='{_num(width)}' height='{_num(height)}' viewBox='0 0 {_num(width)} "
-           f"{_num(height)}' role='img' style='max-width:100%;height:auto;overflow:visible'>",
-           f"<title>{_esc(title or 'outcome probabilities')}</title>", _style()]
+    out = _open_svg(css_class, width, height, title or "outcome probabilities")
     if title:
         out.append(f"<text x='{_num(left)}' y='12' fill='currentColor'>{_esc(title)}</text>")
     if len(names) > 1:
@@ -284,10 +289,7 @@ def expectation_svg(pubs: Sequence[Mapping[str, Any]], title: str = "") -> str:
     def y(v: float) -> float:
         return base - PLOT_H * (v - lo) / (hi - lo)
 
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' class='qnb-chart qnb-expectation' "
-           f"width='{_num(width)}' height='{_num(height)}' viewBox='0 0 {_num(width)} "
-           f"{_num(height)}' role='img' style='max-width:100%;height:auto;overflow:visible'>",
-           f"<title>{_esc(title or 'expectation values')}</title>", _style()]
+    out = _open_svg("qnb-expectation", width, height, title or "expectation values")
     if title:
         out.append(f"<text x='{left}' y='12' fill='currentColor'>{_esc(title)}</text>")
     if sweep and len(values) > 1:

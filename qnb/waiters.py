@@ -22,6 +22,8 @@ import threading
 import time
 from pathlib import Path
 
+from .files import open_private, private_dir
+
 DIRECTORY = "waiters"
 
 
@@ -39,10 +41,8 @@ class Waiter:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(_address(home, self.name))
         self.sock.setblocking(False)
-        folder = home / DIRECTORY
-        folder.mkdir(mode=0o700, exist_ok=True)
-        self.mark = folder / self.name
-        os.close(os.open(self.mark, os.O_WRONLY | os.O_CREAT, 0o600))
+        self.mark = private_dir(home / DIRECTORY) / self.name
+        os.close(open_private(self.mark, os.O_WRONLY | os.O_CREAT))
 
     def sleep(self, seconds: float) -> None:
         """Sleep up to ``seconds``; return early when the runner has ended jobs."""
