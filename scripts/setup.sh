@@ -26,10 +26,13 @@ if [[ ! -x "$VENV/bin/uv" ]]; then
 fi
 
 stamp="$VENV/.qnb-deps"
-want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+# "bytecode": installs are compiled to bytecode (uv does not by default), so that no process,
+# least of all a kernel, a runner or its workers, compiles Qiskit from source on every start
+# where bytecode is not written (PYTHONDONTWRITEBYTECODE, a read-only venv): 3x faster imports.
+want=$( (cat requirements.lock pyproject.toml; echo bytecode) | sha256sum | cut -c1-16)
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   log "installing Python dependencies from requirements.lock"
-  "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" -r requirements.lock
+  "$VENV/bin/uv" pip install -q --compile-bytecode --python "$VENV/bin/python" -r requirements.lock
   echo "$want" > "$stamp"
 fi
 

@@ -62,15 +62,19 @@ def test_killed_runner_requeues_lost_local_work_once(qnb_home, store):
 def test_work_lost_twice_ends_in_error_with_the_reason(qnb_home, store):
     (qnb_home / "config.toml").write_text("[runner]\nmax_attempts = 2\n")  # default 5
     job = qnb.submit(long_circuit(24, 60), shots=5)
+    def running(n: int) -> bool:
+        ensure_runner(qnb_home)  # as a wait would, should a start have raced the kill
+        rec = store.get(job.id)
+        return rec.attempts == n and rec.status is JobStatus.RUNNING
+
     for run in (1, 2):
         # this run's worker has the job (a new runner re-queued and claimed it again)
-        wait_for(lambda n=run: store.get(job.id).attempts == n
-                 and store.get(job.id).status is JobStatus.RUNNING, 120, f"run {run}")
+        wait_for(lambda n=run: running(n), 120, f"run {run}")
         kill_runner_group(qnb_home)
         ensure_runner(qnb_home)  # what the next submit does
 
     def ended() -> bool:
-        ensure_runner(qnb_home)  # as submits would, should a start have raced the kill
+        ensure_runner(qnb_home)  # as a wait would, should a start have raced the kill
         return job.status().is_final
 
     wait_for(ended, 120, "the job to end")

@@ -142,6 +142,17 @@ def run_circuits(sim: Any, circuits: list[Any], shots: int, seed: int | None,
                          "simulator": sim.name, "method": sim.options.method}}
 
 
+def prepare() -> None:
+    """Import every transpiler plugin (what building the first pass manager costs most) and
+    build the default simulator's target. No thread starts, so a process that forks workers
+    may call it (see ``runner.preload``); building a pass manager itself may start one, and a
+    worker forked after it then hangs, so workers build their own (0.1 s)."""
+    from qiskit.transpiler.preset_passmanagers.plugin import PassManagerStagePluginManager
+
+    PassManagerStagePluginManager()
+    target(simulator({}))
+
+
 def warm() -> None:
     """Run a tiny job once, so that the first real job finds imports and caches ready."""
     from qiskit import QuantumCircuit
@@ -150,8 +161,7 @@ def warm() -> None:
     qc.h(0)
     qc.cx(0, 1)
     qc.measure_all()
-    run_circuits(simulator({}), [qc], shots=1, seed=0, optimization_level=None)
-
+    run_circuits(simulator({}), [qc], shots=1, seed=None, optimization_level=None)
 
 
 def transpile_pubs(sim: Any, kind: str, pubs: list[Any], seed: int | None,

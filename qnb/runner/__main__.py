@@ -22,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     from .control import acquire_lock
 
     home = qnb_home()
+    # Aer's OpenMP threads wait for work by spinning, by default: after every job the worker
+    # burns the CPU the kernel and this runner need next (a small job's CPU doubles). Waiting
+    # passively costs nothing measurable here; set OMP_WAIT_POLICY to choose otherwise.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # Take the lock before the slow imports, so that submits made while this process starts
     # see a runner and do not start more.
     lock_fd = acquire_lock(home)

@@ -1,7 +1,9 @@
 """The runner's local half: jobs run to completion in a pool of worker processes.
 
-The pool's workers fork from a fork server that has imported ``worker`` (Qiskit and Aer)
-and are warmed with a tiny job, so a worker stopped by a cancel is replaced warm.
+The pool's workers fork from a fork server that has imported ``preload`` (Qiskit, Aer and every
+transpiler plugin) and are warmed with a tiny job, so a worker stopped by a cancel is
+replaced warm. The pool starts with the runner, so that workers are warming while the first
+job is on its way.
 """
 
 from __future__ import annotations
@@ -43,8 +45,13 @@ class LocalJobs:
         from pebble import ProcessPool
 
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["qnb.runner.worker"])
+        ctx.set_forkserver_preload(["qnb.runner.preload"])
         return ProcessPool(max_workers=self.workers, context=ctx, initializer=_warm_worker)
+
+    def warm_up(self) -> None:
+        """Start the workers now (pebble starts them with its first task), so that they are
+        ready, or nearly, when the first job comes."""
+        self.pool.schedule(_started)
 
     def _schedule(self, spec: dict[str, Any]) -> Future:
         try:
@@ -142,6 +149,10 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
         return run_job(spec)
     except Exception as exc:
         raise WorkerFailure(describe_exception(exc)) from None
+
+
+def _started() -> None:
+    """The pool's first task: it makes pebble start (and warm) the workers at once."""
 
 
 def _warm_worker() -> None:

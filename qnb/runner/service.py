@@ -100,6 +100,7 @@ class Runner:
         self._heartbeat(force=True)
         try:
             self._recover()
+            self.local.warm_up()
             self._loop()
         finally:
             self._shutdown()
