@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -21,6 +22,15 @@ class Interrupted(KeyboardInterrupt):
 
     def _render_traceback_(self) -> list[str]:
         return [f"KeyboardInterrupt: {self}"]
+
+
+def _kernel_interrupt() -> bool:
+    """True in an IPython kernel's cell being interrupted: ipykernel turns SIGINT during an
+    async cell into a cancel of the cell's own task (its handler is set while the cell runs)."""
+    handler = getattr(signal.getsignal(signal.SIGINT), "__qualname__", "")
+    task = asyncio.current_task()
+    cell = getattr(task.get_coro(), "__qualname__", "") if task is not None else ""
+    return "_cancel_on_sigint" in handler and "run_cell" in cell
 
 
 @dataclass
@@ -169,7 +179,8 @@ class Job:
                            f"job.cancel() or %qcancel {self.id}")
 
     async def wait_async(self, timeout: float | None = None) -> JobStatus:
-        """``wait`` without blocking the event loop (``await job`` uses it)."""
+        """``wait`` without blocking the event loop (``await job`` uses it). A kernel
+        interrupt cancels the awaiting task: that, too, ends only the wait, in one line."""
         steps = self._wait_steps(timeout)
         try:
             while True:
@@ -178,6 +189,10 @@ class Job:
             return finished.value
         except KeyboardInterrupt:
             raise self._interrupted() from None
+        except asyncio.CancelledError:
+            if _kernel_interrupt():
+                raise self._interrupted() from None
+            raise  # cancelled by its caller (asyncio.wait_for, a task group): still a cancel
 
     def __await__(self):
         async def _result() -> JobResult:

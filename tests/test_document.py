@@ -239,6 +239,24 @@ def _running(name: str):
     return check
 
 
+def test_a_cancelled_await_outside_a_kernel_interrupt_stays_a_cancel(qnb_home):
+    """Only a kernel interrupt becomes the one-line stop: ``asyncio.wait_for`` around a job
+    still times out as asyncio says, and the job goes on."""
+    import asyncio
+
+    from qnb.job import make_job
+    from qnb.models import JobRecord
+
+    store = get_store()
+    rec = JobRecord(id="a" * 12, backend="aer", provider="aer", status=JobStatus.QUEUED,
+                    shots=10, created_at=0.0)
+    store.add_job(rec, "qpy", b"")  # no runner: it stays queued
+    job = make_job(rec, store)
+    with pytest.raises(TimeoutError):
+        asyncio.run(asyncio.wait_for(job.wait_async(), 0.2))
+    assert job.status() is JobStatus.QUEUED
+
+
 def test_interrupting_qsubmit_wait_cancels_the_job_and_says_so_in_one_line(qnb_home):
     store = get_store()
     with running_kernel() as (km, kc):
@@ -258,12 +276,13 @@ def test_interrupting_qsubmit_wait_cancels_the_job_and_says_so_in_one_line(qnb_h
         assert text_of(outputs).strip() == "CANCELLED"
 
 
-def test_interrupting_result_stops_waiting_and_leaves_the_job_running(qnb_home):
+@pytest.mark.parametrize("wait", ["job.result()", "await job"])
+def test_interrupting_result_stops_waiting_and_leaves_the_job_running(qnb_home, wait):
     store = get_store()
     with running_kernel() as (km, kc):
         execute(kc, f"import qnb\n{LONG}\njob = qnb.submit(long_circuit(), shots=10, "
                     "name='long-result')")
-        reply, outputs = _interrupt(km, kc, "job.result()", _running("long-result"))
+        reply, outputs = _interrupt(km, kc, wait, _running("long-result"))
         assert reply["status"] == "error"
         job = store.list(limit=1)[0][0]
         (out,) = outputs
