@@ -74,6 +74,17 @@ def test_the_cache_stays_bounded(monkeypatch):
     assert len(simulator._COMPILED) == 3
 
 
+def test_a_batch_larger_than_the_cache_transpiles_every_circuit(monkeypatch):
+    """A sweep of more distinct circuits than the cache holds (a 1,000-point sweep with a
+    seed) gets every one of them, in order; the cache keeps only the newest."""
+    monkeypatch.setattr(simulator, "TRANSPILE_CACHE_SIZE", 3)
+    sim = simulator.simulator({})
+    circuits = [ghz(n) for n in range(2, 8)]
+    first = simulator.run_circuits(sim, circuits, shots=200, seed=5, optimization_level=None)
+    assert len(simulator._COMPILED) == 3
+    assert first["counts"] == direct_aer_counts(circuits, 200, 5)
+
+
 def test_counts_per_point_equal_qiskits_own():
     from qiskit_aer.primitives import SamplerV2
 

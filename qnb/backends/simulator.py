@@ -107,11 +107,13 @@ def transpile(sim: Any, circuits: list[Any], seed: int | None, optimization_leve
                                                       num_processes=num_processes)
         for k, isa in zip(todo, compiled, strict=True):
             _COMPILED[k] = isa
-        while len(_COMPILED) > TRANSPILE_CACHE_SIZE:
-            _COMPILED.popitem(last=False)
     for k in keys:
         _COMPILED.move_to_end(k)
-    return [_COMPILED[k] for k in keys]
+    found = [_COMPILED[k] for k in keys]
+    # only after reading: a batch of more circuits than the cache holds evicts its own first
+    while len(_COMPILED) > TRANSPILE_CACHE_SIZE:
+        _COMPILED.popitem(last=False)
+    return found
 
 
 def execute(sim: Any, compiled: list[Any], shots: int, seed: int | None) -> list[dict[str, int]]:
