@@ -702,13 +702,25 @@ class Store:
             for row in rows:
                 yield _to_record(row[1:]), results.get(row[1])
 
-    def queued(self, limit: int = 100) -> list[JobRecord]:
+    _WAITING = ("status = 'QUEUED' AND cancel_requested = 0 AND remote_id IS NULL "
+                "AND submitting = 0")
+
+    def queued(self, limit: int = 100,
+               providers: Iterable[str] | None = None) -> list[JobRecord]:
         """The oldest queued jobs not yet handed to anyone, skipping ones whose cancel is
-        pending."""
+        pending; only those of ``providers`` (names) when given."""
+        names = None if providers is None else list(providers)
+        only = "" if names is None else f"AND provider IN ({', '.join('?' * len(names))}) "
         rows = self._conn().execute(
-            f"SELECT {_COLUMNS} FROM jobs WHERE status = 'QUEUED' AND cancel_requested = 0 "
-            "AND remote_id IS NULL AND submitting = 0 ORDER BY seq LIMIT ?", (limit,)).fetchall()
+            f"SELECT {_COLUMNS} FROM jobs WHERE {self._WAITING} {only}ORDER BY seq LIMIT ?",
+            (*(names or []), limit)).fetchall()
         return [_to_record(r) for r in rows]
+
+    def queued_providers(self) -> list[str]:
+        """The providers of the jobs ``queued`` would give (their status index, no record
+        read): what a dispatcher needs to read only the jobs it can start."""
+        return [r[0] for r in self._conn().execute(
+            f"SELECT DISTINCT provider FROM jobs WHERE {self._WAITING}")]
 
     def count_queued(self) -> int:
         """How many jobs wait (QUEUED), by the status index."""

@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from helpers import bell, direct_aer_counts, ghz, isolated_home, wait_for
+from helpers import bell, direct_aer_counts, ghz, isolated_home, long_circuit, wait_for
 
 import qnb
 from qnb.models import JobStatus
@@ -131,6 +131,22 @@ def test_cancel_a_queued_remote_job(home, store):
     assert job.wait(timeout=30) is JobStatus.CANCELLED
     service = json.loads((home / "delayed-service" / f"{remote_id}.json").read_text())
     assert service["cancelled"] is not None
+
+
+def test_a_remote_job_behind_a_long_local_queue_goes_to_its_service_at_once(home, store):
+    """The runner reads each kind's queue apart: 300 local jobs waiting for the one worker do
+    not hold back a remote job submitted after them."""
+    blocker = qnb.submit(long_circuit(22, 40), shots=10, name="blocker")
+    wait_for(lambda: blocker.status() is JobStatus.RUNNING, what="the worker to be busy")
+    waiting = [qnb.submit(bell(), shots=10) for _ in range(300)]
+    remote = qnb.submit(bell(), backend="parked", shots=10)
+    try:
+        wait_for(lambda: store.get(remote.id).remote_id, 15, "the remote job's hand-over")
+        assert sum(j.status() is JobStatus.QUEUED for j in waiting) > 250  # still waiting
+    finally:
+        for job in [blocker, remote, *waiting]:
+            job.cancel()
+    assert remote.wait(timeout=30) is JobStatus.CANCELLED
 
 
 def test_the_schedule_follows_the_estimated_start_and_backs_off():

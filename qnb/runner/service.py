@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..backends.base import Provider
-from ..backends.registry import make_provider
+from ..backends.registry import make_provider, provider_class
 from ..backups import DEFAULT_KEEP, make_backup
 from ..backups import due as backups_due
 from ..files import write_json_atomic
@@ -66,6 +66,7 @@ class Runner:
         self._signal = 0
         self.io_threads = io_threads
         self.providers: dict[str, Provider] = {}
+        self._kinds: dict[str, str] = {}  # provider name -> "local" | "remote"
         self.stopping = False
         self.started_at = time.time()
         self.last_busy = time.monotonic()
@@ -249,25 +250,49 @@ class Runner:
             prov = self.providers[key] = make_provider(spec)
         return prov
 
-    def _dispatch(self) -> None:
-        free = self.local.free
-        for rec in self.store.queued(limit=free + 200):
-            if rec.id in self.local.running or self.remote.holds(rec.id):
-                continue
+    def _kind(self, provider_name: str) -> str:
+        """"local" or "remote" for a provider name; a name that names no provider counts as
+        local, so that its jobs are read there and end in ERROR with the reason."""
+        kind = self._kinds.get(provider_name)
+        if kind is None:
             try:
-                provider = self._provider(rec)
-            except Exception as exc:
-                self._finish(rec.id, JobStatus.ERROR, error=describe_exception(exc),
-                             only_from=[JobStatus.QUEUED])
+                kind = provider_class(provider_name).kind
+            except Exception:
+                kind = "local"
+            self._kinds[provider_name] = kind
+        return kind
+
+    def _dispatch(self) -> None:
+        """Hand queued remote jobs to their services while hand-over threads are free, and
+        start queued local jobs in the free worker slots. Only as many jobs as can start are
+        read, each kind in its own queue order, so that neither a long local queue delays a
+        remote job nor the cost of a loop grows with the queue."""
+        free = self.local.free
+        # no more hand-overs at once than there are threads to make them: a job marked as
+        # being handed over is lost (ERROR) if the runner dies before its call
+        room = self.io_threads - len(self.remote.handing)
+        if free <= 0 and room <= 0:
+            return
+        names: dict[str, list[str]] = {"local": [], "remote": []}
+        for name in self.store.queued_providers():
+            names[self._kind(name)].append(name)
+        for kind, limit in (("remote", room), ("local", free)):
+            if limit <= 0 or not names[kind]:
                 continue
-            if provider.kind == "remote":
-                # no more hand-overs at once than there are threads to make them: a job marked
-                # as being handed over is lost (ERROR) if the runner dies before its call
-                if len(self.remote.handing) < self.io_threads:
-                    self.remote.submit(rec, provider)
-            elif free > 0:
-                self.local.start(rec)
-                free -= 1
+            for rec in self.store.queued(limit=limit, providers=names[kind]):
+                if rec.id in self.local.running or self.remote.holds(rec.id):
+                    continue
+                try:
+                    provider = self._provider(rec)
+                except Exception as exc:
+                    self._finish(rec.id, JobStatus.ERROR, error=describe_exception(exc),
+                                 only_from=[JobStatus.QUEUED])
+                    continue
+                if provider.kind == "remote":
+                    if len(self.remote.handing) < self.io_threads:
+                        self.remote.submit(rec, provider)
+                elif self.local.free > 0:
+                    self.local.start(rec)
 
     def _finish(self, job_id: str, status: JobStatus, *, error: str | None = None,
                 result: dict[str, Any] | None = None, provider_status: str | None = None,
