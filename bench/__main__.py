@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import kernel_side, overhead, primitives, remote, store_api
+from . import kernel_side, overhead, primitives, remote, round_trips, store_api, store_scale
 
 SECTIONS = {
     "submit_latency": kernel_side.submit_latency,
@@ -31,6 +31,9 @@ SECTIONS = {
     "runner_cold_start": kernel_side.runner_cold_start,
     "sampler_pub_sweep": primitives.sampler_sweep,
     "vqe_cobyla": primitives.vqe_cobyla,
+    "sequential_round_trip": round_trips.sequential,
+    "burst_of_small_jobs": round_trips.burst,
+    "million_jobs": store_scale.million_jobs,
 }
 
 
@@ -94,6 +97,21 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         get("sampler_pub_sweep", "ratio"), "{:.2f}", lambda v: v <= 1.5)
     row("20-step COBYLA VQE, qnb.Estimator / Aer EstimatorV2 in-process (<= 1.5)",
         get("vqe_cobyla", "ratio"), "{:.2f}", lambda v: v <= 1.5)
+    row("sequential small job, qnb / Aer in-process on the pre-transpiled circuit (<= 5; "
+        "moonshot <= 2.5)", get("sequential_round_trip", "ratio"), "{:.1f}", lambda v: v <= 5)
+    row("500 small jobs at once until all DONE, qnb / in-process loop (<= 3; moonshot <= 1)",
+        get("burst_of_small_jobs", "ratio"), "{:.2f}", lambda v: v <= 3)
+    row("first Bell job DONE after the first submit, new QNB_HOME (<= 2 s)",
+        get("runner_cold_start", "first_job_done", "median_ms"), "{:.0f} ms",
+        lambda v: v <= 2000)
+    row("1M jobs: %%qsubmit median (< 5 ms)", get("million_jobs", "qsubmit", "median_ms"),
+        "{:.1f} ms", lambda v: v < 5)
+    row("1M jobs: %qjobs median (< 100 ms)", get("million_jobs", "qjobs", "median_ms"),
+        "{:.1f} ms", lambda v: v < 100)
+    row("1M jobs: REST list p95 (< 50 ms)", get("million_jobs", "rest_list", "p95_ms"),
+        "{:.1f} ms", lambda v: v < 50)
+    row("1M jobs: runner claim, over the claim at 2,000 jobs (no growth: <= 1.5)",
+        get("million_jobs", "claim_growth"), "{:.2f}", lambda v: v <= 1.5)
     row("Dask 2 workers vs 1 (>= 1.6x)", get("dask", "speedup_2_vs_1"), "{:.2f}x",
         lambda v: v >= 1.6)
     row("Dask over local pool (< 20 %)", get("dask", "overhead_vs_local_pool"), "{:+.0%}",
