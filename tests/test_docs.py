@@ -50,3 +50,22 @@ def test_every_test_the_readme_cites_exists():
     for name in re.findall(r"`::(\w+)`", readme):
         assert any(re.search(rf"def {name}\b", (ROOT / p).read_text())
                    for p in {c[0] for c in cited}), f"::{name} is not a test"
+
+
+def test_every_tutorial_is_committed_with_pictures():
+    """Each tutorial reads well without running: it carries at least one picture (a PNG or
+    SVG, or a job's HTML rendering with its inline SVG chart) and no widget view, whose state
+    a saved notebook does not keep."""
+    import nbformat
+
+    tutorials = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    assert len(tutorials) >= 6
+    for path in tutorials:
+        outputs = [o for c in nbformat.read(path, as_version=4).cells
+                   for o in c.get("outputs", [])]
+        data = [o.get("data", {}) for o in outputs]
+        pictures = [d for d in data if "image/png" in d or "image/svg+xml" in d
+                    or "<svg" in d.get("text/html", "")]
+        assert pictures, f"{path.name} has no picture in its committed outputs"
+        assert not any("application/vnd.jupyter.widget-view+json" in d for d in data), \
+            f"{path.name} keeps a widget view, which shows nothing once saved"
