@@ -717,8 +717,8 @@ class Store:
         return [_to_record(r) for r in rows]
 
     def queued_providers(self) -> list[str]:
-        """The providers of the jobs ``queued`` would give (their status index, no record
-        read): what a dispatcher needs to read only the jobs it can start."""
+        """The providers of the jobs ``queued`` would give, without decoding any record: what
+        a dispatcher needs to read only the jobs it can start."""
         return [r[0] for r in self._conn().execute(
             f"SELECT DISTINCT provider FROM jobs WHERE {self._WAITING}")]
 

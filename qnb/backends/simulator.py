@@ -146,9 +146,9 @@ def run_circuits(sim: Any, circuits: list[Any], shots: int, seed: int | None,
 
 def prepare() -> None:
     """Import every transpiler plugin (what building the first pass manager costs most) and
-    build the default simulator's target. No thread starts, so a process that forks workers
-    may call it (see ``runner.preload``); building a pass manager itself may start one, and a
-    worker forked after it then hangs, so workers build their own (0.1 s)."""
+    build the default simulator's target, in a process that forks workers afterwards (see
+    ``runner.preload``). Not the pass manager itself: workers forked from a process that had
+    built one hung at their first transpile, so each worker builds its own (0.1 s)."""
     from qiskit.transpiler.preset_passmanagers.plugin import PassManagerStagePluginManager
 
     PassManagerStagePluginManager()

@@ -5,8 +5,8 @@ starts with them.
 
 Qiskit's plugin manager imports every transpiler plugin installed, qiskit-ibm-runtime
 included, when the first preset pass manager is built: about a second, paid once here
-instead of once per worker. Nothing here may start a thread (no simulation, no transpile,
-no pass manager): a worker forked from a process with threads can hang.
+instead of once per worker. No simulation, transpile or pass manager happens here: workers
+forked after building a pass manager hung at their first transpile.
 """
 
 from __future__ import annotations
