@@ -110,6 +110,8 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         "{:.1f} ms", lambda v: v < 100)
     row("1M jobs: REST list p95 (< 50 ms)", get("million_jobs", "rest_list", "p95_ms"),
         "{:.1f} ms", lambda v: v < 50)
+    row("1M jobs: REST search ?q= (part of a name) p95 (< 50 ms)",
+        get("million_jobs", "rest_list", "search", "p95_ms"), "{:.1f} ms", lambda v: v < 50)
     row("1M jobs: runner claim, over the claim at 2,000 jobs (no growth: <= 1.5)",
         get("million_jobs", "claim_growth"), "{:.2f}", lambda v: v <= 1.5)
     row("Dask 2 workers vs 1 (>= 1.6x)", get("dask", "speedup_2_vs_1"), "{:.2f}x",

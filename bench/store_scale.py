@@ -69,20 +69,25 @@ def _claim_ms(store: Any, n: int) -> float:
 
 
 def _rest_list(home: Path, n_jobs: int, n: int) -> dict[str, Any]:
+    """``GET /qnb/api/jobs?limit=50``: pages of the whole store, and searches for part of a
+    job's name (``?q=``: a name matched by ten or so jobs, a different one each time)."""
     launcher = tests_module("helpers")  # the tests' Jupyter server launcher
     server = launcher.start_jupyter(home / "jupyter-server", home)
-    samples: list[float] = []
+    pages: list[float] = []
+    searches: list[float] = []
     try:
         headers = {"Authorization": f"token {server.token}"}
         for i in range(n):
-            url = f"{server.url}/qnb/api/jobs?limit=50&offset={(i * 50) % 5000}"
-            t = time.perf_counter()
-            with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
-                r.read()
-            samples.append(time.perf_counter() - t)
+            for query, out in ((f"offset={(i * 50) % 5000}", pages),
+                               (f"q=job{10_000 + (i * 7919) % 89_999}", searches)):
+                url = f"{server.url}/qnb/api/jobs?limit=50&{query}"
+                t = time.perf_counter()
+                with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+                    r.read()
+                out.append(time.perf_counter() - t)
     finally:
         server.stop()
-    return summary(samples)
+    return {**summary(pages), "search": summary(searches)}
 
 
 def million_jobs(quick: bool) -> dict[str, Any]:

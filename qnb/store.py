@@ -31,7 +31,7 @@ from .models import (
     validate_job_id,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 STORE_FILE = "jobs.sqlite"
 #: beside a store found damaged: every process refuses the store until it is recovered
 CORRUPT_MARK = "jobs.sqlite.corrupt"
@@ -125,7 +125,36 @@ MIGRATIONS: dict[int, str] = {
     CREATE INDEX job_tags_job ON job_tags (job_id);
     CREATE INDEX jobs_created ON jobs (created_at);
     """,
+    # Search by part of a name through a trigram index (rowid = seq), kept by triggers: a
+    # LIKE '%...%' read every row (a second at a million jobs). Contentless: names stay in
+    # jobs, the index holds only trigrams.
+    6: """
+    CREATE VIRTUAL TABLE job_names USING fts5(name, content='', tokenize='trigram');
+    INSERT INTO job_names (rowid, name) SELECT seq, name FROM jobs WHERE name IS NOT NULL;
+    CREATE TRIGGER job_names_insert AFTER INSERT ON jobs WHEN new.name IS NOT NULL BEGIN
+        INSERT INTO job_names (rowid, name) VALUES (new.seq, new.name);
+    END;
+    CREATE TRIGGER job_names_delete AFTER DELETE ON jobs WHEN old.name IS NOT NULL BEGIN
+        INSERT INTO job_names (job_names, rowid, name) VALUES ('delete', old.seq, old.name);
+    END;
+    CREATE TRIGGER job_names_update AFTER UPDATE OF name ON jobs BEGIN
+        INSERT INTO job_names (job_names, rowid, name)
+            SELECT 'delete', old.seq, old.name WHERE old.name IS NOT NULL;
+        INSERT INTO job_names (rowid, name) SELECT new.seq, new.name WHERE new.name IS NOT NULL;
+    END;
+    """,
 }
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a migration, whole (a trigger's body has semicolons of its own)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf)
+            buf = ""
+    return [st for st in (*out, buf) if st.strip()]
 
 #: The status machine: the moves each status allows. Final statuses allow none. Callers
 #: may narrow a move to fewer starting statuses (``only_from``), never widen it.
@@ -137,6 +166,19 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.RUNNING: frozenset({JobStatus.QUEUED, JobStatus.DONE, JobStatus.ERROR,
                                   JobStatus.CANCELLED}),
 }
+
+# A search's backends and tags: the distinct values, walked through their indexes one seek
+# each (not a read of every job), that contain the text.
+_BY_BACKEND = (
+    "SELECT seq FROM jobs WHERE backend IN (WITH RECURSIVE b(x) AS ("
+    "SELECT MIN(backend) FROM jobs UNION ALL "
+    "SELECT (SELECT MIN(backend) FROM jobs WHERE backend > b.x) FROM b WHERE b.x IS NOT NULL) "
+    "SELECT x FROM b WHERE x LIKE ? ESCAPE '\\')")
+_BY_TAG = (
+    "SELECT seq FROM job_tags WHERE tag IN (WITH RECURSIVE t(x) AS ("
+    "SELECT MIN(tag) FROM job_tags UNION ALL "
+    "SELECT (SELECT MIN(tag) FROM job_tags WHERE tag > t.x) FROM t WHERE t.x IS NOT NULL) "
+    "SELECT x FROM t WHERE x LIKE ? ESCAPE '\\')")
 
 # The columns of ``jobs`` are the fields of ``JobRecord``; these say how each is stored.
 _FIELDS = tuple(f.name for f in dataclasses.fields(JobRecord))
@@ -315,9 +357,8 @@ class Store:
         with self._write() as c:
             version = c.execute("PRAGMA user_version").fetchone()[0]  # re-read under the lock
             for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        c.execute(statement)
+                for statement in _statements(MIGRATIONS[target]):
+                    c.execute(statement)
                 c.execute(f"PRAGMA user_version = {target}")
 
     @property
@@ -648,9 +689,16 @@ class Store:
         if search and search.strip():
             text = search.strip()
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append("(j.name LIKE ? ESCAPE '\\' OR j.backend LIKE ? ESCAPE '\\' "
-                         "OR j.tags LIKE ? ESCAPE '\\' OR j.id LIKE ? ESCAPE '\\')")
-            args += [like, like, like, like[1:]]
+            if len(text) >= 3:  # the trigram index; shorter text has no trigram to look up
+                names = "SELECT rowid FROM job_names WHERE job_names MATCH ?"
+                args.append('"' + text.replace('"', '""') + '"')
+            else:
+                names = "SELECT seq FROM jobs WHERE name LIKE ? ESCAPE '\\'"
+                args.append(like)
+            prefix = text.lower()
+            where.append(f"j.seq IN ({names} UNION {_BY_BACKEND} UNION {_BY_TAG} "
+                         "UNION SELECT seq FROM jobs WHERE id >= ? AND id < ?)")
+            args += [like, like, prefix, prefix + "\U0010ffff"]
         if since is not None:
             where.append("j.created_at >= ?")
             args.append(float(since))

@@ -162,7 +162,7 @@ def test_a_version_4_store_gains_tags_and_keeps_its_jobs(tmp_path):
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store.schema_version == SCHEMA_VERSION == 5
+    assert store.schema_version == SCHEMA_VERSION == 6
     old = store.get("0123456789ab")
     assert (old.tags, old.crashes, old.name) == ([], 1, "old sweep")
     assert store.list(search="SWEEP")[1] == 1
@@ -170,6 +170,33 @@ def test_a_version_4_store_gains_tags_and_keeps_its_jobs(tmp_path):
     assert [r.id for r in store.list(tag="LEGACY")[0]] == [old.id]
     assert store.get(old.id).status is JobStatus.DONE
     assert [e[1] for e in store.events(old.id)] == []  # a tag edit is not a status change
+
+
+def test_search_finds_part_of_a_name_backend_or_tag_or_an_id_prefix_and_forgets_pruned(
+        tmp_path):
+    """The name index answers what the row scan did: any case, any part of a name (short
+    text included), of a backend or a tag, or the start of an id; a pruned job is gone from
+    it, and quotes or wildcards in the text are only text."""
+    store = Store(tmp_path / "jobs.sqlite")
+    a = make(store, name="VQE h2 sweep", tags=["Campaign-7"])
+    b = make(store, name='odd "quoted" 100%_name')
+    c = make(store, name=None)
+
+    def found(text: str) -> set[str]:
+        records, total = store.list(search=text, limit=10)
+        assert total == len(records)
+        return {r.id for r in records}
+
+    assert found("h2 SWE") == {a.id}
+    assert found("H2") == {a.id}  # shorter than a trigram
+    assert found("mpaign-") == {a.id}  # a tag
+    assert found("AER") == {a.id, b.id, c.id}  # the backend
+    assert found(c.id[:5].upper()) == {c.id}  # the start of the id, any case
+    assert found('"quoted"') == found("100%_") == {b.id}
+    assert found("%") == {b.id} and found("nothing like it") == set()
+    store.finish(a.id, JobStatus.DONE)
+    assert store.prune(before=time.time() + 1) == 1
+    assert found("sweep") == set()
 
 
 def test_tags_are_kept_with_the_job_edited_in_one_step_and_never_touch_the_status(tmp_path):
