@@ -167,18 +167,18 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
                                   JobStatus.CANCELLED}),
 }
 
-# A search's backends and tags: the distinct values, walked through their indexes one seek
-# each (not a read of every job), that contain the text.
-_BY_BACKEND = (
-    "SELECT seq FROM jobs WHERE backend IN (WITH RECURSIVE b(x) AS ("
-    "SELECT MIN(backend) FROM jobs UNION ALL "
-    "SELECT (SELECT MIN(backend) FROM jobs WHERE backend > b.x) FROM b WHERE b.x IS NOT NULL) "
-    "SELECT x FROM b WHERE x LIKE ? ESCAPE '\\')")
-_BY_TAG = (
-    "SELECT seq FROM job_tags WHERE tag IN (WITH RECURSIVE t(x) AS ("
-    "SELECT MIN(tag) FROM job_tags UNION ALL "
-    "SELECT (SELECT MIN(tag) FROM job_tags WHERE tag > t.x) FROM t WHERE t.x IS NOT NULL) "
-    "SELECT x FROM t WHERE x LIKE ? ESCAPE '\\')")
+
+def _values_containing(table: str, column: str) -> str:
+    """SQL for the distinct values of an indexed column that contain a search's text (one
+    ``?``): walked through the index one seek per value, not a read of every row."""
+    return (f"WITH RECURSIVE v(x) AS (SELECT MIN({column}) FROM {table} UNION ALL "
+            f"SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > v.x) FROM v "
+            "WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x LIKE ? ESCAPE '\\'")
+
+
+# A search's backends and tags: the jobs whose backend, or one of whose tags, contains it.
+_BY_BACKEND = f"SELECT seq FROM jobs WHERE backend IN ({_values_containing('jobs', 'backend')})"
+_BY_TAG = f"SELECT seq FROM job_tags WHERE tag IN ({_values_containing('job_tags', 'tag')})"
 
 # The columns of ``jobs`` are the fields of ``JobRecord``; these say how each is stored.
 _FIELDS = tuple(f.name for f in dataclasses.fields(JobRecord))
