@@ -11,6 +11,7 @@ from collections import OrderedDict
 from typing import Any
 
 from ..circuits import ObjectMemo, structure
+from . import stage_plugins
 
 DEFAULT_OPTIMIZATION_LEVEL = 2  # what qiskit.transpile uses when none is given
 
@@ -74,6 +75,7 @@ def pass_manager(sim: Any, level: int, seed: int | None) -> Any:
     key = (id(sim), level, seed)
     pm = _PASS_MANAGERS.get(key)
     if pm is None:
+        stage_plugins.install()
         pm = _PASS_MANAGERS[key] = generate_preset_pass_manager(
             optimization_level=level, target=target(sim), seed_transpiler=seed)
     return pm
@@ -145,13 +147,16 @@ def run_circuits(sim: Any, circuits: list[Any], shots: int, seed: int | None,
 
 
 def prepare() -> None:
-    """Import every transpiler plugin (what building the first pass manager costs most) and
-    build the default simulator's target, in a process that forks workers afterwards (see
-    ``runner.preload``). Not the pass manager itself: workers forked from a process that had
-    built one hung at their first transpile, so each worker builds its own (0.1 s)."""
-    from qiskit.transpiler.preset_passmanagers.plugin import PassManagerStagePluginManager
+    """Load the transpiler's stage plugins a simulator uses (Qiskit's own: the others, such as
+    qiskit-ibm-runtime's, load if a pass manager asks for them) and build the default
+    simulator's target, in a process that forks workers afterwards (see ``runner.preload``).
+    Not the pass manager itself: workers forked from a process that had built one hung at
+    their first transpile, so each worker builds its own (0.1 s)."""
+    from qiskit.transpiler.preset_passmanagers.builtin_plugins import (  # noqa: F401
+        DefaultInitPassManager,
+    )
 
-    PassManagerStagePluginManager()
+    stage_plugins.install()
     target(simulator({}))
 
 

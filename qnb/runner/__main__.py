@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     lock_fd = acquire_lock(home)
     if lock_fd is None:
         return 0
+    from .local import start_fork_server
+
+    start_fork_server()
     from ..config import load_config
     from .service import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CRASHES, Runner
 

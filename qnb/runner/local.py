@@ -44,9 +44,8 @@ class LocalJobs:
     def _new_pool(self) -> Any:
         from pebble import ProcessPool
 
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["qnb.runner.preload"])
-        return ProcessPool(max_workers=self.workers, context=ctx, initializer=_warm_worker)
+        return ProcessPool(max_workers=self.workers, context=fork_context(),
+                           initializer=_warm_worker)
 
     def warm_up(self) -> None:
         """Start the workers now (pebble starts them with its first task), so that they are
@@ -141,10 +140,25 @@ class LocalJobs:
             self.pool.join(timeout=5)
 
 
+def fork_context() -> Any:
+    """The multiprocessing context workers come from: a fork server that imported ``preload``."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["qnb.runner.preload"])
+    return ctx
+
+
+def start_fork_server() -> None:
+    """Start the fork server now, so that its imports (a second) overlap the runner's own
+    start instead of following it; the pool's first worker would start it otherwise."""
+    from multiprocessing import forkserver
+
+    fork_context()
+    forkserver.ensure_running()
+
+
 def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
     """Run a job in a worker; its failure comes back as a ``WorkerFailure`` with the reason."""
     from .worker import run_job
-
     try:
         return run_job(spec)
     except Exception as exc:
@@ -159,3 +173,4 @@ def _warm_worker() -> None:
     from .worker import warm
 
     warm()
+

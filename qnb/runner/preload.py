@@ -1,13 +1,12 @@
-"""Imported once by the runner's fork server, before it forks any worker: Qiskit, Aer and
-every transpiler plugin are imported and the default simulator's target is built there, so
-that every worker (the first ones, and each one replacing a worker stopped by a cancel)
-starts with them.
+"""Imported once by the runner's fork server, before it forks any worker: Qiskit, Aer and the
+transpiler's own stage plugins are imported and the default simulator's target is built
+there, so that every worker (the first ones, and each one replacing a worker stopped by a
+cancel) starts with them.
 
-Qiskit's plugin manager imports every transpiler plugin installed, qiskit-ibm-runtime
-included, when the first preset pass manager is built: about a second, paid once here
-instead of once per worker. No simulation, transpile or pass manager happens here: workers
-forked after building a pass manager hung at their first transpile.
-"""
+Other installed stage plugins (qiskit-ibm-runtime's: a second and more to import) load only
+in a worker whose pass manager asks for one (``backends.stage_plugins``). No simulation,
+transpile or pass manager happens here: workers forked after building a pass manager hung at
+their first transpile."""
 
 from __future__ import annotations
 

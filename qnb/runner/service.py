@@ -130,8 +130,10 @@ class Runner:
         self.inbox.nudge()
 
     def _backup_if_due(self) -> None:
-        """At most once a day (checked once a minute), an online backup of the store."""
-        if not self.backups or time.monotonic() - self._backup_checked < 60:
+        """At most once a day (checked once a minute, while no local job runs: a large
+        store takes seconds to copy, which a job should not wait for), an online backup."""
+        if (not self.backups or self.local.running
+                or time.monotonic() - self._backup_checked < 60):
             return
         self._backup_checked = time.monotonic()
         if backups_due(self.home):
@@ -183,8 +185,9 @@ class Runner:
 
     # -- main loop ----------------------------------------------------------------------
     def _loop(self) -> None:
+        # The wait comes last: jobs submitted while this runner started (their wake-up came
+        # before it listened) are dispatched at once.
         while not self.stopping:
-            self._wait()
             ended = self.finished
             self._handle_events()
             if self.finished != ended:
@@ -201,6 +204,7 @@ class Runner:
                 self.remote.end_sessions()
             if self._idle_expired():
                 break
+            self._wait()
 
     def _wait(self) -> None:
         due = self.remote.next_due()
