@@ -73,7 +73,8 @@ def _pool_chunk(args: tuple[bytes, int | None]) -> list[dict[str, int]]:
 def _on_pool(pool: ProcessPoolExecutor, circuits: list[Any],
              workers: int) -> tuple[float, list[dict[str, int]]]:
     """The same chunks and seeds as the Dask path, on a plain ``ProcessPoolExecutor``."""
-    from qnb.backends.dask_executor import chunk_seed, plan_chunks
+    from qnb.backends.dask_executor import plan_chunks
+    from qnb.backends.simulator import chunk_seed
     from qnb.circuits import encode
 
     t0 = time.perf_counter()

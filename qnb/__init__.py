@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Comparison", "Estimator", "Job", "JobFailed", "JobNotFound", "JobResult", "JobStatus",
     "PrimitiveJob", "QnbError", "Sampler", "Session", "StoreError", "SubmitError", "compare",
-    "get_job", "jobs", "jobs_frame", "session", "submit",
+    "get_job", "jobs", "jobs_frame", "session", "submit", "usage",
 ]
 
 
@@ -61,6 +61,14 @@ def jobs_frame(status: str | None = None, backend: str | None = None, *, session
 
     return _jobs_frame(status=status, backend=backend, session=session, tag=tag,
                        search=search, since=since, counts=counts)
+
+
+def usage(by: str = "backend", since: Any = None) -> list[dict[str, Any]]:
+    """What finished jobs used, added up by backend, day, tag or status (see
+    ``qnb.api.usage``); costs are estimates."""
+    from .api import usage as _usage
+
+    return _usage(by=by, since=since)
 
 
 def session(backend: str | None = None, mode: str = "session",

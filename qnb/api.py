@@ -247,3 +247,13 @@ def jobs_frame(status: Any = None, backend: str | None = None, *, session: Any =
     return export.frame(export.rows(get_store(), counts=counts,
                                     **job_filters(status, backend, session, tag, search, since)),
                         counts=counts)
+
+
+def usage(by: str = "backend", since: Any = None) -> list[dict[str, Any]]:
+    """The usage ledger added up ``by`` backend, day (UTC), tag or status, for jobs that
+    finished ``since`` (as for ``jobs``): one dict per group with ``jobs``, ``shots``,
+    ``circuits``, ``queue_seconds``, ``run_seconds``, ``qpu_seconds`` and ``cost_estimate``
+    (an estimate from the profiles' price tables; None where none applies)."""
+    from .models import parse_since
+
+    return get_store().usage(by=by, since=parse_since(since))

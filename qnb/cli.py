@@ -149,6 +149,31 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_usage(args: argparse.Namespace) -> int:
+    """``qnb usage [--by backend|day|tag|status] [--since WHEN]``: the ledger added up."""
+    from . import ledger
+    from .models import parse_since
+    from .store import get_store
+
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        raise QnbError(f"--since: {exc}") from None
+    rows = get_store().usage(by=args.by, since=since)
+    if args.format == "json":
+        _print_json({"by": args.by, "since": since, "groups": rows,
+                     "cost_is_estimate": True})
+    elif args.format == "csv":
+        import csv
+
+        out = csv.DictWriter(sys.stdout, fieldnames=ledger.COLUMNS, lineterminator="\n")
+        out.writeheader()
+        out.writerows(rows)
+    else:
+        print(ledger.table(rows, args.by))
+    return 0
+
+
 def cmd_cancel(args: argparse.Namespace) -> int:
     from .api import get_job
 
@@ -277,6 +302,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", dest="dry_run",
                    help="say how many jobs would go, delete nothing")
     p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("usage", help="what finished jobs used: shots, circuits, seconds, "
+                       "QPU seconds, estimated cost",
+                       description="Add up the usage ledger (one row per finished job, kept "
+                                   "after the job is pruned). Costs are estimates from the "
+                                   "profiles' price tables.")
+    p.add_argument("--by", choices=("backend", "day", "tag", "status"), default="backend",
+                   help="group by backend (default), day (UTC), tag or final status")
+    p.add_argument("--since", metavar="WHEN", help="only jobs that finished since WHEN: ISO "
+                   "8601, epoch seconds, or a duration ago (7d, 12h, 30m)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(func=cmd_usage)
 
     p = sub.add_parser("show", help="show one job")
     p.add_argument("id")

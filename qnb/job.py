@@ -85,6 +85,11 @@ class Job:
     def status(self) -> JobStatus:
         return self.refresh().status
 
+    def progress(self) -> tuple[int, int] | None:
+        """``(done, total)`` circuits, read afresh, for a job that reports its progress (a
+        many-circuit local or Dask job); None for one that does not."""
+        return self.refresh().progress()
+
     @property
     def backend(self) -> str:
         return self.record.backend

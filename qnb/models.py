@@ -206,6 +206,11 @@ class JobRecord:
     provider_state: dict[str, Any] = field(default_factory=dict)
     #: the user's labels (``check_tags``), changed only through ``Store.retag``
     tags: list[str] = field(default_factory=list)
+    #: circuits run so far out of all, while a many-circuit job runs (``Store.progress``)
+    progress_done: int | None = None
+    progress_total: int | None = None
+    #: when a running local job should end, from earlier runs of its size (``Store.typical_run``)
+    estimated_end: float | None = None
 
     @property
     def is_final(self) -> bool:
@@ -220,8 +225,20 @@ class JobRecord:
         """The job as the REST API and ``--json`` show it."""
         d = asdict(self)
         d["status"] = str(self.status)
-        for key in ("created_at", "started_at", "finished_at", "updated_at", "estimated_start"):
+        for key in ("created_at", "started_at", "finished_at", "updated_at", "estimated_start",
+                    "estimated_end"):
             d[key] = iso(d[key])
-        for internal in ("attempts", "crashes", "submitting", "provider_state"):
+        for internal in ("attempts", "crashes", "submitting", "provider_state",
+                         "progress_done", "progress_total"):
             d.pop(internal)
+        known = self.progress()
+        d["progress"] = {"done": known[0], "total": known[1]} if known else None
         return d
+
+    def progress(self) -> tuple[int, int] | None:
+        """``(done, total)`` circuits of a job that reports its progress; all of them once it
+        is DONE. None for a job that has not reported any."""
+        if self.progress_total is None:
+            return None
+        total = self.progress_total
+        return (total, total) if self.status == "DONE" else (self.progress_done or 0, total)

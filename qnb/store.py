@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .files import NETWORK_FILESYSTEMS, filesystem_type, open_private, private_dir
+from .ledger import service_usage
 from .models import (
     JobNotFound,
     JobRecord,
@@ -31,7 +32,7 @@ from .models import (
     validate_job_id,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 STORE_FILE = "jobs.sqlite"
 #: beside a store found damaged: every process refuses the store until it is recovered
 CORRUPT_MARK = "jobs.sqlite.corrupt"
@@ -143,7 +144,62 @@ MIGRATIONS: dict[int, str] = {
         INSERT INTO job_names (rowid, name) SELECT new.seq, new.name WHERE new.name IS NOT NULL;
     END;
     """,
+    # The usage ledger: one row per finished job, written with its final status. No foreign
+    # key: what was used stays accounted for after the job is pruned. Jobs that ended before
+    # the ledger existed are entered from their own rows. And a running job's progress and ETA.
+    7: """
+    CREATE TABLE usage (
+        job_id         TEXT PRIMARY KEY,
+        backend        TEXT NOT NULL,
+        provider       TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        finished_at    REAL NOT NULL,
+        shots          INTEGER NOT NULL,
+        circuits       INTEGER NOT NULL,
+        queue_seconds  REAL,
+        run_seconds    REAL NOT NULL DEFAULT 0,
+        qpu_seconds    REAL,
+        cost_estimate  REAL,
+        tags           TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX usage_finished ON usage (finished_at);
+    ALTER TABLE jobs ADD COLUMN progress_done INTEGER;
+    ALTER TABLE jobs ADD COLUMN progress_total INTEGER;
+    ALTER TABLE jobs ADD COLUMN estimated_end REAL;
+    INSERT INTO usage (job_id, backend, provider, status, finished_at, shots, circuits,
+                       queue_seconds, run_seconds, tags)
+        SELECT id, backend, provider, status, finished_at, shots, num_circuits,
+               COALESCE(started_at, finished_at) - created_at,
+               COALESCE(finished_at - started_at, 0), tags
+        FROM jobs WHERE status IN ('DONE', 'ERROR', 'CANCELLED') AND finished_at IS NOT NULL;
+    """,
 }
+
+#: A job's ledger row, from its own row as it ends (``?``: its id). Queue time is from
+#: submission until it started (or ended, if it never started); run time until it ended.
+_LEDGER_ENTRY = """
+    INSERT OR REPLACE INTO usage (job_id, backend, provider, status, finished_at, shots,
+                                  circuits, queue_seconds, run_seconds, tags)
+    SELECT id, backend, provider, status, COALESCE(finished_at, updated_at), shots,
+           num_circuits, COALESCE(started_at, finished_at) - created_at,
+           COALESCE(finished_at - started_at, 0), tags
+    FROM jobs WHERE id = ?
+"""
+
+
+def _enter_usage(c: sqlite3.Connection, job_id: str, result: dict[str, Any] | None) -> None:
+    """A finished job's ledger row, with what its result says it used at the service."""
+    c.execute(_LEDGER_ENTRY, (job_id,))
+    _enter_service_usage(c, job_id, result)
+
+
+def _enter_service_usage(c: sqlite3.Connection, job_id: str,
+                         result: dict[str, Any] | None) -> None:
+    """QPU seconds and estimated cost, where the job's result metadata reports them."""
+    used = service_usage((result or {}).get("metadata"))
+    if used:
+        c.execute("UPDATE usage SET qpu_seconds = ?, cost_estimate = ? WHERE job_id = ?",
+                  (used.get("qpu_seconds"), used.get("cost_estimate"), job_id))
 
 
 def _statements(script: str) -> list[str]:
@@ -397,6 +453,8 @@ class Store:
             return False
         c.execute("INSERT INTO events (job_id, at, status, detail) VALUES (?, ?, ?, ?)",
                   (job_id, now, str(to), detail))
+        if to.is_final:
+            c.execute(_LEDGER_ENTRY, (job_id,))
         return True
 
     def add_job(self, record: JobRecord, payload_format: str, payload: bytes) -> JobRecord:
@@ -430,6 +488,8 @@ class Store:
                           (record.id, json.dumps(result)))
             c.execute("INSERT INTO events (job_id, at, status) VALUES (?, ?, ?)",
                       (record.id, now, str(record.status)))
+            if record.status.is_final:
+                _enter_usage(c, record.id, result)
         return record
 
     def claim(self, job_id: str) -> JobRecord | None:
@@ -500,7 +560,9 @@ class Store:
                 note = f"re-queued: {reason}"
                 self._move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
                            sets={"crashes": crashes, "provider_status": note,
-                                 "started_at": None}, detail=note)
+                                 "started_at": None, "progress_done": None,
+                                 "progress_total": None, "estimated_end": None},
+                           detail=note)
                 return JobStatus.QUEUED
             times = "once" if crashes == 1 else f"{crashes} times"
             error = f"{reason}; it crashed its worker {times}, so it is not run again"
@@ -513,8 +575,50 @@ class Store:
         """RUNNING -> QUEUED: local work lost with a stopped runner, to be run again."""
         with self._write() as c:
             return self._move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
-                              sets={"provider_status": reason, "started_at": None},
+                              sets={"provider_status": reason, "started_at": None,
+                                    "progress_done": None, "progress_total": None,
+                                    "estimated_end": None},
                               detail=reason)
+
+    def typical_run(self, rec: JobRecord, *, sample: int = 200) -> float | None:
+        """Seconds a run of ``rec`` should take, from the DONE jobs of its backend among the
+        last ``sample`` that were of its size: the same qubits, depth within half again,
+        shots within a factor of two. The median time per circuit of at least three such
+        runs, times its circuits; None without enough of them."""
+        qubits, depth = rec.summary.get("num_qubits"), rec.summary.get("depth")
+        if not isinstance(qubits, int) or not isinstance(depth, int):
+            return None
+        rows = self._conn().execute(
+            "SELECT summary, shots, num_circuits, finished_at - started_at FROM jobs "
+            "WHERE status = 'DONE' AND backend = ? AND started_at IS NOT NULL AND id != ? "
+            "ORDER BY seq DESC LIMIT ?", (rec.backend, rec.id, sample)).fetchall()
+        per_circuit = []
+        for summary, shots, circuits, seconds in rows:
+            other = json.loads(summary or "{}")
+            their_depth = other.get("depth")
+            if (other.get("num_qubits") == qubits and isinstance(their_depth, int)
+                    and depth / 1.5 <= their_depth <= depth * 1.5
+                    and rec.shots / 2 <= shots <= rec.shots * 2 and seconds is not None):
+                per_circuit.append(seconds / max(circuits, 1))
+        if len(per_circuit) < 3:
+            return None
+        per_circuit.sort()
+        return per_circuit[len(per_circuit) // 2] * max(rec.num_circuits, 1)
+
+    def estimate_end(self, job_id: str, seconds: float) -> bool:
+        """A running job should end ``seconds`` after it started; False if it is not running."""
+        with self._write() as c:
+            return c.execute("UPDATE jobs SET estimated_end = started_at + ? "
+                             "WHERE id = ? AND status = 'RUNNING'",
+                             (float(seconds), job_id)).rowcount == 1
+
+    def progress(self, job_id: str, done: int, total: int) -> bool:
+        """A running job has run ``done`` of its ``total`` circuits (not a status change: no
+        event). False if it is not running."""
+        with self._write() as c:
+            return c.execute("UPDATE jobs SET progress_done = ?, progress_total = ?, "
+                             "updated_at = ? WHERE id = ? AND status = 'RUNNING'",
+                             (int(done), int(total), time.time(), job_id)).rowcount == 1
 
     def finish(self, job_id: str, status: JobStatus, *, error: str | None = None,
                result: dict[str, Any] | None = None, provider_status: str | None = None,
@@ -538,6 +642,7 @@ class Store:
             if result is not None:
                 c.execute("INSERT OR REPLACE INTO results (job_id, data) VALUES (?, ?)",
                           (job_id, json.dumps(result)))
+                _enter_service_usage(c, job_id, result)
         return True
 
     def request_cancel(self, job_id: str) -> JobStatus:
@@ -631,6 +736,8 @@ class Store:
             have = {t.casefold() for t in tags}
             tags = check_tags(tags + [t for t in added if t.casefold() not in have])
             self._set(c, job_id, {"tags": tags})
+            c.execute("UPDATE usage SET tags = ? WHERE job_id = ?",
+                      (_to_column("tags", tags), job_id))
             c.execute("DELETE FROM job_tags WHERE job_id = ?", (job_id,))
             c.executemany("INSERT OR IGNORE INTO job_tags (tag, seq, job_id) VALUES (?, ?, ?)",
                           [(tag, row[1], job_id) for tag in tags])
@@ -848,6 +955,24 @@ class Store:
             "SELECT backend, status, COUNT(*) FROM jobs WHERE status IN ('QUEUED', 'RUNNING') "
             "GROUP BY backend, status")}
 
+    # -- the usage ledger --------------------------------------------------------------------
+    def usage(self, by: str = "backend", since: float | None = None) -> list[dict[str, Any]]:
+        """The ledger added up per backend, day (UTC), tag or status, for jobs that finished
+        since ``since`` (POSIX seconds): jobs, shots, circuits, queue, run and QPU seconds,
+        and the estimated cost. QPU seconds and cost are None where no job reported any. A
+        job counts once per tag it has; jobs without tags are not in a ``tag`` summary."""
+        from .ledger import COLUMNS, check_group
+
+        key = {"backend": "u.backend", "status": "u.status", "tag": "t.value",
+               "day": "date(u.finished_at, 'unixepoch')"}[check_group(by)]
+        source = "usage u, json_each(u.tags) t" if by == "tag" else "usage u"
+        where, args = ("WHERE u.finished_at >= ?", [since]) if since is not None else ("", [])
+        rows = self._conn().execute(
+            f"SELECT {key}, COUNT(*), SUM(u.shots), SUM(u.circuits), SUM(u.queue_seconds), "
+            f"SUM(u.run_seconds), SUM(u.qpu_seconds), SUM(u.cost_estimate) FROM {source} "
+            f"{where} GROUP BY 1 ORDER BY 1", args).fetchall()
+        return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+
     # -- keeping the store bounded ----------------------------------------------------------
     def prune(self, *, before: float, statuses: Iterable[str] | None = None,
               dry_run: bool = False, batch: int = 2000) -> int:
@@ -908,6 +1033,12 @@ class Store:
 
     def integrity_check(self) -> str:
         return self._conn().execute("PRAGMA integrity_check").fetchone()[0]
+
+    def change_counter(self) -> int:
+        """A number that changes whenever another connection has written to the store
+        (SQLite's ``PRAGMA data_version``: no table is read). Compare values read from one
+        thread only: each thread has its own connection, and so its own counter."""
+        return self._conn().execute("PRAGMA data_version").fetchone()[0]
 
     def quick_check(self) -> str:
         """SQLite's ``PRAGMA quick_check``: "ok", or what is wrong. A damaged store is marked

@@ -181,6 +181,7 @@ class JobWidget(widgets.VBox):
     def _show_header(self, rec: JobRecord, now: float) -> None:
         seconds = rec.elapsed(now)
         state = (rec.status, rec.provider_status, rec.queue_position, rec.estimated_start,
+                 rec.progress_done, rec.estimated_end,
                  int(seconds) if not rec.is_final and seconds >= 1 else seconds)
         if state == self._last:
             return

@@ -294,8 +294,13 @@ class StandinClient:
             "timestamps": {"created": _iso(rec["created"]),
                            "running": _iso(start) if status != "Queued" else None,
                            "finished": _iso(end) if status in ("Completed", "Failed") else None},
-            "usage": {"quantum_seconds": 0, "seconds": 0},
+            # what IBM reports: usage stays "pending" until it is counted after the job ends
+            "usage": {"quantum_seconds": 0, "seconds": 0, "status": "pending"},
         }
+        if status == "Completed":
+            data["usage"] = {"quantum_seconds": rec["run_seconds"],
+                             "seconds": rec["run_seconds"], "status": "completed",
+                             "qpu_charge_time_seconds": rec["run_seconds"]}
         if status == "Queued":
             left = max(0.0, start - time.time()) / max(rec["queue_seconds"], 1e-9)
             data.update(estimated_start_time=_iso(start), estimated_completion_time=_iso(end),

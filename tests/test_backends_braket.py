@@ -374,7 +374,7 @@ def test_a_qpu_gets_only_its_gates_and_the_job_its_estimated_cost(standin, store
     qc.measure_all()
     standin.set_scenario(queue_seconds=0.3)
     calls = Calls()
-    job = qnb.submit([qc, bell()], backend="forte", shots=100, seed=2)
+    job = qnb.submit([qc, bell()], backend="forte", shots=100, seed=2, tags=["priced"])
     assert job.wait(timeout=120) is JobStatus.DONE, store.get(job.id).error
     creates = calls("CreateQuantumTask")
     assert len(creates) == 2  # a task per circuit, each in IonQ's supported operations
@@ -386,6 +386,8 @@ def test_a_qpu_gets_only_its_gates_and_the_job_its_estimated_cost(standin, store
     assert result.metadata["estimated_cost_usd"] == pytest.approx(2 * (0.3 + 100 * 0.08))
     assert len(result.metadata["task_arns"]) == 2
     assert store.get(job.id).remote_id == " ".join(result.metadata["task_arns"])
+    priced = {r["group"]: r for r in qnb.usage(by="tag")}["priced"]  # and in the ledger
+    assert priced["cost_estimate"] == pytest.approx(2 * (0.3 + 100 * 0.08))
 
 
 def braket_program_gates(source: str) -> set[str]:

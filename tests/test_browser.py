@@ -399,6 +399,37 @@ def test_submit_from_notebook_watch_done_and_cancel_in_panel(lab: Lab, page: Any
     })
 
 
+def toast(page: Any, text: str) -> Any:
+    return page.locator(".Toastify__toast", has_text=text)
+
+
+def test_quick_jobs_in_their_notebook_stay_quiet_and_the_others_notify(lab: Lab,
+                                                                        page: Any) -> None:
+    """The notification rules of the Quantum Jobs settings (defaults from its schema): a job
+    that ended within 5 s in the notebook on screen needs no notification, its cell shows it;
+    a job from elsewhere (REST here) notifies."""
+    settings = lab.api("GET", "/lab/api/settings/qnb-labextension:plugin")
+    props = settings["schema"]["properties"]
+    assert settings["schema"]["title"] == "Quantum Jobs"
+    assert (props["minSeconds"]["default"], props["collapseAbove"]["default"],
+            props["desktop"]["default"]) == (5, 3, False)
+    page.locator(".jp-DirListing-item", has_text="quantum.ipynb").dblclick(timeout=UI)
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-CodeCell .cm-content", timeout=UI)
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=KERNEL_START)
+    open_jobs_panel(page)
+    first = lab.api("POST", "/qnb/api/jobs", {"qasm": BELL_QASM, "name": "from-rest"})
+    toast(page, f"from-rest ({first['id']}) finished on aer").wait_for(timeout=JOB_DONE)
+    run_cell(page, 0, "%load_ext qnb")
+    run_cell(page, 1, BELL_CELL)  # the runner is warm: it ends within a second
+    bell = lab.wait_status(lab.find_job("bell")["id"], {"DONE"}, JOB_DONE / 1000)
+    assert epoch_ms(bell["finished_at"]) - epoch_ms(bell["created_at"]) < 5000
+    page.wait_for_selector(row(bell["id"], "DONE"), timeout=UI)
+    later = lab.api("POST", "/qnb/api/jobs", {"qasm": BELL_QASM, "name": "later-rest"})
+    # notices come in the order jobs end: once this one shows, the bell's ending was weighed
+    toast(page, f"later-rest ({later['id']}) finished").wait_for(timeout=JOB_DONE)
+    assert toast(page, bell["id"]).count() == 0, "a quick job in view notified"
+
+
 def qnb_cli(*args: str) -> dict[str, Any]:
     proc = subprocess.run([sys.executable, "-m", "qnb.cli", *args, "--json"],
                           capture_output=True, text=True, timeout=300)

@@ -44,6 +44,11 @@ backend = "ibm_standin"
 channel = "ibm_quantum_platform"
 service_factory = "ibm_standin:make_service"
 describe_timeout = 60
+[backends.ibm-priced]
+provider = "ibm-runtime"
+backend = "ibm_standin"
+service_factory = "ibm_standin:make_service"
+price = {minute = 96.0}
 [backends.ibm-brief]
 provider = "ibm-runtime"
 backend = "ibm_standin"
@@ -128,6 +133,17 @@ def test_a_job_queues_at_the_service_runs_and_returns_its_counts(standin, store)
     for call in ("job_get", "job_metadata", "job_results"):
         assert f"{call} {remote_id}" in calls()
     assert job.result().metadata["backend"] == "ibm_standin"
+
+
+def test_ibms_billed_qpu_seconds_and_the_profiles_price_reach_the_usage_ledger(standin, store):
+    standin.set_scenario(queue_seconds=0.2, run_seconds=1.5)
+    job = qnb.submit(bell(), backend="ibm-priced", shots=100, tags=["billed"])
+    assert follow(store, job.id)[-1][0] == "DONE"
+    assert job.result().metadata["qpu_seconds"] == pytest.approx(1.5)
+    (row,) = qnb.usage(by="tag")
+    assert (row["group"], row["jobs"], row["shots"]) == ("billed", 1, 100)
+    assert row["qpu_seconds"] == pytest.approx(1.5)  # what IBM reports, not the wall clock
+    assert row["cost_estimate"] == pytest.approx(96.0 * 1.5 / 60)
 
 
 def test_unfinished_jobs_are_re_attached_by_remote_id_after_a_restart(standin, store,

@@ -7,6 +7,7 @@ through the real runner and Aer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -448,7 +449,8 @@ async def test_every_endpoint_refuses_requests_without_a_token(
         ("GET", "qnb/api/jobs", None), ("GET", f"qnb/api/jobs/{queued}", None),
         ("POST", "qnb/api/jobs", submit), ("POST", f"qnb/api/jobs/{queued}/cancel", ""),
         ("GET", "qnb/api/backends", None), ("GET", "qnb/api/whatever", None),
-        ("GET", "qnb/api/jobs.csv", None), ("GET", "metrics", None),
+        ("GET", "qnb/api/jobs.csv", None), ("GET", "qnb/api/usage", None),
+        ("GET", "metrics", None),
     ]
     for headers in ({}, {"Authorization": "token wrong-token"}):
         for method, path, body in requests:
@@ -475,3 +477,65 @@ def test_jupyter_lists_the_extension_as_enabled_and_ok():
     section = text.split(f"Config dir: {venv_config}", 1)[1].split("Config dir:", 1)[0]
     assert re.search(r"^\s*qnb enabled\s*$", section, re.MULTILINE), text
     assert re.search(r"^\s*qnb \S+ OK\s*$", section, re.MULTILINE), text
+
+
+# -- the usage ledger ------------------------------------------------------------------------
+async def test_usage_adds_up_the_ledger_by_backend_and_refuses_a_bad_grouping(jp_fetch, store):
+    add_jobs(store, 3)
+    add_jobs(store, 2, backend="fast")
+    add_jobs(store, 1, status=JobStatus.QUEUED)  # not finished: not in the ledger
+    code, data = await call(jp_fetch, "usage")
+    assert code == 200 and data["by"] == "backend" and data["cost_is_estimate"] is True
+    groups = {g["group"]: g for g in data["groups"]}
+    assert (groups["aer"]["jobs"], groups["aer"]["shots"]) == (3, 300)
+    assert groups["fast"]["jobs"] == 2
+    code, data = await call(jp_fetch, "usage", params={"by": "status", "since": "1h"})
+    assert code == 200 and [g["group"] for g in data["groups"]] == ["DONE"]
+    code, data = await call(jp_fetch, "usage", params={"by": "month"})
+    assert code == 400 and data["error"].startswith("by: cannot group usage by 'month'")
+    code, data = await call(jp_fetch, "usage", params={"since": "soon"})
+    assert code == 400 and data["error"].startswith("since:")
+
+
+async def test_a_running_job_carries_its_progress_in_the_list_and_alone(jp_fetch, store):
+    [running] = add_jobs(store, 1, status=JobStatus.RUNNING)
+    [done] = add_jobs(store, 1)
+    store.progress(running, 30, 120)
+    code, job = await call(jp_fetch, "jobs", running)
+    assert code == 200 and job["progress"] == {"done": 30, "total": 120}
+    code, data = await call(jp_fetch, "jobs")
+    by_id = {j["id"]: j for j in data["jobs"]}
+    assert by_id[running]["progress"] == {"done": 30, "total": 120}
+    assert by_id[done]["progress"] is None  # it never reported any
+
+
+# -- pushed changes ------------------------------------------------------------------------------
+async def test_the_changes_socket_tells_of_every_write_by_another_process(jp_fetch, jp_ws_fetch,
+                                                                        store, qnb_home):
+    code, _ = await call(jp_fetch, "jobs")  # the extension is loaded
+    assert code == 200
+    socket = await jp_ws_fetch("qnb", "api", "changes")
+    assert json.loads(await asyncio.wait_for(socket.read_message(), 10)) == {"type": "hello"}
+    other = await jp_ws_fetch("qnb", "api", "changes")  # a second sidebar: the same feed
+    assert json.loads(await asyncio.wait_for(other.read_message(), 10)) == {"type": "hello"}
+    for _ in range(2):
+        written = time.monotonic()
+        await asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(add_jobs, store, 1))  # a write from another connection
+        for ws in (socket, other):
+            message = await asyncio.wait_for(ws.read_message(), 10)
+            assert json.loads(message) == {"type": "changed"}
+        print(f"pushed {1000 * (time.monotonic() - written):.0f} ms after the write")
+    socket.close()
+    other.close()
+
+
+async def test_the_changes_socket_needs_the_token(jp_fetch, jp_http_port, jp_base_url):
+    from tornado.httpclient import HTTPClientError
+    from tornado.websocket import websocket_connect
+
+    url = f"ws://127.0.0.1:{jp_http_port}{jp_base_url}qnb/api/changes"
+    for headers in ({}, {"Authorization": "token wrong-token"}):
+        with pytest.raises(HTTPClientError) as refused:
+            await websocket_connect(HTTPRequest(url, headers=headers))
+        assert refused.value.code == 403

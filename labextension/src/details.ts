@@ -308,6 +308,12 @@ export class JobDetails {
     }
     add('Status', status);
     add('Provider status', job.provider_status);
+    if (job.progress) {
+      add('Progress', `${formatCount(job.progress.done)} of ${formatCount(job.progress.total)} circuits`);
+    }
+    if (job.estimated_end && job.status === 'RUNNING') {
+      add('Estimated end', formatTimestamp(job.estimated_end));
+    }
     if (job.queue_position !== null && job.queue_position !== undefined) {
       add('Queue position', formatCount(job.queue_position));
     }

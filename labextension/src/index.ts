@@ -5,9 +5,20 @@ import {
 } from '@jupyterlab/application';
 import { Clipboard, ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
+import { ChangeSocket } from './changes';
+import type { IJob } from './job';
 import { JobsModel } from './model';
-import { showNotices } from './notifications';
+import {
+  browserDesktopNotification,
+  DEFAULT_RULES,
+  INotificationRules,
+  originKernel,
+  rulesFrom,
+  selectNotices,
+  showNotices
+} from './notifications';
 import { JobsPanel, PANEL_ID } from './panel';
 
 export namespace CommandIDs {
@@ -24,16 +35,20 @@ export function qresultLine(id: string): string {
   return `%qresult ${id}`;
 }
 
+/** The plugin's id; its settings schema is schema/plugin.json. */
+export const PLUGIN_ID = 'qnb-labextension:plugin';
+
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'qnb-labextension:plugin',
+  id: PLUGIN_ID,
   description: 'A sidebar to watch, inspect and cancel qnb quantum jobs.',
   autoStart: true,
-  optional: [ILayoutRestorer, ICommandPalette, INotebookTracker],
+  optional: [ILayoutRestorer, ICommandPalette, INotebookTracker, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    settings: ISettingRegistry | null
   ) => {
     const openInNotebook = async (id: string): Promise<void> => {
       const line = qresultLine(id);
@@ -54,6 +69,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     const model = new JobsModel({ settings: app.serviceManager.serverSettings });
+    // Pushed changes: the sidebar shows them at once, and polls only as a safety net.
+    const changes = new ChangeSocket({
+      settings: app.serviceManager.serverSettings,
+      onChange: () => model.changesPushed(),
+      onConnected: connected => {
+        model.pushed = connected;
+      }
+    });
+    changes.start();
     const jobs = new JobsPanel({ model, copy: text => Clipboard.copyToSystem(text), openInNotebook });
     app.shell.add(jobs, 'left', { rank: 700 });
     if (restorer) {
@@ -67,7 +91,41 @@ const plugin: JupyterFrontEndPlugin<void> = {
       showPanel();
       model.select(id);
     };
-    model.jobsFinished.connect((_, notices) => showNotices(notices, { showJob, showPanel }));
+    let rules: INotificationRules = DEFAULT_RULES;
+    if (settings) {
+      settings
+        .load(PLUGIN_ID)
+        .then(loaded => {
+          const update = (): void => {
+            rules = rulesFrom(loaded.composite as Record<string, unknown>);
+          };
+          update();
+          loaded.changed.connect(update);
+        })
+        .catch(reason => console.warn('qnb: the Quantum Jobs settings did not load; using the defaults', reason));
+    }
+    // A job is in view when the notebook whose kernel submitted it is the one shown, in a
+    // visible page: its own cell shows the ending, so a quick job needs no notification.
+    const inView = (job: IJob): boolean => {
+      const kernel = originKernel(job);
+      const panel = notebooks?.currentWidget;
+      return (
+        kernel !== null &&
+        document.visibilityState === 'visible' &&
+        !!panel &&
+        panel.isVisible &&
+        panel.sessionContext.session?.kernel?.id === kernel
+      );
+    };
+    model.jobsFinished.connect((_, notices) =>
+      showNotices(selectNotices(notices, rules, inView), {
+        showJob,
+        showPanel,
+        rules,
+        hidden: () => document.visibilityState === 'hidden',
+        desktop: browserDesktopNotification
+      })
+    );
 
     app.commands.addCommand(CommandIDs.openPanel, {
       label: 'Show Quantum Jobs',

@@ -112,6 +112,12 @@ export interface ICircuitSummary {
  * `counts` for a DONE job, `mitigated` when the job asked for readout mitigation, and
  * `pubs` for a DONE primitive job.
  */
+/** How far a running job has got: `done` of `total` circuits. */
+export interface IJobProgress {
+  done: number;
+  total: number;
+}
+
 export interface IJob {
   id: string;
   name: string | null;
@@ -147,6 +153,13 @@ export interface IJob {
   session: string | null;
   /** The job's tags (`%%qsubmit --tag`, `qnb.submit(tags=...)`, `qnb tag`); empty when it has none. */
   tags: string[];
+  /**
+   * Circuits run out of all while a many-circuit job runs (all of them once it is DONE);
+   * null for a job that reports no progress.
+   */
+  progress: IJobProgress | null;
+  /** When a running local job should end, from earlier runs of its size; null when unknown. */
+  estimated_end: string | null;
   /**
    * One dict per circuit (DONE jobs, from `GET jobs/{id}` only); for Sampler jobs one per
    * PUB (all its points merged), for Estimator jobs none.
@@ -188,6 +201,8 @@ export const JOB_KEYS = [
   'primitive',
   'session',
   'tags',
+  'progress',
+  'estimated_end',
   'counts',
   'mitigated',
   'pubs'

@@ -17,6 +17,10 @@ export const VISIBLE_INTERVAL = 500;
 export const HIDDEN_INTERVAL = 2000;
 /** The longest wait between two ticks when errors make the poll back off, in ms. */
 export const MAX_BACKOFF = 30 * 1000;
+/** Poll interval while the server pushes changes (a safety net), in ms. */
+export const PUSHED_INTERVAL = 10 * 1000;
+/** At most one pushed refresh per this many ms (a burst of changes: a few refreshes). */
+export const PUSH_MIN_GAP = 150;
 
 export interface IJobFilters {
   status: JobStatus | null;
@@ -364,6 +368,40 @@ export class JobsModel {
     return this._error;
   }
 
+  /** Whether the server pushes changes (the change feed is open): the poll slows down. */
+  get pushed(): boolean {
+    return this._pushed;
+  }
+
+  set pushed(pushed: boolean) {
+    if (pushed === this._pushed) {
+      return;
+    }
+    this._pushed = pushed;
+    this._poll.frequency = this._frequency();
+    if (!pushed) {
+      this._tickNow(); // changes may have been missed while the feed went down
+    }
+  }
+
+  /**
+   * The server says jobs changed: tick soon, at most once per `PUSH_MIN_GAP` however many
+   * changes come (each tick fetches everything shown, so one covers them all).
+   */
+  changesPushed(): void {
+    if (this.isDisposed || this._pushTimer !== null) {
+      return;
+    }
+    const wait = Math.max(0, this._lastPushTick + PUSH_MIN_GAP - Date.now());
+    this._pushTimer = setTimeout(() => {
+      this._pushTimer = null;
+      if (!this.isDisposed) {
+        this._lastPushTick = Date.now();
+        void this._poll.schedule({ interval: Poll.IMMEDIATE, phase: 'refreshed' });
+      }
+    }, wait);
+  }
+
   /** Tick now (reloading the backends and the selected job); resolves when the tick is done. */
   async refresh(): Promise<void> {
     this._reloadSelected = this._selectedId !== null;
@@ -375,6 +413,10 @@ export class JobsModel {
   dispose(): void {
     if (this.isDisposed) {
       return;
+    }
+    if (this._pushTimer !== null) {
+      clearTimeout(this._pushTimer);
+      this._pushTimer = null;
     }
     this._poll.dispose();
     Signal.clearData(this);
@@ -390,7 +432,8 @@ export class JobsModel {
   }
 
   private _frequency(): IPoll.Frequency {
-    const interval = this._visible ? this._interval : this._hiddenInterval;
+    const polled = this._visible ? this._interval : this._hiddenInterval;
+    const interval = this._pushed ? Math.max(polled, PUSHED_INTERVAL) : polled;
     return { interval, backoff: true, max: Math.max(interval, MAX_BACKOFF) };
   }
 
@@ -560,4 +603,7 @@ export class JobsModel {
   private _visible = false;
   private _watcher: JobWatcher;
   private _watching = false;
+  private _pushed = false;
+  private _pushTimer: ReturnType<typeof setTimeout> | null = null;
+  private _lastPushTick = 0;
 }

@@ -182,6 +182,7 @@ export function updateJobRow(
   if (!badge || badge.dataset.status !== job.status) {
     status.replaceChildren(renderStatusBadge(job.status, doc));
   }
+  updateProgressBar(status, job.status === 'RUNNING' ? job.progress ?? null : null, doc);
 
   setText(submitted, formatRelativeTime(job.created_at, now, true));
   setAttr(submitted, 'title', formatTimestamp(job.created_at));
@@ -190,6 +191,29 @@ export function updateJobRow(
   setText(time, timing.text);
   setAttr(time, 'title', timing.title);
   time.classList.toggle('qnb-mod-waiting', timing.kind === 'wait');
+}
+
+/** Show (or remove) a bar of `done` of `total` circuits under the status badge. */
+export function updateProgressBar(
+  cell: HTMLElement,
+  progress: { done: number; total: number } | null,
+  doc: Document = document
+): void {
+  let bar = cell.querySelector<HTMLProgressElement>('progress.qnb-RowProgress');
+  if (!progress || progress.total <= 0) {
+    bar?.remove();
+    return;
+  }
+  if (!bar) {
+    bar = doc.createElement('progress');
+    bar.className = 'qnb-RowProgress';
+    cell.appendChild(bar);
+  }
+  bar.max = progress.total;
+  bar.value = progress.done;
+  const text = `${progress.done} of ${progress.total} circuits`;
+  setAttr(bar, 'title', text);
+  setAttr(bar, 'aria-label', text);
 }
 
 /**

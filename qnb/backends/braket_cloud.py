@@ -32,6 +32,7 @@ import time
 import uuid
 from typing import Any, ClassVar
 
+from ..ledger import PRICE_UNITS, check_price, estimated_cost
 from ..models import JobStatus
 from ..threads import TimedCalls
 from . import braket_program
@@ -63,7 +64,6 @@ OPENQASM = "braket.ir.openqasm.program"
 DEFAULT_DESCRIBE_TIMEOUT = 5.0
 DEFAULT_PREFIX = "qnb"
 DEVICE_TTL = 600.0  # seconds a device's capabilities are reused for submissions
-PRICE_UNITS = ("task", "shot", "minute")
 CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token",
                    "access_key", "secret_key", "secret_access_key", "session_token",
                    "credentials", "token")
@@ -405,19 +405,6 @@ def _queue_size(info: Any) -> str | None:
     return None
 
 
-def check_price(price: Any) -> None:
-    """``price`` is ``{task = USD, shot = USD, minute = USD}`` (any of them)."""
-    if price is None:
-        return
-    for unit, value in price.items():
-        if unit not in PRICE_UNITS:
-            raise ProfileError(f"unknown price unit {unit!r} (allowed: "
-                               f"{', '.join(PRICE_UNITS)}; prices in USD)", "price")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ProfileError(f"price per {unit} must be a non-negative number of USD",
-                               "price")
-
-
 def price_text(price: dict[str, Any] | None, device_cost: dict[str, Any] | None) -> str | None:
     """The profile's prices (``$0.30/task + $0.08/shot``), else the device's list price."""
     if price:
@@ -425,10 +412,3 @@ def price_text(price: dict[str, Any] | None, device_cost: dict[str, Any] | None)
     if device_cost and device_cost.get("price") is not None:
         return f"${float(device_cost['price']):g}/{device_cost.get('unit', '?')} (list price)"
     return None
-
-
-def estimated_cost(price: dict[str, Any] | None, tasks: int, shots: int) -> float | None:
-    """What the tasks cost by the profile's per-task and per-shot prices, when it has them."""
-    if not price or not ({"task", "shot"} & set(price)):
-        return None
-    return round(tasks * (float(price.get("task", 0)) + shots * float(price.get("shot", 0))), 6)

@@ -26,8 +26,9 @@ import time
 import uuid
 from typing import Any
 
+from .. import progress
 from .base import Field, ProfileError
-from .simulator import run_circuits, simulator
+from .simulator import chunk_seed, run_circuits, simulator
 
 log = logging.getLogger("qnb.dask")
 
@@ -36,8 +37,6 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 NO_WORKERS_TIMEOUT = 120.0
 #: the ``address = "local"`` cluster closes after this many seconds without a job
 LOCAL_IDLE_SECONDS = 300.0
-#: Aer's shift between the seeds of successive circuits in one run (controller_execute.hpp)
-AER_SEED_STRIDE = 2113
 TASKS_PER_THREAD = 4
 MAX_AUTO_CHUNK = 250
 #: no dashboard, and the scheduler's HTTP endpoint on a free loopback port rather than 8787
@@ -103,16 +102,6 @@ def describe(options: dict[str, Any]) -> str:
 
 
 # -- chunks and seeds -----------------------------------------------------------------------
-def chunk_seed(seed: int | None, start: int) -> int | None:
-    """The seed Aer gives circuit ``start`` of a batch run with ``seed_simulator=seed``.
-
-    Aer adds in 64-bit integers, so the sum wraps the same way here.
-    """
-    if seed is None:
-        return None
-    return (seed + AER_SEED_STRIDE * start + 2**63) % 2**64 - 2**63
-
-
 def plan_chunks(n: int, chunk_size: int | None, threads: int) -> list[tuple[int, int]]:
     """``(start, stop)`` of each chunk: the profile's size, or about four per worker thread."""
     size = chunk_size or min(MAX_AUTO_CHUNK, max(1, math.ceil(n / (TASKS_PER_THREAD
@@ -284,6 +273,8 @@ def _run(client: Any, address: str, options: dict[str, Any], circuits: list[Any]
                 continue
             results[i] = _chunk_result(futures[i], i, chunks, address)
             remaining -= 1
+            progress.report(sum(b - a for (a, b), r in zip(chunks, results, strict=True)
+                                if r is not None), len(circuits))
     finally:
         unfinished = [f for f in futures if not f.done()]
         if unfinished:

@@ -33,6 +33,7 @@ import math
 import threading
 from typing import Any, ClassVar
 
+from ..ledger import check_price, estimated_cost
 from ..models import JobStatus
 from ..threads import TimedCalls
 from . import fake_devices, mitigation
@@ -89,6 +90,7 @@ class IBMRuntimeProvider(Provider):
         "service_factory": Field(str),  # "module:function" returning the service to use
         "description": Field(str),
         "primitive_options": Field(dict),  # defaults for Sampler / Estimator jobs here
+        "price": Field(dict),  # {minute = USD of QPU time, task = USD, shot = USD}: estimates
     }
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -117,6 +119,7 @@ class IBMRuntimeProvider(Provider):
         if factory is not None and (":" not in factory or not all(factory.partition(":")[::2])):
             raise ProfileError("must be 'package.module:function'", "service_factory")
         check_optimization_level(options)
+        check_price(options.get("price"))
         for key in ("retry_timeout", "describe_timeout"):
             if key in options and options[key] <= 0:
                 raise ProfileError("must be a positive number of seconds", key)
@@ -376,6 +379,13 @@ class IBMRuntimeProvider(Provider):
             out = {"metadata": metadata}
             mitigation.apply(out, counts, state.get("plan"), state.get("shots", 0),
                              state.get("note"))
+        qpu = _qpu_seconds(job)
+        if qpu is not None:
+            metadata["qpu_seconds"] = qpu
+        cost = estimated_cost(self.options.get("price"), len(primitive_result),
+                              int(state.get("shots") or 0), qpu)
+        if cost is not None:
+            metadata["estimated_cost_usd"] = cost
         self._forget(remote_id)
         return out
 
@@ -420,6 +430,20 @@ def _error_text(job: Any, name: str) -> str:
         if exc is not None:
             text = f"{type(exc).__name__}: {exc}"
     return text or f"the service reports {name}"
+
+
+def _qpu_seconds(job: Any) -> float | None:
+    """The QPU seconds IBM bills for a finished job (``RuntimeJobV2.usage``); None where
+    there are none (local testing mode) or the service cannot say yet."""
+    usage = getattr(job, "usage", None)
+    if usage is None:
+        return None
+    try:
+        seconds = usage()
+    except Exception as exc:  # usage is a courtesy; the result is what counts
+        log.info("no usage for %s: %s", job.job_id(), exc)
+        return None
+    return float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else None
 
 
 def _queue_info(job: Any) -> tuple[int | None, float | None]:

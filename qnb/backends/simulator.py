@@ -10,12 +10,19 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from .. import progress
 from ..circuits import ObjectMemo, structure
 from . import stage_plugins
 
 DEFAULT_OPTIMIZATION_LEVEL = 2  # what qiskit.transpile uses when none is given
 
 TRANSPILE_CACHE_SIZE = 512  # transpiled circuits kept per process (least recently used go)
+
+#: Aer's shift between the seeds of successive circuits in one run (controller_execute.hpp)
+AER_SEED_STRIDE = 2113
+#: a job of at least this many circuits runs in ``PROGRESS_PARTS`` parts and reports each
+PROGRESS_MIN_CIRCUITS = 20
+PROGRESS_PARTS = 10
 
 _SIMULATORS: dict[Any, Any] = {}
 _TARGETS: dict[int, Any] = {}
@@ -118,6 +125,33 @@ def transpile(sim: Any, circuits: list[Any], seed: int | None, optimization_leve
     return found
 
 
+def chunk_seed(seed: int | None, start: int) -> int | None:
+    """The seed Aer gives circuit ``start`` of a batch run with ``seed_simulator=seed``.
+
+    Aer adds in 64-bit integers, so the sum wraps the same way here.
+    """
+    if seed is None:
+        return None
+    return (seed + AER_SEED_STRIDE * start + 2**63) % 2**64 - 2**63
+
+
+def execute_reporting(sim: Any, compiled: list[Any], shots: int,
+                      seed: int | None) -> list[dict[str, int]]:
+    """``execute``, in parts that each report progress when the job has many circuits and
+    someone follows it: the same counts, as each part starts from the seed Aer would give
+    its first circuit in the whole batch."""
+    n = len(compiled)
+    if n < PROGRESS_MIN_CIRCUITS or not progress.active():
+        return execute(sim, compiled, shots, seed)
+    size = math.ceil(n / PROGRESS_PARTS)
+    counts: list[dict[str, int]] = []
+    progress.report(0, n)
+    for start in range(0, n, size):
+        counts += execute(sim, compiled[start:start + size], shots, chunk_seed(seed, start))
+        progress.report(len(counts), n)
+    return counts
+
+
 def execute(sim: Any, compiled: list[Any], shots: int, seed: int | None) -> list[dict[str, int]]:
     """Run transpiled circuits; their counts, or ``RuntimeError`` with Aer's reasons."""
     result = sim.run(compiled, shots=shots, seed_simulator=seed).result()
@@ -139,7 +173,8 @@ def run_circuits(sim: Any, circuits: list[Any], shots: int, seed: int | None,
     t0 = time.perf_counter()
     compiled = transpile(sim, circuits, seed, optimization_level, num_processes)
     t1 = time.perf_counter()
-    counts = execute(sim, compiled, shots, seed if seed_simulator == "seed" else seed_simulator)
+    counts = execute_reporting(sim, compiled, shots,
+                               seed if seed_simulator == "seed" else seed_simulator)
     t2 = time.perf_counter()
     return {"counts": counts,
             "metadata": {"transpile_seconds": t1 - t0, "run_seconds": t2 - t1,

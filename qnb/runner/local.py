@@ -86,7 +86,8 @@ class LocalJobs:
             spec = {"profile": claimed.options.get("profile") or
                     {"name": rec.backend, "provider": rec.provider, "options": {}},
                     "format": fmt, "payload": payload, "shots": claimed.shots,
-                    "seed": claimed.seed, "options": claimed.options.get("run", {})}
+                    "seed": claimed.seed, "options": claimed.options.get("run", {}),
+                    "job_id": rec.id, "home": str(self.store.path.parent)}
             future = self._schedule(spec)
         except Exception as exc:
             self.finish(rec.id, JobStatus.ERROR, error=describe_exception(exc))
@@ -94,6 +95,16 @@ class LocalJobs:
         self.running[rec.id] = future
         future.add_done_callback(
             lambda f, jid=rec.id: self.inbox.put(Event(EventKind.LOCAL_DONE, jid, f)))
+        if worth_an_eta(claimed):  # after the hand-off: the job is not kept waiting for it
+            self._estimate(claimed)
+
+    def _estimate(self, rec: JobRecord) -> None:
+        try:
+            seconds = self.store.typical_run(rec)
+            if seconds is not None:
+                self.store.estimate_end(rec.id, seconds)
+        except Exception as exc:  # an ETA is a courtesy: the job runs without one
+            log.info("no estimate for job %s: %s", rec.id, exc)
 
     def handle(self, event: Event) -> None:
         """Write what a worker produced (main thread)."""
@@ -138,6 +149,19 @@ class LocalJobs:
         self.pool.stop()
         with contextlib.suppress(Exception):
             self.pool.join(timeout=5)
+
+
+#: a job gets an ETA when it has this many circuits or qubits (smaller ones end before
+#: anyone would read one, and the estimate costs the runner a query)
+ETA_MIN_CIRCUITS = 20
+ETA_MIN_QUBITS = 20
+
+
+def worth_an_eta(rec: JobRecord) -> bool:
+    """Whether a job is big enough for the runner to estimate when it ends."""
+    qubits = rec.summary.get("num_qubits")
+    return rec.num_circuits >= ETA_MIN_CIRCUITS or (isinstance(qubits, int)
+                                                    and qubits >= ETA_MIN_QUBITS)
 
 
 def fork_context() -> Any:

@@ -14,12 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 from http.client import responses
 from typing import Any
 
-from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
-from tornado import web
+from tornado import web, websocket
 
 from ..threads import lasting_pool
+from .changes import ChangeFeed
 from .service import JobService, ServiceError
 
 AUTH_RESOURCE = "qnb"
@@ -167,6 +169,51 @@ class BackendsHandler(QnbHandler):
         await self.call(self.service.backends)
 
 
+class UsageHandler(QnbHandler):
+    """``GET /qnb/api/usage?by=backend|day|tag|status&since=WHEN``."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.call(self.service.usage, by=self.get_query_argument("by", None),
+                        since=self.get_query_argument("since", None))
+
+
+class ChangesSocket(JupyterHandler, websocket.WebSocketHandler):
+    """``GET /qnb/api/changes`` (WebSocket): ``{"type": "changed"}`` whenever jobs change,
+    for sidebars to fetch what they show at once instead of on their next poll. The same
+    authentication and authorisation as every verb of the API."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def feed(self) -> ChangeFeed:
+        return self.settings["qnb_changes"]
+
+    async def pre_get(self) -> None:
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "read", AUTH_RESOURCE))
+        if not allowed:
+            raise web.HTTPError(403)
+
+    @ws_authenticated
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        await self.pre_get()
+        res = super().get(*args, **kwargs)
+        if res is not None:
+            await res
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        self.feed.add(self)
+        self.write_message(json.dumps({"type": "hello"}))
+
+    def on_message(self, message: str | bytes) -> None:
+        pass  # the feed only speaks
+
+    def on_close(self) -> None:
+        self.feed.discard(self)
+
+
 class NotFoundHandler(QnbHandler):
     """Anything else under ``/qnb/api/``: a JSON 404 rather than Jupyter's HTML page."""
 
@@ -187,6 +234,7 @@ class NotFoundHandler(QnbHandler):
 def setup_handlers(web_app: web.Application, service: JobService) -> None:
     """Register the API's routes under the server's base URL."""
     web_app.settings["qnb_service"] = service
+    web_app.settings["qnb_changes"] = ChangeFeed(service)
     base = url_path_join(web_app.settings.get("base_url", "/"), "qnb", "api")
     web_app.add_handlers(".*$", [
         (url_path_join(base, "jobs") + "/?", JobsHandler),
@@ -194,5 +242,7 @@ def setup_handlers(web_app: web.Application, service: JobService) -> None:
         (url_path_join(base, "jobs", "([^/]+)", "cancel") + "/?", CancelHandler),
         (url_path_join(base, "jobs", "([^/]+)") + "/?", JobHandler),
         (url_path_join(base, "backends") + "/?", BackendsHandler),
+        (url_path_join(base, "usage") + "/?", UsageHandler),
+        (url_path_join(base, "changes") + "/?", ChangesSocket),
         (url_path_join(base, "(.*)"), NotFoundHandler),
     ])

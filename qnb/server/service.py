@@ -98,6 +98,23 @@ class JobService:
                     data[key] = result[key]
         return data
 
+    def usage(self, *, by: str | None = None, since: str | None = None) -> dict[str, Any]:
+        """The usage ledger added up ``by`` backend (default), day, tag or status, for jobs
+        that finished ``since``; costs are estimates."""
+        from ..ledger import check_group
+        from ..models import parse_since
+
+        try:
+            group = check_group(by or "backend")
+        except ValueError as exc:
+            raise ServiceError(400, f"by: {exc}") from None
+        try:
+            when = parse_since(since)
+        except ValueError as exc:
+            raise ServiceError(400, f"since: {exc}") from None
+        groups = self._read(lambda: self.store.usage(by=group, since=when))
+        return {"by": group, "since": when, "groups": groups, "cost_is_estimate": True}
+
     def backends(self) -> dict[str, Any]:
         from ..backends.listing import list_backends
 

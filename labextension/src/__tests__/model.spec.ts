@@ -3,7 +3,16 @@
 import { Poll } from '@lumino/polling';
 
 import type { IJob, JobStatus } from '../job';
-import { HIDDEN_INTERVAL, isFiltered, JobsModel, lastPageOffset, NO_FILTERS, VISIBLE_INTERVAL } from '../model';
+import {
+  HIDDEN_INTERVAL,
+  isFiltered,
+  JobsModel,
+  lastPageOffset,
+  NO_FILTERS,
+  PUSH_MIN_GAP,
+  PUSHED_INTERVAL,
+  VISIBLE_INTERVAL
+} from '../model';
 import type { IJobNotice } from '../watcher';
 import { makeJob } from './fixtures/jobs';
 import { FakeServer } from './fixtures/server';
@@ -63,6 +72,36 @@ describe('JobsModel', () => {
     expect(model.poll.frequency).toMatchObject({ interval: VISIBLE_INTERVAL, backoff: true });
     model.visible = false;
     expect(model.poll.frequency.interval).toBe(HIDDEN_INTERVAL);
+  });
+
+  it('polls only as a safety net while changes are pushed, and at once when the feed goes', async () => {
+    await start(jobs(2), { interval: VISIBLE_INTERVAL });
+    model.pushed = true;
+    expect(model.poll.frequency.interval).toBe(PUSHED_INTERVAL);
+    model.pushed = false;
+    expect(model.poll.frequency.interval).toBe(VISIBLE_INTERVAL);
+    await model.poll.tick; // changes missed while the feed was down are fetched at once
+    expect(server.take().filter(r => r.startsWith('GET jobs'))).toEqual(['GET jobs?limit=50&offset=0']);
+  });
+
+  it('fetches soon after a pushed change, once for a burst of them', async () => {
+    await start(jobs(2));
+    model.pushed = true;
+    server.put(jobs(3)[2]);
+    for (let i = 0; i < 20; i++) {
+      model.changesPushed();
+    }
+    await new Promise(resolve => setTimeout(resolve, 20));
+    await nextTask();
+    expect(model.page!.total).toBe(3);
+    expect(server.take().filter(r => r.startsWith('GET jobs'))).toEqual(['GET jobs?limit=50&offset=0']);
+    model.changesPushed(); // the next one waits out the gap, then fetches once more
+    await new Promise(resolve => setTimeout(resolve, 20));
+    await nextTask();
+    expect(server.take().filter(r => r.startsWith('GET jobs'))).toEqual([]);
+    await new Promise(resolve => setTimeout(resolve, PUSH_MIN_GAP));
+    await nextTask();
+    expect(server.take().filter(r => r.startsWith('GET jobs'))).toHaveLength(1);
   });
 
   it('shows the first page, and asks for nothing else on a quiet tick', async () => {

@@ -1,6 +1,6 @@
 import { JobDetails, MAX_PUBS_SHOWN, renderTagList } from '../details';
 import { IJob, JOB_STATUSES } from '../job';
-import { createJobRow, createJobTable, emptyMessage, MAX_ROW_TAGS, reconcileRows, renderJobTable } from '../table';
+import { createJobRow, createJobTable, emptyMessage, MAX_ROW_TAGS, reconcileRows, renderJobTable, updateJobRow } from '../table';
 import serverJob from './fixtures/job.json';
 import { makeEstimatorJob, makeJob, makeSamplerJob, PUBS } from './fixtures/jobs';
 
@@ -17,6 +17,20 @@ describe('job rows', () => {
     expect(cells[1]).toBe('aer');
     expect(row.querySelector(`.qnb-Status[data-status="${status}"]`)).not.toBeNull();
     expect(cells[3]).toBe('1m ago');
+  });
+
+  it('shows a running job\'s progress as a bar under its status, gone once it ends', () => {
+    const running = makeJob({ id: '3f2a9c1b7d4e', status: 'RUNNING', progress: { done: 30, total: 120 } });
+    const row = createJobRow(running, NOW);
+    const bar = row.cells[2].querySelector('progress.qnb-RowProgress') as HTMLProgressElement;
+    expect(bar).not.toBeNull();
+    expect([bar.value, bar.max]).toEqual([30, 120]);
+    expect(bar.getAttribute('aria-label')).toBe('30 of 120 circuits');
+    updateJobRow(row, { ...running, progress: { done: 90, total: 120 } }, NOW);
+    expect((row.cells[2].querySelector('progress') as HTMLProgressElement).value).toBe(90);
+    updateJobRow(row, { ...running, status: 'DONE', progress: { done: 120, total: 120 } }, NOW);
+    expect(row.cells[2].querySelector('progress')).toBeNull();
+    expect(createJobRow(makeJob({ status: 'RUNNING' }), NOW).querySelector('progress')).toBeNull();
   });
 
   it('shows the id when the job has no name', () => {
