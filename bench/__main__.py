@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import kernel_side, overhead, primitives, remote, round_trips, store_api, store_scale
+from . import (
+    kernel_side,
+    overhead,
+    primitives,
+    remote,
+    round_trips,
+    sidebar,
+    store_api,
+    store_scale,
+)
 
 SECTIONS = {
     "submit_latency": kernel_side.submit_latency,
@@ -34,6 +43,7 @@ SECTIONS = {
     "sequential_round_trip": round_trips.sequential,
     "burst_of_small_jobs": round_trips.burst,
     "million_jobs": store_scale.million_jobs,
+    "sidebar": sidebar.sidebar,
 }
 
 
@@ -114,6 +124,10 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         get("million_jobs", "rest_list", "search", "p95_ms"), "{:.1f} ms", lambda v: v < 50)
     row("1M jobs: runner claim, over the claim at 2,000 jobs (no growth: <= 1.5)",
         get("million_jobs", "claim_growth"), "{:.2f}", lambda v: v <= 1.5)
+    row("100k jobs: sidebar first rows after opening the panel (< 1 s)",
+        get("sidebar", "panel_first_rows", "median_ms"), "{:.0f} ms", lambda v: v < 1000)
+    row("a job's change reaches the open sidebar, p95 (< 300 ms)",
+        get("sidebar", "change_to_panel", "p95_ms"), "{:.0f} ms", lambda v: v < 300)
     row("Dask 2 workers vs 1 (>= 1.6x)", get("dask", "speedup_2_vs_1"), "{:.2f}x",
         lambda v: v >= 1.6)
     row("Dask over local pool (< 20 %)", get("dask", "overhead_vs_local_pool"), "{:+.0%}",
