@@ -444,6 +444,7 @@ export class JobsModel {
   /** One tick. Throws on API errors, so the poll backs off. */
   private async _tick(): Promise<void> {
     const seq = ++this._seq;
+    let notices: readonly IJobNotice[] = [];
     try {
       let recent: IJobList | undefined;
       if (this._visible) {
@@ -461,7 +462,7 @@ export class JobsModel {
       if (seq !== this._seq) {
         return; // a newer tick started (filters, page or selection changed): it reports
       }
-      await this._watch(recent);
+      notices = await this._watch(recent);
       this._error = null;
     } catch (error) {
       if (seq === this._seq) {
@@ -471,6 +472,10 @@ export class JobsModel {
     } finally {
       if (seq === this._seq && !this.isDisposed) {
         this._changed.emit();
+      }
+      // after the rows are drawn: notices (toasts) take time to show
+      if (notices.length && !this.isDisposed) {
+        this._jobsFinished.emit(notices);
       }
     }
   }
@@ -548,16 +553,14 @@ export class JobsModel {
   }
 
   /** Run the watcher, unless a check is already under way (it will report). */
-  private async _watch(recent?: IJobList): Promise<void> {
+  /** The watcher's check: the jobs that finished since the last one. */
+  private async _watch(recent?: IJobList): Promise<readonly IJobNotice[]> {
     if (this._watching) {
-      return;
+      return [];
     }
     this._watching = true;
     try {
-      const notices = await this._watcher.check(recent);
-      if (notices.length && !this.isDisposed) {
-        this._jobsFinished.emit(notices);
-      }
+      return await this._watcher.check(recent);
     } finally {
       this._watching = false;
     }

@@ -19,7 +19,7 @@ from .service import JobService
 
 log = logging.getLogger("qnb.server")
 
-INTERVAL = 0.05  # seconds between two reads of the change counter
+INTERVAL = 0.02  # seconds between two reads of the change counter
 CHANGED = json.dumps({"type": "changed"})
 
 
