@@ -975,11 +975,12 @@ class Store:
 
     # -- keeping the store bounded ----------------------------------------------------------
     def prune(self, *, before: float, statuses: Iterable[str] | None = None,
-              dry_run: bool = False, batch: int = 2000) -> int:
+              dry_run: bool = False, batch: int = 2000, at_most: int | None = None) -> int:
         """Delete finished jobs (DONE, ERROR, CANCELLED: never a queued or running one)
         created before ``before``, only those with one of ``statuses`` when given, with their
         payloads, results, events and tags; how many. In short transactions of ``batch``
-        jobs, so other processes keep working. ``reclaim`` gives the space back."""
+        jobs, so other processes keep working; no more than ``at_most`` when given.
+        ``reclaim`` gives the space back."""
         final = {str(s) for s in JobStatus if s.is_final}
         chosen = final if statuses is None else {str(JobStatus(s)) for s in statuses}
         if chosen - final:
@@ -992,6 +993,10 @@ class Store:
                                         args).fetchone()[0]
         removed = 0
         while True:
+            if at_most is not None:
+                batch = min(batch, at_most - removed)
+                if batch <= 0:
+                    return removed
             with self._write() as c:
                 ids = [r[0] for r in c.execute(f"SELECT id FROM jobs WHERE {where} LIMIT ?",
                                                (*args, batch))]

@@ -39,6 +39,7 @@ def test_project_file_overrides_user_file(qnb_home, tmp_path):
     ('colour = "blue"\n', "config.toml, line 1: colour: unknown key"),
     ('[runner]\nidle_timeout = "long"\n',
      "config.toml, line 2: runner.idle_timeout: wrong type str"),
+    ('[runner]\nkeep_days = 0\n', "config.toml, line 2: runner.keep_days: must be positive"),
     ('[backends.x\nprovider = "aer"\n', "config.toml: not valid TOML"),
     ('default_backend = "nowhere"\n', "default_backend 'nowhere' is not a configured backend"),
     ('[backends.x]\nprovider = "aer"\noptimization_level = 7\n',

@@ -134,3 +134,23 @@ def test_jobs_run_by_the_runner_are_in_the_ledger_and_qnb_usage_adds_them_up(qnb
     assert csv_text.splitlines()[0].startswith("group,jobs,shots,circuits")
     wrong = cli("usage", "--since", "yesterday-ish", home=qnb_home)
     assert wrong.returncode != 0 and "--since" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_the_runner_retires_finished_jobs_past_keep_days_and_the_ledger_keeps_them(qnb_home):
+    from qnb.store import get_store
+
+    (qnb_home / "config.toml").write_text("[runner]\nkeep_days = 30\n")
+    store = get_store()
+    old = [finished(store, ended=time.time() - 40 * 86400, tags=("old",)) for _ in range(3)]
+    recent = finished(store, ended=time.time() - 10 * 86400, tags=("recent",))
+    job = qnb.submit(bell(), shots=10)  # starts the runner
+    assert job.wait(120) == "DONE"
+    deadline = time.monotonic() + 60
+    while store.list(limit=10, tag="old")[1] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert store.list(limit=10, tag="old")[1] == 0, "the old jobs were not retired"
+    assert {r.id for r in store.list(limit=10)[0]} == {recent, job.id}
+    assert by_group(store.usage(by="tag"))["old"]["jobs"] == 3  # what they used stays
+    assert all(not store.list(limit=1, search=i)[1] for i in old)
+    log = (qnb_home / "runner.log").read_text()
+    assert "retention: removed 3 finished job(s) older than 30 days" in log

@@ -118,3 +118,36 @@ export async function listBackends(settings?: ServerConnection.ISettings): Promi
   const data = await requestAPI<IBackendList>('backends', { method: 'GET' }, settings);
   return { backends: data?.backends ?? [], default: data?.default ?? null };
 }
+
+/** One group of the usage ledger (`qnb usage`): what the jobs that finished in it used. */
+export interface IUsageGroup {
+  /** The backend, day (UTC), tag or status. */
+  group: string;
+  jobs: number;
+  shots: number;
+  circuits: number;
+  queue_seconds: number | null;
+  run_seconds: number | null;
+  /** QPU seconds the services reported; null when none did. */
+  qpu_seconds: number | null;
+  /** An estimate from the profiles' price tables (USD); null when none applies. */
+  cost_estimate: number | null;
+}
+
+export interface IUsage {
+  by: string;
+  since: number | null;
+  groups: IUsageGroup[];
+  cost_is_estimate: boolean;
+}
+
+/** GET /qnb/api/usage?by=&since= */
+export async function getUsage(
+  by: 'backend' | 'day' | 'tag' | 'status' = 'backend',
+  since: string | null = null,
+  settings?: ServerConnection.ISettings
+): Promise<IUsage> {
+  const query = URLExt.objectToQueryString(since ? { by, since } : { by });
+  const data = await requestAPI<IUsage>(`usage${query}`, { method: 'GET' }, settings);
+  return { by, since: data?.since ?? null, groups: data?.groups ?? [], cost_is_estimate: true };
+}

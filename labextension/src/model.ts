@@ -5,10 +5,22 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IPoll, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { cancelJob, exportJobsCsv, getJob, IBackend, IJobList, IListJobsOptions, listBackends, listJobs } from './api';
+import {
+  cancelJob,
+  exportJobsCsv,
+  getJob,
+  getUsage,
+  IBackend,
+  IJobList,
+  IListJobsOptions,
+  IUsageGroup,
+  listBackends,
+  listJobs
+} from './api';
 import { MAX_COMPARE } from './compare';
 import { canCancel, compareBlocker, IJob, isTerminal, JobStatus } from './job';
 import { QnbAPIError } from './request';
+import { USAGE_SINCE } from './usage';
 import { IJobNotice, JobWatcher } from './watcher';
 
 /** Poll interval while the panel is visible, in ms. */
@@ -134,6 +146,7 @@ export class JobsModel {
     if (visible) {
       this._reloadSelected = this._selectedId !== null;
       this._tickNow();
+      void this.loadUsage();
     }
   }
 
@@ -402,10 +415,31 @@ export class JobsModel {
     }, wait);
   }
 
-  /** Tick now (reloading the backends and the selected job); resolves when the tick is done. */
+  /** The usage ledger of the last 30 days per backend; null until loaded. */
+  get usage(): readonly IUsageGroup[] | null {
+    return this._usage;
+  }
+
+  /** Load the usage summary (when the panel is shown and on refresh; errors keep the last). */
+  async loadUsage(): Promise<void> {
+    try {
+      const usage = await getUsage('backend', USAGE_SINCE, this._settings);
+      if (!this.isDisposed) {
+        this._usage = usage.groups;
+        this._changed.emit();
+      }
+    } catch {
+      return; // the poll reports API errors
+    }
+  }
+
+  /** Tick now (reloading the backends, the usage and the selected job); resolves when the tick is done. */
   async refresh(): Promise<void> {
     this._reloadSelected = this._selectedId !== null;
     void this._loadBackends();
+    if (this._visible) {
+      void this.loadUsage();
+    }
     this._tickNow();
     await this._poll.tick;
   }
@@ -607,6 +641,7 @@ export class JobsModel {
   private _watcher: JobWatcher;
   private _watching = false;
   private _pushed = false;
+  private _usage: readonly IUsageGroup[] | null = null;
   private _pushTimer: ReturnType<typeof setTimeout> | null = null;
   private _lastPushTick = 0;
 }

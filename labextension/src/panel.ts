@@ -16,6 +16,7 @@ import { createPager, IPager, renderPager } from './pager';
 import { QnbAPIError } from './request';
 import { createJobTable, emptyMessage, IJobTable, renderJobTable } from './table';
 import { createToolbar, IJobsToolbar, renderToolbar } from './toolbar';
+import { renderUsage } from './usage';
 
 export const PANEL_ID = 'qnb-jobs-panel';
 
@@ -104,6 +105,9 @@ export class JobsPanel extends SidePanel {
     this._listView.addWidget(scroller);
     this._listView.addWidget(this._compareBar.toolbar);
     this._listView.addWidget(this._pager.toolbar);
+    this._usageView = new Widget();
+    this._usageView.addClass('qnb-UsageView');
+    this._listView.addWidget(this._usageView);
 
     this._details = new JobDetails({
       onBack: () => model.select(null),
@@ -207,6 +211,13 @@ export class JobsPanel extends SidePanel {
     const model = this._model;
     const now = Date.now();
     renderToolbar(this._filterBar, model.filters, model.backends, model.exporting);
+    if (model.usage !== null && model.usage !== this._usageShown) {
+      this._usageShown = model.usage;
+      const open = this._usageView.node.querySelector('details')?.open ?? false;
+      const summary = renderUsage(model.usage);
+      summary.open = open;
+      this._usageView.node.replaceChildren(summary);
+    }
 
     const error = model.error;
     const banner = error ? errorText(error, model.selectedId) : '';
@@ -249,6 +260,8 @@ export class JobsPanel extends SidePanel {
   }
 
   private _banner: Widget;
+  private _usageView: Widget;
+  private _usageShown: unknown = null;
   private _compareBar: ICompareBar;
   private _comparison: ComparisonView;
   private _compareView: Widget;

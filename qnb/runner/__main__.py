@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                     max_attempts=int(runner_cfg.get("max_attempts", DEFAULT_MAX_ATTEMPTS)),
                     max_crashes=int(runner_cfg.get("max_crashes", DEFAULT_MAX_CRASHES)),
                     backups=int(runner_cfg.get("backups", 7)),
+                    keep_days=runner_cfg.get("keep_days"),
                     lock_fd=lock_fd)
     return runner.serve()
 

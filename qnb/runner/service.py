@@ -44,6 +44,8 @@ DEFAULT_MAX_ATTEMPTS = 5
 #: a job whose own worker died (segfault, out of memory) this many times ends in ERROR
 DEFAULT_MAX_CRASHES = 2
 RESULT_HEADROOM = 64 * 1024  # bytes left free after writing a result (SQLite needs some)
+RETENTION_CHECK_SECONDS = 3600.0  # how often ``keep_days`` is applied
+RETIRE_AT_ONCE = 20_000  # jobs removed by one application (the rest at the next idle turn)
 
 
 class Runner:
@@ -53,7 +55,7 @@ class Runner:
                  idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, max_crashes: int = DEFAULT_MAX_CRASHES,
                  backups: int = DEFAULT_KEEP, io_threads: int = 8,
-                 lock_fd: int | None = None) -> None:
+                 keep_days: float | None = None, lock_fd: int | None = None) -> None:
         self.home = Path(home)
         self._lock_fd = lock_fd  # taken by __main__ before its imports, or by serve()
         self.files = RunnerFiles(self.home)
@@ -63,6 +65,8 @@ class Runner:
         self.max_crashes = max_crashes
         self.backups = backups  # daily backups kept (0: none)
         self._backup_checked = 0.0
+        self.keep_days = keep_days  # finished jobs older than this are pruned (None: kept)
+        self._retention_checked = 0.0
         self._signal = 0
         self.io_threads = io_threads
         self.providers: dict[str, Provider] = {}
@@ -143,6 +147,27 @@ class Runner:
             except (OSError, StoreError) as exc:
                 log.warning("backup failed: %s", exc)
 
+    def _retire_if_due(self) -> None:
+        """With ``keep_days`` set: once an hour, while no local job runs, delete finished jobs
+        created longer ago (at most ``RETIRE_AT_ONCE`` a time, in short transactions). The
+        pages they free are reused, so the store stops growing; the usage ledger keeps
+        what they used. ``qnb prune`` also gives the space back to the disk."""
+        if (not self.keep_days or self.local.running
+                or time.monotonic() - self._retention_checked < RETENTION_CHECK_SECONDS):
+            return
+        self._retention_checked = time.monotonic()
+        before = time.time() - self.keep_days * 86400
+        try:
+            removed = self.store.prune(before=before, at_most=RETIRE_AT_ONCE)
+        except StoreError as exc:
+            log.warning("retention: pruning failed: %s", exc)
+            return
+        if removed:
+            log.info("retention: removed %d finished job(s) older than %g days", removed,
+                     self.keep_days)
+            if removed >= RETIRE_AT_ONCE:  # more to go: again at the next idle moment
+                self._retention_checked = 0.0
+
     def _shutdown(self) -> None:
         self._close_fifo()
         self._handle_events()  # write what the helpers have finished before going
@@ -200,6 +225,7 @@ class Runner:
             self.remote.poll_due()
             self._heartbeat()
             self._backup_if_due()
+            self._retire_if_due()
             if self.remote.sessions:
                 self.remote.end_sessions()
             if self._idle_expired():

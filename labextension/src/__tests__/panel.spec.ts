@@ -43,6 +43,22 @@ describe('JobsPanel', () => {
   const done = makeJob({ id: 'd00000000001', status: 'DONE', counts: [{ '00': 510, '11': 490 }] });
   const running = makeJob({ id: 'r00000000001', status: 'RUNNING', created_at: '2026-11-21T04:31:00.000Z' });
 
+  it('sums up the last 30 days of the usage ledger under the list, and keeps it open', async () => {
+    await open([done]);
+    server.usage = [
+      { group: 'ibm', jobs: 1, shots: 4000, circuits: 1, queue_seconds: 60, run_seconds: 10, qpu_seconds: 7.5, cost_estimate: 12 }
+    ];
+    await model.loadUsage();
+    const line = (): string => $('.qnb-UsageView .qnb-Usage summary')!.textContent!;
+    expect(line()).toBe('Usage, last 30 days: 1 job · 4,000 shots · 7.5 s QPU · ~$12.00 (estimate)');
+    $<HTMLDetailsElement>('.qnb-Usage')!.open = true;
+    server.usage = [...server.usage, { ...(server.usage[0] as object), group: 'aer', qpu_seconds: null, cost_estimate: null }];
+    await model.loadUsage();
+    expect(line()).toContain('2 jobs');
+    expect($<HTMLDetailsElement>('.qnb-Usage')!.open).toBe(true); // a refresh does not fold it
+    expect(panel.node.querySelectorAll('.qnb-UsageTable tr')).toHaveLength(4); // head, 2 backends, total
+  });
+
   it('lists the jobs with their status, paged, and tells the model it is visible', async () => {
     await open([done, running]);
     expect(panel.id).toBe(PANEL_ID);
