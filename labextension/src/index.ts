@@ -98,6 +98,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .then(loaded => {
           const update = (): void => {
             rules = rulesFrom(loaded.composite as Record<string, unknown>);
+            model.watchWhenHidden = rules.notifications && rules.desktop;
           };
           update();
           loaded.changed.connect(update);

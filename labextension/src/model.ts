@@ -108,7 +108,8 @@ export class JobsModel {
       name: 'qnb:jobs',
       factory: () => this._tick(),
       frequency: this._frequency(),
-      standby: 'when-hidden'
+      // while the page is hidden, ticks (finish notices) go on only for desktop notifications
+      standby: () => (this._watchWhenHidden ? 'never' : 'when-hidden')
     });
   }
 
@@ -381,6 +382,18 @@ export class JobsModel {
     return this._error;
   }
 
+  /**
+   * Whether finish notices keep coming while the page is hidden (for desktop
+   * notifications); otherwise the poll stands by until the page is shown again.
+   */
+  get watchWhenHidden(): boolean {
+    return this._watchWhenHidden;
+  }
+
+  set watchWhenHidden(watch: boolean) {
+    this._watchWhenHidden = watch;
+  }
+
   /** Whether the server pushes changes (the change feed is open): the poll slows down. */
   get pushed(): boolean {
     return this._pushed;
@@ -641,6 +654,7 @@ export class JobsModel {
   private _watcher: JobWatcher;
   private _watching = false;
   private _pushed = false;
+  private _watchWhenHidden = false;
   private _usage: readonly IUsageGroup[] | null = null;
   private _pushTimer: ReturnType<typeof setTimeout> | null = null;
   private _lastPushTick = 0;

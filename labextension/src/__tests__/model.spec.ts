@@ -416,6 +416,18 @@ describe('JobsModel', () => {
     expect(server.take()).toContain('GET jobs?limit=50&offset=0');
   });
 
+  it('keeps watching while the page is hidden when desktop notifications want it', async () => {
+    await start(jobs(2, 'RUNNING'));
+    model.watchWhenHidden = true;
+    model.visible = false;
+    setVisibility('hidden');
+    await model.refresh();
+    server.put({ ...jobs(2, 'RUNNING')[0], status: 'DONE', finished_at: '2026-11-21T04:31:00.000Z' });
+    await model.refresh();
+    expect(model.poll.state.phase).not.toBe('standby');
+    expect(finished.map(batch => batch.map(n => n.status))).toEqual([['DONE']]);
+  });
+
   it('shows the selected job, and does not ask again for a finished one', async () => {
     const [done] = jobs(1, 'DONE', { counts: [{ '00': 510, '11': 490 }] });
     await start([done]);
