@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .ledger import GROUPS
 from .models import QnbError
 
 
@@ -308,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Add up the usage ledger (one row per finished job, kept "
                                    "after the job is pruned). Costs are estimates from the "
                                    "profiles' price tables.")
-    p.add_argument("--by", choices=("backend", "day", "tag", "status"), default="backend",
+    p.add_argument("--by", choices=GROUPS, default="backend",
                    help="group by backend (default), day (UTC), tag or final status")
     p.add_argument("--since", metavar="WHEN", help="only jobs that finished since WHEN: ISO "
                    "8601, epoch seconds, or a duration ago (7d, 12h, 30m)")
