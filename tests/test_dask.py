@@ -95,6 +95,8 @@ def test_dask_counts_equal_the_local_path_for_the_same_seed(qnb_home, store, clu
     assert set(meta["workers"]) <= set(cluster.scheduler_info()["workers"])
     rec = store.get(on_dask.id)
     assert rec.backend == "cluster" and rec.name == "sweep"
+    # both reported their progress: Dask per chunk, the local path in parts (same counts)
+    assert on_dask.progress() == local.progress() == (40, 40)
 
 
 def test_cancel_releases_the_jobs_dask_futures(qnb_home, cluster):
