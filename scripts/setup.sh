@@ -43,7 +43,7 @@ if [[ -f labextension/package.json ]]; then
     exit 1
   fi
   lstamp="$VENV/.qnb-labext"
-  lwant=$( (cat labextension/package-lock.json; find labextension/src labextension/style -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-16)
+  lwant=$( (cat labextension/package-lock.json; find labextension/src labextension/style labextension/schema -type f -print0 | sort -z | xargs -0 cat) | sha256sum | cut -c1-16)
   if [[ "$(cat "$lstamp" 2>/dev/null)" != "$lwant" || ! -f qnb/labextension/package.json ]]; then
     log "building the JupyterLab extension"
     (cd labextension && PATH="$VENV/bin:$PATH" npm ci --no-audit --no-fund --loglevel=error && PATH="$VENV/bin:$PATH" npm run build:prod)
