@@ -318,7 +318,10 @@ class Driver:
 
     def kill_kernel(self) -> str | None:
         pid = wait_for(lambda: self.kernel.get("pid"), 180, "a submitting kernel")
-        os.kill(pid, signal.SIGKILL)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:  # it ended (or was being replaced) since its pid was read
+            return f"kernel {self.kernel.get('generation')} (pid {pid}) had already exited"
         return f"killed kernel {self.kernel.get('generation')} (pid {pid})"
 
     def kill_server(self) -> str:
