@@ -591,6 +591,106 @@ def luminance(colour: str) -> float:
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
+SCROLL_JOBS = 3000
+
+# the job row at the top of the list's view (under its sticky header), and the range shown
+TOP_ROW_JS = """() => {
+  const scroller = document.querySelector('.qnb-JobsPanel .qnb-TableScroller');
+  const box = scroller.getBoundingClientRect();
+  const head = scroller.querySelector('thead th').getBoundingClientRect();  // sticky: in view
+  const el = document.elementFromPoint(box.left + 40, head.bottom + 3);
+  const row = el && el.closest('tr.qnb-JobRow');
+  return {name: row ? row.querySelector('.qnb-JobName').textContent : null,
+          id: row ? row.dataset.jobId : null,
+          y: row ? row.getBoundingClientRect().top : null,
+          range: document.querySelector('.qnb-JobsPanel .qnb-PageRange').textContent,
+          rows: scroller.querySelectorAll('tr.qnb-JobRow').length,
+          height: scroller.scrollHeight, view: scroller.clientHeight, top: scroller.scrollTop};
+}"""
+
+
+def _seed_jobs(home: Path, n: int, first: int = 0) -> None:
+    """``n`` finished jobs named ``scroll-NNNN``, one second apart (the highest number newest),
+    written to the store as the runner writes them."""
+    from qnb.models import JobRecord, JobStatus
+    from qnb.store import get_store, new_job_id
+
+    store = get_store(home)
+    base = time.time() - 10 * n
+    for i in range(first, first + n):
+        rec = JobRecord(id=new_job_id(), backend="aer", provider="aer", status=JobStatus.QUEUED,
+                        shots=100, created_at=base + i, name=f"scroll-{i:04d}",
+                        summary={"num_qubits": 2, "depth": 3})
+        store.add_job(rec, "qpy", b"\0" * 100)
+        store.claim(rec.id)
+        store.finish(rec.id, JobStatus.DONE, result={"counts": [{"00": 100}]})
+
+
+def _top_row_matches_range(page: Any, total: int) -> dict[str, Any]:
+    """Wait until the row at the top of the view is a job's (not a stretch still loading)
+    and it is the job the range says: the N-th newest of ``total`` is ``scroll-{total-N}``."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "([js, total]) => { const t = eval(js)(); const m = /^([\\d,]+)–/.exec(t.range);"
+            " return !!t.name && !!m && t.name === 'scroll-' + String(total - Number(m[1]"
+            ".replace(/,/g, ''))).padStart(4, '0'); }", arg=[TOP_ROW_JS, total], timeout=UI)
+    except PlaywrightTimeout:
+        pytest.fail(f"the top row is not the job the range names: {page.evaluate(TOP_ROW_JS)}")
+    return page.evaluate(TOP_ROW_JS)
+
+
+def test_panel_scrolls_through_thousands_of_jobs_in_a_virtualised_list(
+        lab: Lab, page: Any, qnb_home: Path) -> None:
+    """Issue 14: the table holds a window of rows while its scrollbar spans every job; the
+    wheel and a jump to the middle both bring the jobs that belong there, and new jobs
+    arriving above do not move the row being read."""
+    _seed_jobs(qnb_home, SCROLL_JOBS)
+    open_jobs_panel(page)
+    start = _top_row_matches_range(page, SCROLL_JOBS)
+    assert start["name"] == f"scroll-{SCROLL_JOBS - 1:04d}" and start["range"].startswith("1–")
+    assert start["range"].endswith(f"of {SCROLL_JOBS:,}")
+    assert start["rows"] <= 200, f"{start['rows']} rows in the DOM: the list is not windowed"
+    assert start["height"] >= SCROLL_JOBS * 15, "the scrollbar does not span every job"
+
+    # the wheel, a notch at a time, far past the first window
+    scroller = page.locator(".qnb-JobsPanel .qnb-TableScroller")
+    scroller.hover()
+    for _ in range(30):
+        page.mouse.wheel(0, 400)
+        page.wait_for_timeout(30)
+    wheeled = _top_row_matches_range(page, SCROLL_JOBS)
+    first = int(wheeled["range"].split("–")[0].replace(",", ""))
+    assert first > 200, wheeled
+    assert wheeled["rows"] <= 200
+
+    # the scrollbar dragged to the middle
+    page.evaluate("() => { const s = document.querySelector('.qnb-JobsPanel .qnb-TableScroller');"
+                  " s.scrollTop = s.scrollHeight / 2; }")
+    middle = _top_row_matches_range(page, SCROLL_JOBS)
+    first = int(middle["range"].split("–")[0].replace(",", ""))
+    assert abs(first - SCROLL_JOBS / 2) < SCROLL_JOBS / 10, middle
+    page.screenshot(path=artifact("browser-light-virtual-list.png"))
+
+    # new jobs arrive above: the row being read stays where it is
+    _seed_jobs(qnb_home, 5, first=SCROLL_JOBS)
+    page.wait_for_function(
+        f"() => document.querySelector('.qnb-JobsPanel .qnb-PageRange').textContent"
+        f".endsWith('of {SCROLL_JOBS + 5:,}')", timeout=UI)
+    page.wait_for_timeout(300)
+    after = page.evaluate(TOP_ROW_JS)
+    assert after["id"] == middle["id"], (middle, after)
+    assert abs(after["y"] - middle["y"]) <= 2, (middle, after)
+
+    # the end of the list
+    page.evaluate("() => { const s = document.querySelector('.qnb-JobsPanel .qnb-TableScroller');"
+                  " s.scrollTop = s.scrollHeight; }")
+    page.wait_for_selector("tr.qnb-JobRow:has(.qnb-JobName:text-is('scroll-0000'))", timeout=UI)
+    end = page.evaluate(TOP_ROW_JS)
+    assert end["range"].endswith(f"{SCROLL_JOBS + 5:,} of {SCROLL_JOBS + 5:,}"), end
+
+
 def test_job_views_take_their_colours_from_the_theme(lab: Lab, page: Any, tmp_path: Path) -> None:
     """The cell's saved rendering, the live widget and the sidebar in JupyterLab Light and Dark:
     bars in the theme's brand colour, text in its font colour, no white box in the dark theme."""

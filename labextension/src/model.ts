@@ -31,6 +31,8 @@ export const HIDDEN_INTERVAL = 2000;
 export const MAX_BACKOFF = 30 * 1000;
 /** Poll interval while the server pushes changes (a safety net), in ms. */
 export const PUSHED_INTERVAL = 10 * 1000;
+/** The most jobs the REST API returns at once (`limit`). */
+export const MAX_PAGE_SIZE = 500;
 /** At most one pushed refresh per this many ms (a burst of changes: a few refreshes). */
 export const PUSH_MIN_GAP = 150;
 
@@ -212,11 +214,26 @@ export class JobsModel {
 
   /** Show the page starting at `offset`. */
   setOffset(offset: number): void {
-    const next = Math.max(0, offset);
-    if (next === this._offset) {
+    this.setWindow(offset, this._pageSize);
+  }
+
+  /** How many jobs a page (the list's window) holds. */
+  get pageSize(): number {
+    return this._pageSize;
+  }
+
+  /**
+   * Show `size` jobs from `offset` (the virtualised list's window, moved by
+   * scrolling); `size` is kept within 1 and the API's `MAX_PAGE_SIZE`.
+   */
+  setWindow(offset: number, size: number): void {
+    const next = Math.max(0, Math.floor(offset));
+    const limit = Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(size)));
+    if (next === this._offset && limit === this._pageSize) {
       return;
     }
     this._offset = next;
+    this._pageSize = limit;
     this._pageIsCurrent = false;
     this._changed.emit();
     this._tickNow();

@@ -1,4 +1,5 @@
-// The pager under the jobs table: "1–50 of 10,000" and previous / next buttons.
+// The pager under the jobs table: the rows in view ("1–24 of 10,000") and buttons
+// that jump a page (the window of rows the list holds) back or on.
 import { caretLeftIcon, caretRightIcon, Toolbar, ToolbarButton } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
@@ -46,11 +47,18 @@ export function createPager(handlers: IPagerHandlers): IPager {
 }
 
 /**
- * Show the range of the page and enable the buttons that lead somewhere;
- * both are disabled while the page for new filters or a new offset is on its way.
+ * Show the range of the rows in view (`shown`; without it, the page's) and enable
+ * the buttons that lead somewhere; both are disabled while the page for new
+ * filters or a new offset is on its way.
  */
-export function renderPager(view: IPager, page: IJobPage | null, current: boolean): void {
-  const text = page ? formatPageRange(page.offset, page.jobs.length, page.total) : 'Loading…';
+export function renderPager(
+  view: IPager,
+  page: IJobPage | null,
+  current: boolean,
+  shown: { first: number; count: number } | null = null
+): void {
+  const range = shown && page ? formatPageRange(shown.first, Math.min(shown.count, page.total - shown.first), page.total) : null;
+  const text = page ? range ?? formatPageRange(page.offset, page.jobs.length, page.total) : 'Loading…';
   if (view.range.textContent !== text) {
     view.range.textContent = text;
   }

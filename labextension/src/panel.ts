@@ -17,6 +17,7 @@ import { QnbAPIError } from './request';
 import { createJobTable, emptyMessage, IJobTable, renderJobTable } from './table';
 import { createToolbar, IJobsToolbar, renderToolbar } from './toolbar';
 import { renderUsage } from './usage';
+import { VirtualRows } from './virtual';
 
 export const PANEL_ID = 'qnb-jobs-panel';
 
@@ -96,6 +97,12 @@ export class JobsPanel extends SidePanel {
     scroller.addClass('qnb-TableScroller');
     scroller.node.append(this._table.table, this._empty);
     this._pager = createPager({ onPrevious: () => model.previousPage(), onNext: () => model.nextPage() });
+    this._virtual = new VirtualRows({
+      scroller: scroller.node,
+      table: this._table,
+      onWindow: (offset, size) => model.setWindow(offset, size),
+      onVisible: () => this._renderRange()
+    });
     this._listView = new Panel();
     this._listView.addClass('qnb-ListView');
     this._compareBar = createCompareBar({
@@ -239,8 +246,15 @@ export class JobsPanel extends SidePanel {
     }
     if (id === null) {
       const page = model.page;
-      renderJobTable(this._table, page?.jobs ?? [], this._lastShown, now);
-      renderPager(this._pager, page, model.pageIsCurrent);
+      const filters = JSON.stringify(model.filters);
+      if (filters !== this._filtersShown) {
+        this._filtersShown = filters;
+        this._virtual.scrollToTop(); // new filters: their list from its first job
+      }
+      this._virtual.render(page, model.pageIsCurrent, () =>
+        renderJobTable(this._table, page?.jobs ?? [], this._lastShown, now)
+      );
+      this._renderRange();
       renderCompareBar(this._compareBar, model.checkedJobs.length);
       const empty = !!page && page.jobs.length === 0;
       this._empty.textContent = empty ? emptyMessage(isFiltered(model.filters)) : '';
@@ -259,7 +273,21 @@ export class JobsPanel extends SidePanel {
     this._details.setCancelling(model.isCancelling(id));
   }
 
+  /** The pager's range: the rows in view, of all. */
+  private _renderRange(): void {
+    renderPager(this._pager, this._model.page, this._model.pageIsCurrent, this._virtual.visible());
+  }
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this._virtual.dispose();
+    }
+    super.dispose();
+  }
+
   private _banner: Widget;
+  private _filtersShown = '';
+  private _virtual: VirtualRows;
   private _usageView: Widget;
   private _usageShown: unknown = null;
   private _compareBar: ICompareBar;

@@ -8,6 +8,7 @@ import {
   isFiltered,
   JobsModel,
   lastPageOffset,
+  MAX_PAGE_SIZE,
   NO_FILTERS,
   PUSH_MIN_GAP,
   PUSHED_INTERVAL,
@@ -281,6 +282,29 @@ describe('JobsModel', () => {
     await nextTask();
     expect(current).toEqual([1]);
     expect(model.page!.jobs.map(j => j.id)).toEqual(['c00000000001']);
+  });
+
+  it('fetches the window the list scrolled to, within the API limit, once per change', async () => {
+    await start(jobs(700), { pageSize: 50 });
+    model.setWindow(430, 90);
+    await model.poll.tick;
+    expect(model.page!.offset).toBe(430);
+    expect(model.page!.jobs.map(j => j.id)[0]).toBe((0xa00000000000 + 430).toString(16));
+    expect(model.page!.jobs).toHaveLength(90);
+    expect(model.pageSize).toBe(90);
+    const changed = jest.fn();
+    model.changed.connect(changed);
+    model.setWindow(430, 90); // already shown: nothing to fetch
+    expect(changed).not.toHaveBeenCalled();
+    model.setWindow(-5, 10_000);
+    await model.poll.tick;
+    expect(model.pageSize).toBe(MAX_PAGE_SIZE);
+    // (the watcher asks for the 50 newest itself when the page is not that list)
+    const watcher = 'GET jobs?limit=50&offset=0';
+    expect(server.take().filter(r => r.startsWith('GET jobs?limit') && r !== watcher)).toEqual([
+      'GET jobs?limit=90&offset=430',
+      `GET jobs?limit=${MAX_PAGE_SIZE}&offset=0`
+    ]);
   });
 
   it('pages through the jobs, and moves to the last page when its page is gone', async () => {

@@ -94,6 +94,21 @@ describe('JobsPanel', () => {
     expect($('.qnb-PageRange')!.textContent).toBe('0 of 0');
   });
 
+  it('stands for the jobs outside its window with spacers, so the scrollbar spans them all', async () => {
+    const many = Array.from({ length: 120 }, (_, i) => makeJob({ id: (0xb00000000000 + i).toString(16), status: 'DONE' }));
+    await open(many);
+    const spacers = Array.from(panel.node.querySelectorAll<HTMLElement>('table.qnb-JobTable tbody.qnb-Spacer td'));
+    expect(spacers).toHaveLength(2);
+    expect(rows()).toHaveLength(50); // the window, not all 120
+    // no layout here: the rows' height is the default estimate (26 px) until measured
+    expect(spacers.map(td => td.style.height)).toEqual(['0px', `${70 * 26}px`]);
+    model.nextPage();
+    await model.poll.tick;
+    expect(rows()).toHaveLength(50);
+    expect(spacers.map(td => td.style.height)).toEqual([`${50 * 26}px`, `${20 * 26}px`]);
+    expect($('.qnb-PageRange')!.textContent).toBe('51–100 of 120');
+  });
+
   it('filters by the session of a clicked marker, on the first page, until its chip is cleared', async () => {
     const SESSION = '0123456789ab';
     const at = (i: number): string => new Date(Date.UTC(2026, 10, 21, 4, 0, 0) - i * 1000).toISOString();
