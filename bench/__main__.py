@@ -126,6 +126,10 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         get("million_jobs", "claim_growth"), "{:.2f}", lambda v: v <= 1.5)
     row("100k jobs: sidebar first rows after opening the panel (< 1 s)",
         get("sidebar", "panel_first_rows", "median_ms"), "{:.0f} ms", lambda v: v < 1000)
+    row("100k jobs: sidebar frame interval while wheel-scrolling, p95 (smooth: < 34 ms)",
+        get("sidebar", "scroll_frame_ms", "p95_ms"), "{:.0f} ms", lambda v: v < 34)
+    row("100k jobs: sidebar rows after a jump of the scrollbar, p95 (< 300 ms)",
+        get("sidebar", "jump_to_rows", "p95_ms"), "{:.0f} ms", lambda v: v < 300)
     row("a job's change reaches the open sidebar, p95 (< 300 ms)",
         get("sidebar", "change_to_panel", "p95_ms"), "{:.0f} ms", lambda v: v < 300)
     row("Dask 2 workers vs 1 (>= 1.6x)", get("dask", "speedup_2_vs_1"), "{:.2f}x",
