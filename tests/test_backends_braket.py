@@ -361,6 +361,10 @@ def test_a_task_queues_runs_and_returns_its_counts(standin, store):
     (get,) = calls("GetObject")
     assert get["params"]["Key"] == f"qnb/tests/{arn.rsplit('/', 1)[1]}/results.json"
     assert job.result().metadata["task_arns"] == [arn]
+    # SV1 bills its run time, at least 3 s a task: the ledger keeps it as service seconds
+    assert job.result().metadata["billed_seconds"] == pytest.approx(3.0)
+    (used,) = [r for r in qnb.usage(by="backend") if r["group"] == "sv1"]
+    assert used["qpu_seconds"] == pytest.approx(3.0)
 
 
 def test_a_qpu_gets_only_its_gates_and_the_job_its_estimated_cost(standin, store):
@@ -385,9 +389,35 @@ def test_a_qpu_gets_only_its_gates_and_the_job_its_estimated_cost(standin, store
     assert set(result.get_counts(1)) == {"00", "11"}
     assert result.metadata["estimated_cost_usd"] == pytest.approx(2 * (0.3 + 100 * 0.08))
     assert len(result.metadata["task_arns"]) == 2
+    assert "billed_seconds" not in result.metadata  # a QPU bills per task and shot instead
     assert store.get(job.id).remote_id == " ".join(result.metadata["task_arns"])
     priced = {r["group"]: r for r in qnb.usage(by="tag")}["priced"]  # and in the ledger
     assert priced["cost_estimate"] == pytest.approx(2 * (0.3 + 100 * 0.08))
+
+
+def test_a_managed_simulators_billed_duration_is_its_run_time_at_least_three_seconds():
+    from braket.task_result import GateModelTaskResult
+
+    from qnb.backends.braket_cloud import billed_seconds
+
+    def result(extra: dict) -> GateModelTaskResult:
+        return GateModelTaskResult.parse_obj({
+            "braketSchemaHeader": {"name": "braket.task_result.gate_model_task_result",
+                                   "version": "1"},
+            "measurements": [[0]], "measuredQubits": [0],
+            "taskMetadata": {"braketSchemaHeader": {"name": "braket.task_result.task_metadata",
+                                                    "version": "1"},
+                             "id": "task", "shots": 1, "deviceId": "sv1"},
+            "additionalMetadata": {"action": {
+                "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+                "source": "OPENQASM 3;"}, **extra}})
+
+    header = {"name": "braket.task_result.simulator_metadata", "version": "1"}
+    assert billed_seconds(result({"simulatorMetadata": {"braketSchemaHeader": header,
+                                                        "executionDuration": 7250}})) == 7.25
+    assert billed_seconds(result({"simulatorMetadata": {"braketSchemaHeader": header,
+                                                        "executionDuration": 12}})) == 3.0
+    assert billed_seconds(result({})) is None
 
 
 def braket_program_gates(source: str) -> set[str]:

@@ -80,6 +80,23 @@ def _import_factory(target: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
+
+#: Braket bills a managed simulator's task for at least this long (braket.tracking's rule)
+MIN_SIMULATOR_SECONDS = 3.0
+
+
+def billed_seconds(result: Any) -> float | None:
+    """The billed duration of a managed simulator's task (its run time from the result's
+    ``simulatorMetadata``, at least ``MIN_SIMULATOR_SECONDS``); None for a QPU task,
+    which Braket bills per task and shot instead."""
+    extra = getattr(result, "additionalMetadata", None)
+    simulator = getattr(extra, "simulatorMetadata", None)
+    ms = getattr(simulator, "executionDuration", None)
+    if ms is None:
+        return None
+    return max(float(ms) / 1000, MIN_SIMULATOR_SECONDS)
+
+
 class BraketProvider(Provider):
     """``provider = "braket"``: a Braket device by ARN."""
 
@@ -340,14 +357,20 @@ class BraketProvider(Provider):
             raise ValueError(f"qnb kept {len(readouts)} readouts for {len(arns)} Braket tasks")
         s3 = self._client("s3")
         counts = []
+        billed: list[float] = []
         for arn, readout in zip(arns, readouts, strict=True):
             task = self._task(arn)
             key = f"{str(task['outputS3Directory']).rstrip('/')}/results.json"
             body = s3.get_object(Bucket=task["outputS3Bucket"], Key=key)["Body"].read()
-            counts.append(braket_program.counts(braket_program.parse_result(body), readout,
-                                                shots))
+            parsed = braket_program.parse_result(body)
+            counts.append(braket_program.counts(parsed, readout, shots))
+            seconds = billed_seconds(parsed)
+            if seconds is not None:
+                billed.append(seconds)
         metadata: dict[str, Any] = {"remote_id": remote_id, "device": self.arn.arn,
                                     "task_arns": arns, "region": self.region}
+        if billed:  # the ledger's service seconds: Braket's billed duration
+            metadata["qpu_seconds"] = metadata["billed_seconds"] = sum(billed)
         cost = estimated_cost(self.options.get("price"), len(arns), shots)
         if cost is not None:
             metadata["estimated_cost_usd"] = cost
