@@ -673,6 +673,13 @@ def test_panel_scrolls_through_thousands_of_jobs_in_a_virtualised_list(
     assert abs(first - SCROLL_JOBS / 2) < SCROLL_JOBS / 10, middle
     page.screenshot(path=artifact("browser-light-virtual-list.png"))
 
+    # a job's details, and back: the list is where it was
+    page.click(row(middle["id"]))
+    page.wait_for_selector(details(middle["id"]), timeout=UI)
+    page.click(details(middle["id"]) + " .qnb-BackButton")
+    back = _top_row_matches_range(page, SCROLL_JOBS)
+    assert back["id"] == middle["id"], (middle, back)
+
     # new jobs arrive above: the row being read stays where it is
     _seed_jobs(qnb_home, 5, first=SCROLL_JOBS)
     page.wait_for_function(

@@ -94,6 +94,7 @@ export class JobsPanel extends SidePanel {
     this._empty.className = 'qnb-Empty';
     this._empty.hidden = true;
     const scroller = new Widget();
+    this._scroller = scroller.node;
     scroller.addClass('qnb-TableScroller');
     scroller.node.append(this._table.table, this._empty);
     this._pager = createPager({ onPrevious: () => model.previousPage(), onNext: () => model.nextPage() });
@@ -206,6 +207,11 @@ export class JobsPanel extends SidePanel {
     this._render();
   }
 
+  protected onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this._virtual.refresh(); // a taller view may need more rows
+  }
+
   protected onAfterHide(msg: Message): void {
     super.onAfterHide(msg);
     this._model.visible = false;
@@ -237,7 +243,18 @@ export class JobsPanel extends SidePanel {
     const comparing = model.comparing;
     this.toggleClass('qnb-mod-details', id !== null);
     this.toggleClass('qnb-mod-compare', comparing);
-    this._listView.setHidden(id !== null || comparing);
+    // the list keeps its place while the details or a comparison cover it (a hidden
+    // element loses its scroll position)
+    const listShown = id === null && !comparing;
+    if (!listShown && this._listShown) {
+      this._savedScroll = this._scroller.scrollTop;
+    }
+    this._listView.setHidden(!listShown);
+    if (listShown && !this._listShown && this._savedScroll !== null) {
+      this._scroller.scrollTop = this._savedScroll;
+      this._savedScroll = null;
+    }
+    this._listShown = listShown;
     this._detailsView.setHidden(id === null || comparing);
     this._compareView.setHidden(!comparing);
     if (comparing) {
@@ -287,6 +304,9 @@ export class JobsPanel extends SidePanel {
 
   private _banner: Widget;
   private _filtersShown = '';
+  private _listShown = true;
+  private _savedScroll: number | null = null;
+  private _scroller: HTMLElement;
   private _virtual: VirtualRows;
   private _usageView: Widget;
   private _usageShown: unknown = null;

@@ -159,6 +159,12 @@ export class VirtualRows {
     }
   }
 
+  /** The view may have changed size: update the range and fetch more rows if needed. */
+  refresh(): void {
+    this._onVisible();
+    this._check();
+  }
+
   dispose(): void {
     this._scroller.removeEventListener('scroll', this._onScroll);
     if (this._timer !== null) {
