@@ -77,8 +77,14 @@ def test_a_closed_pipe_ends_quietly_and_ctrl_c_exits_130(qnb_home, tmp_path):
     assert piped.stdout.count("\n") == 1
     assert piped.stderr == ""  # no BrokenPipeError traceback
     path = tmp_path / "big.qasm"
+    # rotations and entanglers the transpiler cannot cancel (400 layers of `h q` cancel to
+    # nothing, so that job could end before the Ctrl-C): many seconds of Aer at 22 qubits
+    body = []
+    for layer in range(100):
+        body += [f"rx({0.1 + 0.01 * (layer + i)}) q[{i}];" for i in range(22)]
+        body += [f"cx q[{i}],q[{i + 1}];" for i in range(layer % 2, 21, 2)]
     path.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[22];\ncreg c[22];\n'
-                    + "h q;\n" * 400 + "measure q -> c;\n")
+                    + "\n".join(body) + "\nmeasure q -> c;\n")
     waiting = subprocess.Popen([sys.executable, "-m", "qnb.cli", "submit", str(path), "--wait"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     from helpers import wait_for
@@ -90,6 +96,8 @@ def test_a_closed_pipe_ends_quietly_and_ctrl_c_exits_130(qnb_home, tmp_path):
     _out, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 130
     assert "Traceback" not in err
+    # the Ctrl-C came while the job ran: it stopped the wait, not the job
+    assert store.list(limit=1)[0][0].status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 def test_a_status_shows_as_its_plain_name():
