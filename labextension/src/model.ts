@@ -567,9 +567,11 @@ export class JobsModel {
       }
     }
     this._pageIsCurrent = true;
+    // the first window of the whole list holds the watcher's recent jobs: it need not ask again
     const recent = this._watcher.recentQuery;
-    const isRecent = !isFiltered(query) && query.offset === recent.offset && query.limit === recent.limit;
-    return isRecent ? list : undefined;
+    const holdsRecent =
+      !isFiltered(query) && query.offset === recent.offset && (query.limit ?? 0) >= (recent.limit ?? 0);
+    return holdsRecent ? { ...list, jobs: list.jobs.slice(0, recent.limit) } : undefined;
   }
 
   private async _loadSelected(id: string, seq: number): Promise<void> {

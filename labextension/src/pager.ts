@@ -63,8 +63,11 @@ export function renderPager(
     view.range.textContent = text;
   }
   const ready = !!page && current;
-  setEnabled(view.previous, ready && page!.offset > 0);
-  setEnabled(view.next, ready && page!.offset + page!.jobs.length < page!.total);
+  // with the rows in view known, the arrows lead on from them; otherwise from the window
+  const first = shown ? shown.first : page?.offset ?? 0;
+  const end = shown ? shown.first + shown.count : (page?.offset ?? 0) + (page?.jobs.length ?? 0);
+  setEnabled(view.previous, ready && first > 0);
+  setEnabled(view.next, ready && end < page!.total);
 }
 
 function setEnabled(button: ToolbarButton, enabled: boolean): void {

@@ -97,7 +97,12 @@ export class JobsPanel extends SidePanel {
     this._scroller = scroller.node;
     scroller.addClass('qnb-TableScroller');
     scroller.node.append(this._table.table, this._empty);
-    this._pager = createPager({ onPrevious: () => model.previousPage(), onNext: () => model.nextPage() });
+    // the arrows scroll a view's worth (the list fetches what comes into view); without a
+    // layout they move the window itself
+    this._pager = createPager({
+      onPrevious: () => this._virtual.scrollByView(-1) || model.previousPage(),
+      onNext: () => this._virtual.scrollByView(1) || model.nextPage()
+    });
     this._virtual = new VirtualRows({
       scroller: scroller.node,
       table: this._table,
@@ -201,8 +206,19 @@ export class JobsPanel extends SidePanel {
     super.onBeforeDetach(msg);
   }
 
+  protected onBeforeHide(msg: Message): void {
+    if (this._listShown) {
+      this._savedScroll = this._scroller.scrollTop; // a hidden element loses it
+    }
+    super.onBeforeHide(msg);
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
+    if (this._listShown && this._savedScroll !== null) {
+      this._scroller.scrollTop = this._savedScroll; // before the render that follows
+      this._savedScroll = null;
+    }
     this._model.visible = true;
     this._render();
   }

@@ -15,6 +15,17 @@ export const MAX_WINDOW = 200;
 export const DEFAULT_ROW_HEIGHT = 26;
 /** At most one window request per this many ms while scrolling (the last one always goes). */
 export const REQUEST_GAP = 100;
+/**
+ * The tallest the spacers may make the list, in px: browsers cap an element's height
+ * (Firefox near 17.9 million px), so past this a job outside the window stands for less
+ * than a row's height and the scrollbar still reaches the end.
+ */
+export const MAX_LIST_PX = 10_000_000;
+
+/** The px a job outside the window stands for: the row height, or less for a huge list. */
+export function spacerUnit(estimate: number, total: number): number {
+  return total * estimate > MAX_LIST_PX ? MAX_LIST_PX / total : estimate;
+}
 
 /** What the table holds: `count` jobs from `offset` (of `limit` asked for), of `total`. */
 export interface IWindow {
@@ -96,9 +107,14 @@ export class VirtualRows {
     this._scroller.addEventListener('scroll', this._onScroll);
   }
 
-  /** The row height the spacers stand for, in px. */
+  /** The measured row height, in px. */
   get estimate(): number {
     return this._estimate;
+  }
+
+  /** The px a job outside the window stands for (`spacerUnit`). */
+  get unit(): number {
+    return spacerUnit(this._estimate, this._window?.total ?? 0);
   }
 
   /** Back to the top of the list (new filters). */
@@ -117,8 +133,8 @@ export class VirtualRows {
       return null;
     }
     const heights = this._heights();
-    const first = rowAt(view.top, win, heights, this._estimate);
-    const last = Math.max(first, rowAt(view.bottom - 1, win, heights, this._estimate));
+    const first = rowAt(view.top, win, heights, this.unit);
+    const last = Math.max(first, rowAt(view.bottom - 1, win, heights, this.unit));
     return { first, count: last - first + 1 };
   }
 
@@ -131,6 +147,8 @@ export class VirtualRows {
     const anchor = this._anchor();
     const scroller = this._scroller;
     const atEnd = scroller.clientHeight > 0 && scroller.scrollTop > 0 && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 1;
+    // at the very top the newest jobs are in view: a new one shows there, it pushes the rest down
+    const atTop = scroller.scrollTop <= 0;
     drawRows();
     const win = page ? { offset: page.offset, count: page.jobs.length, limit: page.limit, total: page.total } : null;
     const moved = !!win && !!this._window && win.offset !== this._window.offset;
@@ -140,17 +158,19 @@ export class VirtualRows {
     }
     this._window = win;
     this._measure(anchor !== null);
-    this._top.cell.style.height = `${win ? win.offset * this._estimate : 0}px`;
-    this._bottom.cell.style.height = `${win ? Math.max(0, win.total - win.offset - win.count) * this._estimate : 0}px`;
-    this._table.table.style.setProperty('--qnb-row-height', `${this._estimate}px`);
-    const row = anchor ? this._table.rows.get(anchor.id) : undefined;
+    const unit = this.unit;
+    this._top.cell.style.height = `${win ? win.offset * unit : 0}px`;
+    this._bottom.cell.style.height = `${win ? Math.max(0, win.total - win.offset - win.count) * unit : 0}px`;
+    this._table.table.style.setProperty('--qnb-row-height', `${unit}px`);
+    const row = anchor && !atTop ? this._table.rows.get(anchor.id) : undefined;
     if (anchor && row) {
       const delta = this._rowTop(row) - anchor.top;
       if (Math.abs(delta) >= 1) {
         this._scroller.scrollTop += delta;
       }
     } else if (win && current && moved && !ours) {
-      this._scroller.scrollTop = this._bodyTop() + win.offset * this._estimate;
+      // its first row just under the sticky header
+      this._scroller.scrollTop = this._bodyTop() + win.offset * unit - this._header();
     } else if (atEnd) {
       scroller.scrollTop = scroller.scrollHeight; // the end of the list stays in view
     }
@@ -213,14 +233,30 @@ export class VirtualRows {
     this._onWindow(offset, size);
   }
 
+  /**
+   * Scroll a view's worth up (-1) or down (1), keeping one row of the last view in
+   * sight; false without a layout (the caller moves the model's window instead).
+   */
+  scrollByView(direction: -1 | 1): boolean {
+    const step = this._scroller.clientHeight - this._header() - this._estimate;
+    if (step <= 0) {
+      return false;
+    }
+    this._scroller.scrollTop += direction * step;
+    return true;
+  }
+
+  private _header(): number {
+    return this._table.table.tHead?.offsetHeight ?? 0;
+  }
+
   /** The visible part of the list's body, in px from the body's top (under the sticky header). */
   private _view(): { top: number; bottom: number } | null {
     const height = this._scroller.clientHeight;
     if (height <= 0) {
       return null;
     }
-    const header = this._table.table.tHead?.offsetHeight ?? 0;
-    const top = this._scroller.scrollTop - this._bodyTop() + header;
+    const top = this._scroller.scrollTop - this._bodyTop() + this._header();
     const bottom = this._scroller.scrollTop - this._bodyTop() + height;
     return bottom > top ? { top: Math.max(0, top), bottom } : null;
   }
@@ -245,7 +281,7 @@ export class VirtualRows {
     if (!view || !this._window) {
       return null;
     }
-    const start = this._scroller.scrollTop + (this._table.table.tHead?.offsetHeight ?? 0);
+    const start = this._scroller.scrollTop + this._header();
     for (const row of Array.from(this._table.tbody.rows)) {
       const rect = row.getBoundingClientRect();
       const top = this._rowTop(row);

@@ -1,6 +1,8 @@
 // The virtualised jobs list: which window to fetch for the rows in view, which
 // job is at a height of the list, and the spacers that stand for the others.
-import { MAX_WINDOW, MIN_WINDOW, nextOffset, rowAt, windowSize } from '../virtual';
+import { createJobTable, IJobTable, renderJobTable } from '../table';
+import { MAX_LIST_PX, MAX_WINDOW, MIN_WINDOW, nextOffset, rowAt, spacerUnit, VirtualRows, windowSize } from '../virtual';
+import { makeJob } from './fixtures/jobs';
 
 describe('windowSize', () => {
   it('fetches three views of rows, at least MIN_WINDOW and at most MAX_WINDOW', () => {
@@ -60,5 +62,141 @@ describe('rowAt', () => {
     expect(rowAt(2076, win, heights, 20)).toBe(103);
     expect(rowAt(2076 + 20 * 10, win, heights, 20)).toBe(113);
     expect(rowAt(10 ** 9, win, heights, 20)).toBe(999);
+  });
+});
+
+describe('VirtualRows over a laid-out table', () => {
+  // jsdom has no layout: rows of ROW px under a HEAD px sticky header in a VIEW px scroller
+  const ROW = 26;
+  const HEAD = 24;
+  const VIEW = 260;
+
+  function setup(): {
+    scroller: HTMLElement;
+    table: IJobTable;
+    virtual: VirtualRows;
+    requests: [number, number][];
+    show: (offset: number, count: number, total: number) => void;
+  } {
+    const scroller = document.createElement('div');
+    const table = createJobTable(() => undefined);
+    scroller.appendChild(table.table);
+    document.body.appendChild(scroller);
+    let scrollTop = 0;
+    const spacer = (body: HTMLTableSectionElement): number => parseFloat(body.rows[0].cells[0].style.height) || 0;
+    const span = (el: Element): [number, number] => {
+      let y = HEAD;
+      for (const body of Array.from(table.table.tBodies)) {
+        if (body === el) {
+          return [y, 0];
+        }
+        if (body.className === 'qnb-Spacer') {
+          y += spacer(body);
+          continue;
+        }
+        for (const row of Array.from(body.rows)) {
+          if (row === el) {
+            return [y, ROW];
+          }
+          y += ROW;
+        }
+      }
+      return [y, 0];
+    };
+    const height = (): number => span(document.body)[0];
+    Object.defineProperty(scroller, 'clientHeight', { get: () => VIEW });
+    Object.defineProperty(scroller, 'scrollHeight', { get: height });
+    Object.defineProperty(scroller, 'scrollTop', {
+      get: () => scrollTop,
+      set: (v: number) => {
+        scrollTop = Math.max(0, Math.min(v, height() - VIEW));
+      }
+    });
+    Object.defineProperty(table.table.tHead!, 'offsetHeight', { get: () => HEAD });
+    jest.spyOn(Element.prototype, 'getBoundingClientRect').mockImplementation(function (this: Element) {
+      const [y, h] = this === scroller ? [0, VIEW] : span(this);
+      const top = this === scroller ? 0 : y - scrollTop;
+      return { top, height: h, bottom: top + h, left: 0, right: 0, width: 0, x: 0, y: top } as DOMRect;
+    });
+    const requests: [number, number][] = [];
+    const virtual = new VirtualRows({
+      scroller,
+      table,
+      onWindow: (offset, size) => requests.push([offset, size]),
+      onVisible: () => undefined
+    });
+    // jobs newest first: the job at index i of `total` is `job-(total - 1 - i)`
+    const show = (offset: number, count: number, total: number): void => {
+      const jobs = Array.from({ length: count }, (_, i) =>
+        makeJob({ id: `job-${total - 1 - (offset + i)}`, name: `job-${total - 1 - (offset + i)}`, status: 'DONE' })
+      );
+      const page = { jobs, offset, limit: count, total };
+      virtual.render(page, true, () => renderJobTable(table, jobs, null));
+    };
+    return { scroller, table, virtual, requests, show };
+  }
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    document.body.replaceChildren();
+  });
+
+  it('spans every job with its spacers, and names the rows in view', () => {
+    const { scroller, virtual, show } = setup();
+    show(0, 50, 1000);
+    expect(scroller.scrollHeight).toBe(HEAD + 1000 * ROW);
+    expect(virtual.visible()).toEqual({ first: 0, count: 10 });
+    scroller.scrollTop = 600 * ROW;
+    expect(virtual.visible()!.first).toBe(600);
+  });
+
+  it('asks for the window around a far place the scrollbar was dragged to', () => {
+    const { scroller, virtual, requests, show } = setup();
+    show(0, 50, 1000);
+    requests.length = 0;
+    scroller.scrollTop = 600 * ROW;
+    virtual.refresh();
+    expect(requests).toEqual([[580, 50]]); // 10 in view, 40 spare: 20 above them
+  });
+
+  it('shows a new job at the top when the list is scrolled to the top', () => {
+    const { scroller, virtual, show } = setup();
+    show(0, 50, 1000);
+    show(0, 50, 1001);
+    expect(scroller.scrollTop).toBe(0);
+    expect(virtual.visible()!.first).toBe(0);
+  });
+
+  it('keeps the row being read in place when jobs arrive above it', () => {
+    const { scroller, table, show } = setup();
+    show(100, 50, 1000);
+    scroller.scrollTop = 120 * ROW;
+    const before = table.rows.get('job-879')!.getBoundingClientRect().top;
+    show(100, 50, 1003); // three new jobs: job-879 is now at index 123
+    expect(table.rows.get('job-879')!.getBoundingClientRect().top).toBe(before);
+  });
+
+  it('shows a window it did not ask for (another page) from its first row, under the header', () => {
+    const { scroller, virtual, show } = setup();
+    show(0, 50, 1000);
+    show(50, 50, 1000);
+    expect(virtual.visible()!.first).toBe(50);
+    expect(scroller.scrollTop).toBe(50 * ROW);
+  });
+
+  it('scrolls a view at a time from the pager, keeping one row of the last view', () => {
+    const { virtual, show } = setup();
+    show(0, 50, 1000);
+    expect(virtual.scrollByView(1)).toBe(true);
+    expect(virtual.visible()!.first).toBe(Math.floor((VIEW - HEAD - ROW) / ROW));
+  });
+
+  it('keeps a huge list within the height browsers allow', () => {
+    const { scroller, virtual, show } = setup();
+    show(0, 50, 2_000_000);
+    expect(scroller.scrollHeight).toBeLessThanOrEqual(MAX_LIST_PX + 50 * ROW + HEAD);
+    expect(virtual.unit).toBeCloseTo(spacerUnit(ROW, 2_000_000));
+    scroller.scrollTop = scroller.scrollHeight;
+    expect(virtual.visible()!.first + virtual.visible()!.count).toBe(2_000_000);
   });
 });
