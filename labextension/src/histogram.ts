@@ -1,5 +1,9 @@
 // The counts histogram, drawn as an inline SVG whose colours come from
 // JupyterLab CSS variables (see style/base.css), so it reads in any theme.
+// Positions and ticks come from d3's scales, the elements from d3's data joins.
+import { scaleBand, ScaleBand, scaleLinear, ScaleLinear } from 'd3-scale';
+import { select } from 'd3-selection';
+
 import { formatCount, formatPercent } from './format';
 
 export const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -94,6 +98,75 @@ export function el<K extends keyof SVGElementTagNameMap>(
 export const round = (x: number): number => Math.round(x * 100) / 100;
 
 /**
+ * The value axis: 0 at `baseline` up to a round number at or above `max` at `top`
+ * (d3's `nice`), so the gridlines fall on round values.
+ */
+export function valueScale(max: number, top: number, baseline: number): ScaleLinear<number, number> {
+  return scaleLinear()
+    .domain([0, max > 0 ? max : 1])
+    .nice(3)
+    .range([baseline, top]);
+}
+
+/** `keys` in slots of `slot` px from `left`, each bar `barWidth` wide in the middle of its slot. */
+export function slotScale(keys: readonly string[], left: number, slot: number, barWidth: number): ScaleBand<string> {
+  const gap = slot > 0 ? Math.max(0, 1 - barWidth / slot) : 0;
+  return scaleBand<string>()
+    .domain(keys)
+    .range([left, left + keys.length * slot])
+    .paddingInner(gap)
+    .paddingOuter(gap / 2);
+}
+
+/**
+ * Gridlines at the scale's round values across `left`..`right` (the one at 0 is the
+ * baseline) and their labels left of the plot: `g.qnb-HistogramAxis`.
+ */
+function drawValueAxis(
+  svg: SVGSVGElement,
+  y: ScaleLinear<number, number>,
+  left: number,
+  right: number,
+  label: (value: number) => string,
+  integers: boolean
+): void {
+  const ticks = y.ticks(3).filter(v => !integers || Number.isInteger(v));
+  const axis = select(svg).append('g').attr('class', 'qnb-HistogramAxis');
+  axis
+    .selectAll('line')
+    .data(ticks)
+    .join('line')
+    .attr('class', v => (v === 0 ? 'qnb-HistogramBaseline' : 'qnb-HistogramGrid'))
+    .attr('x1', left)
+    .attr('x2', round(Math.max(right, left + 1)))
+    .attr('y1', v => round(y(v)))
+    .attr('y2', v => round(y(v)));
+  axis
+    .selectAll('text')
+    .data(ticks)
+    .join('text')
+    .attr('class', 'qnb-HistogramTick')
+    .attr('x', left - 4)
+    .attr('y', v => round(y(v)) + 3)
+    .attr('text-anchor', 'end')
+    .text(label);
+}
+
+/** Outcome labels under the bars, turned 60 degrees: `text.qnb-HistogramLabel`. */
+function drawLabels(group: SVGGElement, labels: readonly { text: string; x: number }[], baseline: number): void {
+  select(group)
+    .selectAll('text.qnb-HistogramLabel')
+    .data(labels)
+    .join('text')
+    .attr('class', 'qnb-HistogramLabel')
+    .attr('x', d => round(d.x))
+    .attr('y', baseline + 10)
+    .attr('text-anchor', 'end')
+    .attr('transform', d => `rotate(-60 ${round(d.x)} ${baseline + 10})`)
+    .text(d => d.text);
+}
+
+/**
  * Draw the counts of one circuit: `svg.qnb-Histogram` with one `rect.qnb-Bar`
  * per outcome (data-key, data-count), heights proportional to the counts.
  */
@@ -118,62 +191,28 @@ export function renderHistogram(
   svg.style.maxWidth = `${Math.max(320, Math.round(L.width * 1.25))}px`;
   svg.dataset.total = String(data.total);
 
-  // axes and gridlines
-  const axis = el(doc, 'g', { class: 'qnb-HistogramAxis' });
-  const plotRight = L.plotLeft + n * L.slot;
-  for (const f of [0, 0.5, 1]) {
-    const y = round(baseline - f * L.plotHeight);
-    axis.appendChild(
-      el(doc, 'line', {
-        class: f === 0 ? 'qnb-HistogramBaseline' : 'qnb-HistogramGrid',
-        x1: L.plotLeft,
-        x2: round(Math.max(plotRight, L.plotLeft + 1)),
-        y1: y,
-        y2: y
-      })
-    );
-    const tick = el(doc, 'text', {
-      class: 'qnb-HistogramTick',
-      x: L.plotLeft - 4,
-      y: y + 3,
-      'text-anchor': 'end'
-    });
-    tick.textContent = formatCount(Math.round(f * data.max));
-    axis.appendChild(tick);
-  }
-  svg.appendChild(axis);
+  const keys = data.bars.map(b => b.key);
+  const x = slotScale(keys, L.plotLeft, L.slot, L.barWidth);
+  const y = valueScale(data.max, L.plotTop, baseline);
+  drawValueAxis(svg, y, L.plotLeft, L.plotLeft + n * L.slot, formatCount, true);
 
   const bars = el(doc, 'g', { class: 'qnb-HistogramBars' });
-  data.bars.forEach((bar, i) => {
-    const h = data.max > 0 ? (bar.count / data.max) * L.plotHeight : 0;
-    const x = L.plotLeft + i * L.slot + (L.slot - L.barWidth) / 2;
-    const rect = el(doc, 'rect', {
-      class: 'qnb-Bar',
-      x: round(x),
-      y: round(baseline - h),
-      width: round(L.barWidth),
-      height: round(h),
-      'data-key': bar.key,
-      'data-count': bar.count
-    });
-    const title = el(doc, 'title', {});
-    title.textContent = `${bar.key}: ${formatCount(bar.count)} (${formatPercent(bar.fraction)})`;
-    rect.appendChild(title);
-    bars.appendChild(rect);
-
-    if (L.showLabels) {
-      const cx = round(L.plotLeft + i * L.slot + L.slot / 2);
-      const label = el(doc, 'text', {
-        class: 'qnb-HistogramLabel',
-        x: cx,
-        y: baseline + 10,
-        'text-anchor': 'end',
-        transform: `rotate(-60 ${cx} ${baseline + 10})`
-      });
-      label.textContent = bar.key;
-      bars.appendChild(label);
-    }
-  });
+  select(bars)
+    .selectAll('rect')
+    .data(data.bars)
+    .join('rect')
+    .attr('class', 'qnb-Bar')
+    .attr('x', d => round(x(d.key)!))
+    .attr('y', d => round(y(d.count)))
+    .attr('width', round(x.bandwidth()))
+    .attr('height', d => round(baseline - y(d.count)))
+    .attr('data-key', d => d.key)
+    .attr('data-count', d => d.count)
+    .append('title')
+    .text(d => `${d.key}: ${formatCount(d.count)} (${formatPercent(d.fraction)})`);
+  if (L.showLabels) {
+    drawLabels(bars, data.bars.map(b => ({ text: b.key, x: x(b.key)! + x.bandwidth() / 2 })), baseline);
+  }
   svg.appendChild(bars);
   return svg;
 }
@@ -357,61 +396,40 @@ export function renderGroupedHistogram(
   });
   svg.appendChild(legend);
 
-  const axis = el(doc, 'g', { class: 'qnb-HistogramAxis' });
-  const plotRight = plotLeft + m * group;
-  for (const f of [0, 0.5, 1]) {
-    const y = round(baseline - f * plotHeight);
-    axis.appendChild(
-      el(doc, 'line', {
-        class: f === 0 ? 'qnb-HistogramBaseline' : 'qnb-HistogramGrid',
-        x1: plotLeft,
-        x2: round(Math.max(plotRight, plotLeft + 1)),
-        y1: y,
-        y2: y
-      })
-    );
-    const tick = el(doc, 'text', { class: 'qnb-HistogramTick', x: plotLeft - 4, y: y + 3, 'text-anchor': 'end' });
-    tick.textContent = `${Math.round(f * data.max * 100)}%`;
-    axis.appendChild(tick);
-  }
-  svg.appendChild(axis);
+  const columnKeys = data.columns.map((_, c) => String(c));
+  const x = slotScale(columnKeys, plotLeft, group, group - 6);
+  const inner = scaleBand<number>()
+    .domain(series.map((_, i) => i))
+    .range([0, x.bandwidth()]);
+  const y = valueScale(data.max, plotTop, baseline);
+  drawValueAxis(svg, y, plotLeft, plotLeft + m * group, v => `${Math.round(v * 100)}%`, false);
 
+  const cells = data.columns.flatMap((column, c) =>
+    column.probabilities.map((p, i) => ({ column, c, i, p, label: labelOf(column) }))
+  );
   const bars = el(doc, 'g', { class: 'qnb-HistogramBars' });
-  data.columns.forEach((column, c) => {
-    const left = plotLeft + c * group + 3;
-    const label = labelOf(column);
-    column.probabilities.forEach((p, i) => {
-      const h = data.max > 0 ? (p / data.max) * plotHeight : 0;
-      const rect = el(doc, 'rect', {
-        class: `qnb-Bar ${seriesClass(i)}`,
-        x: round(left + i * bar),
-        y: round(baseline - h),
-        width: round(Math.max(1, bar - 1)),
-        height: round(h),
-        'data-series': i,
-        'data-key': column.key,
-        'data-count': column.counts[i],
-        'data-probability': p
-      });
-      if (column.key === '') {
-        rect.setAttribute('data-others', String(column.outcomes));
-      }
-      const title = el(doc, 'title', {});
-      title.textContent = `${label} (${series[i].label}): ${formatCount(column.counts[i])} (${formatPercent(p)})`;
-      rect.appendChild(title);
-      bars.appendChild(rect);
-    });
-    const cx = round(plotLeft + c * group + group / 2);
-    const text = el(doc, 'text', {
-      class: 'qnb-HistogramLabel',
-      x: cx,
-      y: baseline + 10,
-      'text-anchor': 'end',
-      transform: `rotate(-60 ${cx} ${baseline + 10})`
-    });
-    text.textContent = label;
-    bars.appendChild(text);
-  });
+  const rects = select(bars)
+    .selectAll('rect')
+    .data(cells)
+    .join('rect')
+    .attr('class', d => `qnb-Bar ${seriesClass(d.i)}`)
+    .attr('x', d => round(x(String(d.c))! + inner(d.i)!))
+    .attr('y', d => round(y(d.p)))
+    .attr('width', round(Math.max(1, inner.bandwidth() - 1)))
+    .attr('height', d => round(baseline - y(d.p)))
+    .attr('data-series', d => d.i)
+    .attr('data-key', d => d.column.key)
+    .attr('data-count', d => d.column.counts[d.i])
+    .attr('data-probability', d => d.p)
+    .attr('data-others', d => (d.column.key === '' ? String(d.column.outcomes) : null));
+  rects
+    .append('title')
+    .text(d => `${d.label} (${series[d.i].label}): ${formatCount(d.column.counts[d.i])} (${formatPercent(d.p)})`);
+  drawLabels(
+    bars,
+    data.columns.map((column, c) => ({ text: labelOf(column), x: plotLeft + c * group + group / 2 })),
+    baseline
+  );
   svg.appendChild(bars);
   return svg;
 }

@@ -2,7 +2,11 @@
 // expectation values with their standard errors (a value ± std, or a line chart
 // with an error band and a table), a Sampler PUB's counts per parameter point
 // (the counts histogram, with a picker for the point). Plain DOM and inline SVG,
-// coloured by JupyterLab CSS variables (style/base.css).
+// coloured by JupyterLab CSS variables (style/base.css); scales, ticks and the
+// line and band come from d3.
+import { scaleLinear } from 'd3-scale';
+import { area, line } from 'd3-shape';
+
 import type { IEstimatorPubResult, ISamplerPubResult, NestedNumbers } from './job';
 import { formatCount, formatShape, formatValue } from './format';
 import { el, renderHistogram, renderTopCounts, round } from './histogram';
@@ -131,19 +135,13 @@ export function evChartLayout(n: number): IEvChartLayout {
   };
 }
 
-/** Round values for about `target` gridlines between lo and hi: multiples of 1, 2 or 5 × 10^k. */
+/** Round values for about `target` gridlines between lo and hi (d3's ticks: 1, 2 or 5 × 10^k apart). */
 export function niceTicks(lo: number, hi: number, target = 4): { ticks: number[]; step: number } {
-  const raw = (hi - lo) / target;
-  if (!(raw > 0) || !Number.isFinite(raw)) {
+  if (!(hi > lo) || !Number.isFinite(hi - lo)) {
     return { ticks: [], step: 0 };
   }
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const norm = raw / magnitude;
-  const step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * magnitude;
-  const ticks: number[] = [];
-  for (let k = Math.ceil(lo / step); k * step <= hi; k++) {
-    ticks.push(Number((k * step).toPrecision(12)));
-  }
+  const ticks = scaleLinear().domain([lo, hi]).ticks(target);
+  const step = ticks.length > 1 ? Number((ticks[1] - ticks[0]).toPrecision(12)) : hi - lo;
   return { ticks, step };
 }
 
@@ -192,10 +190,14 @@ export function renderEvChart(
   const n = points.length;
   const L = evChartLayout(n);
   const { lo, hi } = evRange(points);
-  const x = (i: number): number => round(L.plotLeft + (n <= 1 ? L.plotWidth / 2 : (i / (n - 1)) * L.plotWidth));
-  const y = (v: number): number => round(L.plotTop + ((hi - v) / (hi - lo)) * L.plotHeight);
   const baseline = L.plotTop + L.plotHeight;
   const plotRight = L.plotLeft + L.plotWidth;
+  const xScale = scaleLinear()
+    .domain(n <= 1 ? [-1, 1] : [0, n - 1])
+    .range([L.plotLeft, plotRight]);
+  const yScale = scaleLinear().domain([lo, hi]).range([baseline, L.plotTop]);
+  const x = (i: number): number => round(xScale(i));
+  const y = (v: number): number => round(yScale(v));
 
   const svg = el(doc, 'svg', {
     class: 'qnb-EvChart',
@@ -238,15 +240,18 @@ export function renderEvChart(
   axis.appendChild(caption);
   svg.appendChild(axis);
 
-  const runs = finiteRuns(points);
-  // the error band: ev + std left to right, then ev - std right to left
-  for (const run of runs) {
-    if (run.length < 2) {
-      continue;
-    }
-    const upper = run.map((p, k) => `${k ? 'L' : 'M'}${x(p.index)} ${y(p.ev + spread(p))}`);
-    const lower = [...run].reverse().map(p => `L${x(p.index)} ${y(p.ev - spread(p))}`);
-    svg.appendChild(el(doc, 'path', { class: 'qnb-EvBand', d: `${upper.join(' ')} ${lower.join(' ')} Z` }));
+  // a line and a band through the runs of two or more finite values (d3's shapes, which
+  // break at a missing value); a lone value shows as its dot
+  const finite = (p: IEvPoint): boolean => Number.isFinite(p.ev);
+  const joined = finiteRuns(points).some(run => run.length >= 2);
+  if (joined) {
+    const band = area<IEvPoint>()
+      .defined(finite)
+      .x(p => x(p.index))
+      .y0(p => y(p.ev - spread(p)))
+      .y1(p => y(p.ev + spread(p)))
+      .digits(2);
+    svg.appendChild(el(doc, 'path', { class: 'qnb-EvBand', d: band(points) ?? '' }));
   }
   if (n <= MAX_ERROR_BARS) {
     for (const p of points) {
@@ -263,11 +268,13 @@ export function renderEvChart(
       svg.appendChild(el(doc, 'path', { class: 'qnb-EvErrorBar', d }));
     }
   }
-  for (const run of runs) {
-    if (run.length >= 2) {
-      const d = run.map((p, k) => `${k ? 'L' : 'M'}${x(p.index)} ${y(p.ev)}`).join(' ');
-      svg.appendChild(el(doc, 'path', { class: 'qnb-EvLine', d }));
-    }
+  if (joined) {
+    const through = line<IEvPoint>()
+      .defined(finite)
+      .x(p => x(p.index))
+      .y(p => y(p.ev))
+      .digits(2);
+    svg.appendChild(el(doc, 'path', { class: 'qnb-EvLine', d: through(points) ?? '' }));
   }
   if (n <= MAX_EV_DOTS) {
     for (const p of points) {

@@ -37,10 +37,12 @@ describe('renderHistogram', () => {
     expect(rects).toHaveLength(6);
     const { plotHeight, plotTop } = histogramLayout(6, 3);
     const byKey = new Map(rects.map(r => [r.getAttribute('data-key')!, r]));
-    expect(height(byKey.get('000')!)).toBeCloseTo(plotHeight, 1);
+    const tallest = height(byKey.get('000')!);
+    expect(tallest).toBeGreaterThan(0.5 * plotHeight);
+    expect(tallest).toBeLessThanOrEqual(plotHeight);
     for (const [key, count] of Object.entries(counts)) {
       const rect = byKey.get(key)!;
-      expect(height(rect)).toBeCloseTo((count / 400) * plotHeight, 1);
+      expect(height(rect)).toBeCloseTo((count / 400) * tallest, 1);
       // bars stand on a common baseline
       expect(Number(rect.getAttribute('y')) + height(rect)).toBeCloseTo(plotTop + plotHeight, 1);
     }
@@ -50,6 +52,18 @@ describe('renderHistogram', () => {
     for (let i = 1; i < rects.length; i++) {
       expect(xs[i]).toBeGreaterThanOrEqual(xs[i - 1] + Number(rects[i - 1].getAttribute('width')));
     }
+  });
+
+  it('puts its gridlines at round counts, the top one at or above the tallest bar', () => {
+    const svg = renderHistogram({ '0': 475, '1': 25 });
+    const ticks = Array.from(svg.querySelectorAll('text.qnb-HistogramTick')).map(t => t.textContent);
+    expect(ticks).toEqual(['0', '200', '400', '600']);
+    const { plotHeight } = histogramLayout(2, 1);
+    expect(height(bars(svg)[0])).toBeCloseTo((475 / 600) * plotHeight, 1);
+    expect(svg.querySelectorAll('line.qnb-HistogramBaseline')).toHaveLength(1);
+    // a few shots: whole counts only
+    const few = renderHistogram({ '0': 2, '1': 1 });
+    expect(Array.from(few.querySelectorAll('text.qnb-HistogramTick')).map(t => t.textContent)).toEqual(['0', '1', '2']);
   });
 
   it('labels a few bars, and still draws every bar of a wide distribution', () => {
