@@ -85,8 +85,11 @@ def test_a_closed_pipe_ends_quietly_and_ctrl_c_exits_130(qnb_home, tmp_path):
         body += [f"cx q[{i}],q[{i + 1}];" for i in range(layer % 2, 21, 2)]
     path.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[22];\ncreg c[22];\n'
                     + "\n".join(body) + "\nmeasure q -> c;\n")
+    # as at a terminal: a shell's background job (this suite run with `&`) ignores SIGINT,
+    # and Python keeps an ignored SIGINT ignored, so give the command the default back
     waiting = subprocess.Popen([sys.executable, "-m", "qnb.cli", "submit", str(path), "--wait"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     from helpers import wait_for
 
     wait_for(lambda: store.list(status="RUNNING")[1] or (store.list(status="QUEUED")[1] > 0
