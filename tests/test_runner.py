@@ -62,3 +62,50 @@ def test_a_wake_that_finds_the_runner_gone_says_no_runner_listens(tmp_path, monk
         assert wake(tmp_path) is False  # not an error for the submit that called it
     finally:
         os.close(reader)
+
+
+def _running_job(store) -> str:
+    from qnb.models import JobRecord
+    from qnb.store import new_job_id
+
+    rec = JobRecord(id=new_job_id(), backend="aer", provider="aer", status=JobStatus.QUEUED,
+                    shots=10, num_circuits=1, created_at=time.time())
+    store.add_job(rec, "qpy", b"-")
+    store.claim(rec.id)
+    return rec.id
+
+
+def test_a_worker_writes_its_jobs_result_and_wakes_the_waiting_kernels(qnb_home, store):
+    from qnb import waiters
+    from qnb.runner.results import Written, write_from_worker
+
+    job_id = _running_job(store)
+    waiter = waiters.waiter(qnb_home)
+    result = {"counts": [{"00": 6, "11": 4}], "metadata": {}}
+    assert write_from_worker(str(qnb_home), job_id, result) == Written(True)
+    assert store.get(job_id).status is JobStatus.DONE
+    assert qnb.get_job(job_id).counts() == {"00": 6, "11": 4}
+    assert waiter.sock.recv(64) == b"!"  # woken at once, not at its next timed look
+    # a job that moved on meanwhile (cancelled while its result was on its way) keeps its end
+    other = _running_job(store)
+    store.finish(other, JobStatus.CANCELLED, error="cancelled while running")
+    assert write_from_worker(qnb_home, other, result) == Written(False)
+    assert store.get(other).status is JobStatus.CANCELLED and store.result(other) is None
+
+
+def test_a_result_the_disk_has_no_room_for_goes_back_to_the_runner_with_the_reason(
+        qnb_home, store, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from qnb.runner import results
+
+    job_id = _running_job(store)
+    result = {"counts": [{"0": 10}], "metadata": {"padding": "x" * 50_000}}
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 90_000, 90_000))
+    assert results.write_from_worker(qnb_home, job_id, result) is result  # not written
+    assert store.get(job_id).status is JobStatus.RUNNING
+    why = results.no_room(qnb_home, result)
+    assert why is not None and "its result (0.1 MB) cannot be written" in why
+    assert "0.1 MB free" in why and str(qnb_home) in why

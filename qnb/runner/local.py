@@ -21,6 +21,7 @@ from pebble import ProcessExpired
 from ..models import JobRecord, JobStatus
 from ..store import Store
 from .outcomes import Event, EventKind, Inbox, WorkerFailure, describe_exception
+from .results import Written
 
 log = logging.getLogger("qnb.runner")
 
@@ -31,9 +32,10 @@ Finish = Callable[..., None]
 class LocalJobs:
     """The jobs running in this runner's worker pool."""
 
-    def __init__(self, store: Store, workers: int, inbox: Inbox, finish: Finish, *,
-                 max_crashes: int = 2) -> None:
+    def __init__(self, store: Store, workers: int, inbox: Inbox, finish: Finish,
+                 written: Callable[[str], None], *, max_crashes: int = 2) -> None:
         self.store = store
+        self.written = written  # called for a job its worker ended DONE itself
         self.max_crashes = max_crashes
         self.workers = workers
         self.inbox = inbox
@@ -107,7 +109,7 @@ class LocalJobs:
             log.info("no estimate for job %s: %s", rec.id, exc)
 
     def handle(self, event: Event) -> None:
-        """Write what a worker produced (main thread)."""
+        """Write what a worker produced, or note what it wrote itself (main thread)."""
         job_id, future = event.job_id, event.outcome
         if self.running.get(job_id) is not future:
             return  # cancelled meanwhile
@@ -130,6 +132,10 @@ class LocalJobs:
         except BaseException as exc:
             log.info("job %s failed: %s", job_id, "".join(traceback.format_exception_only(exc)))
             self.finish(job_id, JobStatus.ERROR, error=describe_exception(exc))
+            return
+        if isinstance(result, Written):
+            if result.ended:
+                self.written(job_id)
             return
         self.finish(job_id, JobStatus.DONE, result=result)
 
@@ -180,8 +186,9 @@ def start_fork_server() -> None:
     forkserver.ensure_running()
 
 
-def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run a job in a worker; its failure comes back as a ``WorkerFailure`` with the reason."""
+def _run_job(spec: dict[str, Any]) -> dict[str, Any] | Written:
+    """Run a job in a worker (which writes its result, see ``results``); its failure comes
+    back as a ``WorkerFailure`` with the reason."""
     from .worker import run_job
     try:
         return run_job(spec)

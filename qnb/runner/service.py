@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import select
-import shutil
 import signal
 import stat
 import sys
@@ -34,6 +33,7 @@ from .control import RunnerFiles, acquire_lock
 from .local import LocalJobs
 from .outcomes import EventKind, Inbox, describe_exception
 from .remote import RemoteJobs
+from .results import no_room
 
 log = logging.getLogger("qnb.runner")
 
@@ -43,7 +43,6 @@ DEFAULT_IDLE_TIMEOUT = 600.0
 DEFAULT_MAX_ATTEMPTS = 5
 #: a job whose own worker died (segfault, out of memory) this many times ends in ERROR
 DEFAULT_MAX_CRASHES = 2
-RESULT_HEADROOM = 64 * 1024  # bytes left free after writing a result (SQLite needs some)
 RETENTION_CHECK_SECONDS = 3600.0  # how often ``keep_days`` is applied
 RETIRE_AT_ONCE = 20_000  # jobs removed by one application (the rest at the next idle turn)
 
@@ -75,6 +74,7 @@ class Runner:
         self.started_at = time.time()
         self.last_busy = time.monotonic()
         self.finished = 0
+        self._wake_waiters = False  # jobs ended here since kernels were last woken
         self._last_beat = 0.0
 
     # -- life cycle ---------------------------------------------------------------------
@@ -97,7 +97,7 @@ class Runner:
         self.inbox = Inbox()
         self._open_fifo()
         self.local = LocalJobs(self.store, self.workers, self.inbox, self._finish,
-                               max_crashes=self.max_crashes)
+                               self._ended_by_worker, max_crashes=self.max_crashes)
         self.remote = RemoteJobs(self.store, self._provider,
                                  lasting_pool("qnb-remote", self.io_threads), self.inbox,
                                  self._finish)
@@ -213,13 +213,10 @@ class Runner:
         # The wait comes last: jobs submitted while this runner started (their wake-up came
         # before it listened) are dispatched at once.
         while not self.stopping:
-            ended = self.finished
             self._handle_events()
-            if self.finished != ended:
-                poke(self.home)  # kernels waiting on jobs look at once
-                ended = self.finished
             self._handle_cancels()
-            if self.finished != ended:
+            if self._wake_waiters:  # kernels waiting on jobs look at once
+                self._wake_waiters = False
                 poke(self.home)
             self._dispatch()
             self.remote.poll_due()
@@ -328,12 +325,9 @@ class Runner:
                 result: dict[str, Any] | None = None, provider_status: str | None = None,
                 only_from: list[JobStatus] | tuple[JobStatus, ...] | None = None) -> None:
         if result is not None:
-            size = len(json.dumps(result))
-            free = shutil.disk_usage(self.home).free
-            if free < 2 * size + RESULT_HEADROOM:
-                status, result = JobStatus.ERROR, None
-                error = (f"its result ({size / 1e6:.1f} MB) cannot be written: only "
-                         f"{free / 1e6:.1f} MB free on the disk of {self.home}")
+            why = no_room(self.home, result)
+            if why is not None:
+                status, result, error = JobStatus.ERROR, None, why
         try:
             done = self.store.finish(job_id, status, error=error, result=result,
                                      provider_status=provider_status, only_from=only_from)
@@ -344,7 +338,13 @@ class Runner:
                                      error=f"its result could not be written: {exc}")
         if done:
             self.finished += 1
+            self._wake_waiters = True
             log.info("job %s %s%s", job_id, status, f": {error}" if error else "")
+
+    def _ended_by_worker(self, job_id: str) -> None:
+        """A worker wrote its job's result and woke the waiting kernels (``results``)."""
+        self.finished += 1
+        log.info("job %s %s", job_id, JobStatus.DONE)
 
     def _handle_cancels(self) -> None:
         for job_id in self.store.cancel_requests():

@@ -12,17 +12,21 @@ import qiskit_aer  # noqa: F401
 from .. import progress
 from ..backends import simulator
 from ..backends.registry import make_provider
+from .results import Written, write_from_worker
 
 
-def run_job(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one local job from its spec (profile, payload, shots, seed, options), writing its
-    progress to the store of ``home`` when the spec names the job."""
+def run_job(spec: dict[str, Any]) -> dict[str, Any] | Written:
+    """Run one local job from its spec (profile, payload, shots, seed, options). When the
+    spec names the job (``job_id``, ``home``), write its progress and then its result to the
+    store (``Written``); otherwise, or if that write cannot be made, return the result."""
     provider = make_provider(spec["profile"])
-    following = (progress.reporting(spec["home"], spec["job_id"]) if spec.get("job_id")
+    job_id = spec.get("job_id")
+    following = (progress.reporting(spec["home"], job_id) if job_id
                  else contextlib.nullcontext())
     with following:
-        return provider.run(spec["format"], spec["payload"], spec["shots"], spec["seed"],
-                            spec.get("options", {}))
+        result = provider.run(spec["format"], spec["payload"], spec["shots"], spec["seed"],
+                              spec.get("options", {}))
+    return write_from_worker(spec["home"], job_id, result) if job_id else result
 
 
 def warm() -> None:
