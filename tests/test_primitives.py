@@ -90,6 +90,65 @@ def test_estimator_equals_aer_in_process_and_the_exact_values(home):
     assert np.all(np.abs(noisy.evs - exact) < 5 * noisy.stds)  # within the reported errors
 
 
+def _pub_cases():
+    """PUBs of every shape: one point, a sweep, observables broadcast against a sweep, no
+    parameters, and precision with a seed (the same draws)."""
+    bell = QuantumCircuit(2)
+    bell.h(0)
+    bell.cx(0, 1)
+    observables = [[SparsePauliOp("ZZ")], [SparsePauliOp(["XX", "IZ"], [0.5, -1.0])]]
+    return [
+        ("one point", [(ansatz(), HAMILTONIAN, sweep(1)[0])], None, None),
+        ("a sweep", [(ansatz(), HAMILTONIAN, sweep(7))], None, None),
+        ("broadcast", [(ansatz(), observables, sweep(3))], None, None),
+        ("no parameters", [(bell, [SparsePauliOp("ZZ"), SparsePauliOp("XI")])], None, None),
+        ("two pubs", [(bell, SparsePauliOp("ZZ")), (ansatz(), HAMILTONIAN, sweep(2))], None,
+         None),
+        ("precision", [(ansatz(), HAMILTONIAN, sweep(4))], 0.05, 17),
+    ]
+
+
+@pytest.mark.parametrize("case", _pub_cases(), ids=lambda c: c[0])
+def test_the_workers_estimator_gives_what_aers_own_gives(case):
+    """The worker's Estimator builds each circuit with its saves once and reuses it: every
+    value, draw and metadata is still Aer's ``EstimatorV2``'s, run after run."""
+    from qiskit_aer.primitives import EstimatorV2
+
+    from qnb.backends.aer_estimator import ReusingEstimatorV2
+
+    _, pubs, precision, seed = case
+    options = {"run_options": {"seed_simulator": seed}} if seed is not None else {}
+    before = [pub[0].copy() for pub in pubs]
+    ours = ReusingEstimatorV2(options=options)
+    for step in range(3):  # the second and third runs reuse the prepared circuits
+        values = [pub if len(pub) < 3 else (*pub[:2], pub[2] + step) for pub in pubs]
+        got = ours.run(values, precision=precision).result()
+        want = EstimatorV2(options=options).run(values, precision=precision).result()
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert g.data.evs.shape == w.data.evs.shape
+            np.testing.assert_allclose(g.data.evs, w.data.evs, rtol=0, atol=1e-12)
+            np.testing.assert_array_equal(g.data.stds, w.data.stds)
+            assert g.metadata["target_precision"] == w.metadata["target_precision"]
+            assert g.metadata["circuit_metadata"] == w.metadata["circuit_metadata"]
+            assert g.metadata["simulator_metadata"].keys() == w.metadata["simulator_metadata"].keys()
+    # the PUBs' own circuits were not touched (no saves appended to them)
+    assert [pub[0] for pub in pubs] == before
+
+
+def test_a_prepared_circuit_is_reused_only_for_the_same_circuit_and_paulis():
+    from qnb.backends.aer_estimator import prepared
+
+    qc = ansatz()
+    first = prepared(qc, frozenset({"ZZ", "XI"}))
+    assert prepared(qc, frozenset({"XI", "ZZ"})) is first  # the same circuit and Paulis
+    assert [i.operation.name for i in first.data[-2:]] == ["save_expval", "save_expval"]
+    assert sorted(i.operation.label for i in first.data[-2:]) == ["XI", "ZZ"]
+    assert prepared(qc, frozenset({"ZZ"})) is not first  # other Paulis
+    assert prepared(ansatz(), frozenset({"ZZ", "XI"})) is not first  # an equal, other circuit
+    assert len(qc.data) == 5  # the original keeps its five gates
+
+
 def test_sampler_sweep_counts_per_point_match_aer_and_the_probabilities(home):
     from qiskit.quantum_info import Statevector
     from qiskit_aer.primitives import SamplerV2

@@ -219,11 +219,13 @@ def transpile_pubs(sim: Any, kind: str, pubs: list[Any], seed: int | None,
 def run_pubs(sim: Any, kind: str, pubs: list[Any], *, shots: int, seed: int | None,
              precision: float | None, optimization_level: int | None,
              options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run Sampler or Estimator PUBs with Aer's own primitives on ``sim``; the job's
-    result (``pubs.result_json``) with transpile and run times."""
-    from qiskit_aer.primitives import EstimatorV2, SamplerV2
+    """Run Sampler or Estimator PUBs with Aer's own primitives on ``sim`` (the Estimator
+    reusing circuits with their saves, see ``aer_estimator``); the job's result
+    (``pubs.result_json``) with transpile and run times."""
+    from qiskit_aer.primitives import SamplerV2
 
     from .. import pubs as pub_codec
+    from .aer_estimator import ReusingEstimatorV2
 
     options = dict(options or {})
     seed = options.pop("seed", seed)
@@ -242,10 +244,12 @@ def run_pubs(sim: Any, kind: str, pubs: list[Any], *, shots: int, seed: int | No
         if seed is not None:
             run_options.setdefault("seed_simulator", seed)
         options["run_options"] = run_options
-        primitive = EstimatorV2.from_backend(sim, options=options)
+        primitive = ReusingEstimatorV2.from_backend(sim, options=options)
         result = primitive.run(isa, precision=precision).result()
     t2 = time.perf_counter()
     out = pub_codec.result_json(kind, result)
     out["metadata"] = {"transpile_seconds": t1 - t0, "run_seconds": t2 - t1,
-                       "simulator": sim.name, "primitive": f"qiskit_aer {type(primitive).__name__}"}
+                       "simulator": sim.name, "primitive": (
+                           "qiskit_aer SamplerV2" if kind == "sampler" else
+                           "qiskit_aer EstimatorV2 (circuits with their saves reused)")}
     return out
