@@ -7,16 +7,14 @@ circuit (``simulator.transpile`` caches it) with new parameter values at every s
 optimiser's loop, so it builds that circuit once per transpiled circuit and Pauli set and
 binds each job's values to it.
 
-Everything else is Aer's ``EstimatorV2._run_pub`` as of qiskit-aer 0.17-0.18, line for line:
-the same simulation, broadcasting, values, seeded noise for ``precision > 0`` and metadata.
-``tests/test_primitives.py`` compares the two on every shape of PUB, so a change in Aer
-shows up there.
+Everything else is Aer's ``EstimatorV2._run_pub`` of qiskit-aer 0.18, line for line (0.17
+differs only in how it finds a parameter point's index): the same simulation, broadcasting,
+values, seeded noise for ``precision > 0`` and metadata. ``tests/test_primitives.py``
+compares the two on every shape of PUB, so a change in Aer shows up there.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -25,31 +23,31 @@ from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.quantum_info import Pauli
 from qiskit_aer.primitives import EstimatorV2
 
-PREPARED_CACHE_SIZE = 32  # circuits with their saves a worker keeps
+from ..circuits import ObjectMemo
 
-# (id of the transpiled circuit, its Paulis) -> (that circuit, the copy with saves). Holding
-# the circuit itself keeps its id from being reused while the entry lives.
-_PREPARED: OrderedDict[tuple[int, frozenset[str]], tuple[Any, Any]] = OrderedDict()
-_LOCK = threading.Lock()
+PAULI_SETS_KEPT = 8  # prepared copies kept per circuit (one per set of observables' Paulis)
+
+# transpiled circuit -> {its Paulis: the copy with saves}; an entry goes with its circuit
+# (when the transpile cache lets it go)
+_PREPARED = ObjectMemo()
 
 
 def prepared(circuit: Any, paulis: frozenset[str]) -> Any:
     """``circuit`` with a ``save_expectation_value`` for each of ``paulis`` (labelled by it),
     built once and kept. Neither circuit may change afterwards (a worker's never do)."""
-    key = (id(circuit), paulis)
-    with _LOCK:
-        found = _PREPARED.get(key)
-        if found is not None and found[0] is circuit:
-            _PREPARED.move_to_end(key)
-            return found[1]
-    saving = circuit.copy()
-    for pauli in sorted(paulis):
-        saving.save_expectation_value(Pauli(pauli), qubits=range(circuit.num_qubits),
-                                      label=pauli)
-    with _LOCK:
-        _PREPARED[key] = (circuit, saving)
-        while len(_PREPARED) > PREPARED_CACHE_SIZE:
-            _PREPARED.popitem(last=False)
+    by_paulis = _PREPARED.get(circuit)
+    if by_paulis is None:
+        by_paulis = {}
+        _PREPARED.put(circuit, by_paulis)
+    saving = by_paulis.get(paulis)
+    if saving is None:
+        saving = circuit.copy()
+        for pauli in sorted(paulis):
+            saving.save_expectation_value(Pauli(pauli), qubits=range(circuit.num_qubits),
+                                          label=pauli)
+        if len(by_paulis) >= PAULI_SETS_KEPT:
+            by_paulis.clear()
+        by_paulis[paulis] = saving
     return saving
 
 
