@@ -150,7 +150,12 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     store.add_job(record, payload_format, payload)
     from .runner import ensure_runner
 
-    ensure_runner(store.path.parent)
+    local = provider.kind == "local"
+    if local:  # an idle worker claims it at once; the runner need not look
+        from .waiters import WORKERS, poke
+
+        poke(store.path.parent, WORKERS)
+    ensure_runner(store.path.parent, nudge=not local)
     return make_job(record, store)
 
 

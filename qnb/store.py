@@ -505,6 +505,59 @@ class Store:
                 return None
         return self.get(job_id)
 
+    def claim_next(self, providers: Iterable[str], worker: int,
+                   runner: int) -> JobRecord | None:
+        """QUEUED -> RUNNING for worker process ``worker`` of runner ``runner``: the oldest
+        waiting job of ``providers`` (names), in one transaction, so that two workers never
+        claim the same job. The row keeps who holds it (``held_by``). None if none waits."""
+        names = list(providers)
+        if not names:
+            return None
+        with self._write() as c:
+            row = c.execute(
+                f"SELECT id, attempts FROM jobs WHERE {self._WAITING} AND provider IN "
+                f"({', '.join('?' * len(names))}) ORDER BY seq LIMIT 1", names).fetchone()
+            if row is None or not self._move(
+                    c, row[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
+                    sets={"attempts": row[1] + 1,
+                          "provider_status": "running on a local worker",
+                          "provider_state": {"worker": worker, "runner": runner}}):
+                return None
+        return self.get(row[0])
+
+    def held_by(self, worker: int, runner: int) -> list[tuple[str, bool]]:
+        """(id, cancel requested) of the RUNNING jobs worker ``worker`` of runner ``runner``
+        claimed (``claim_next``): normally one or none."""
+        return [(r[0], bool(r[1])) for r in self._conn().execute(
+            "SELECT id, cancel_requested FROM jobs WHERE status = 'RUNNING' "
+            "AND json_extract(provider_state, '$.worker') = ? "
+            "AND json_extract(provider_state, '$.runner') = ?", (worker, runner))]
+
+    def count_held(self, runner: int) -> int:
+        """RUNNING jobs the workers of runner ``runner`` hold."""
+        return self._conn().execute(
+            "SELECT COUNT(*) FROM jobs WHERE status = 'RUNNING' "
+            "AND json_extract(provider_state, '$.runner') = ?", (runner,)).fetchone()[0]
+
+    def ended_since(self, since: float) -> int:
+        """Jobs that ended (any final status) at or after ``since``, from the usage ledger."""
+        return self._conn().execute("SELECT COUNT(*) FROM usage WHERE finished_at >= ?",
+                                    (since,)).fetchone()[0]
+
+    def holder(self, job_id: str) -> tuple[int, int] | None:
+        """(worker, runner) holding a RUNNING local job, or None."""
+        row = self._conn().execute(
+            "SELECT json_extract(provider_state, '$.worker'), "
+            "json_extract(provider_state, '$.runner') FROM jobs "
+            "WHERE id = ? AND status = 'RUNNING'", (job_id,)).fetchone()
+        return (row[0], row[1]) if row is not None and row[0] is not None else None
+
+    def busy(self) -> bool:
+        """Whether any job waits or runs (QUEUED or RUNNING), by the status index."""
+        return self._conn().execute(
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE status IN ('QUEUED', 'RUNNING'))"
+        ).fetchone()[0] == 1
+
     def begin_submit(self, job_id: str) -> bool:
         """Mark a QUEUED job as being handed to its remote service. From here until
         ``attach_remote``, nobody can tell whether the service has it: a runner that stops

@@ -1,12 +1,18 @@
-"""Waking the processes that wait on jobs, so that a wait ends as soon as its job does.
+"""Waking processes that wait on the store, so that a wait ends as soon as there is news.
 
-A process that waits (``job.wait()``, ``job.result()``) registers once per ``QNB_HOME``: it
-binds a datagram socket in Linux's abstract namespace and leaves an empty file named after
-it in ``QNB_HOME/waiters``. Whenever the runner ends jobs it sends one byte to every
-registered socket; a waiter then reads the store at once instead of at its next timed poll.
-The byte says only "look again", so a stray one costs a store read and nothing else.
-A registration whose process has gone is removed by the next poke. Elsewhere than Linux,
-waits keep their timed polls.
+Two kinds of process wait so, each in its own folder of ``QNB_HOME``:
+
+- ``waiters``: processes waiting for jobs to end (``job.wait()``, ``job.result()``), woken
+  by whoever ends jobs (a worker, the runner);
+- ``workers``: the runner's idle worker processes, waiting for local jobs to claim, woken by
+  whoever queues one (``qnb.submit``).
+
+A process registers once per ``QNB_HOME`` and folder: it binds a datagram socket in Linux's
+abstract namespace and leaves an empty file named after it in the folder. A poke sends one
+byte to every registered socket; the process then reads the store at once instead of at its
+next timed look. The byte says only "look again", so a stray one costs a store read and
+nothing else. A registration whose process has gone is removed by the next poke. Elsewhere
+than Linux, waits keep their timed looks.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from pathlib import Path
 
 from .files import open_private, private_dir
 
-DIRECTORY = "waiters"
+DIRECTORY = "waiters"  # processes waiting for jobs to end
+WORKERS = "workers"  # idle worker processes waiting for local jobs
 
 
 def _address(home: Path, name: str) -> str:
@@ -33,15 +40,15 @@ def _address(home: Path, name: str) -> str:
 
 
 class Waiter:
-    """This process's wake-up socket for one ``QNB_HOME``."""
+    """This process's wake-up socket for one ``QNB_HOME`` and folder."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, folder: str = DIRECTORY) -> None:
         self.home = home
         self.name = f"{os.getpid()}-{os.urandom(4).hex()}"
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(_address(home, self.name))
         self.sock.setblocking(False)
-        self.mark = private_dir(home / DIRECTORY) / self.name
+        self.mark = private_dir(home / folder) / self.name
         os.close(open_private(self.mark, os.O_WRONLY | os.O_CREAT))
 
     def sleep(self, seconds: float) -> None:
@@ -89,10 +96,11 @@ def _close_all() -> None:
                 found.close()
 
 
-def poke(home: Path) -> int:
-    """Wake every process waiting on jobs of ``home``; how many were woken."""
+def poke(home: Path, folder_name: str = DIRECTORY) -> int:
+    """Wake every process registered in ``folder_name`` of ``home`` (by default those waiting
+    on jobs); how many were woken."""
     home = Path(home).resolve()
-    folder = home / DIRECTORY
+    folder = home / folder_name
     try:
         names = os.listdir(folder)
     except OSError:

@@ -109,3 +109,94 @@ def test_a_result_the_disk_has_no_room_for_goes_back_to_the_runner_with_the_reas
     why = results.no_room(qnb_home, result)
     assert why is not None and "its result (0.1 MB) cannot be written" in why
     assert "0.1 MB free" in why and str(qnb_home) in why
+
+
+def _queued_job(store, provider: str = "aer") -> str:
+    from qnb.models import JobRecord
+    from qnb.store import new_job_id
+
+    rec = JobRecord(id=new_job_id(), backend=provider, provider=provider,
+                    status=JobStatus.QUEUED, shots=10, num_circuits=1, created_at=time.time())
+    store.add_job(rec, "qpy", b"-")
+    return rec.id
+
+
+def test_workers_claim_the_oldest_waiting_local_job_each_once(store):
+    first, second = _queued_job(store), _queued_job(store)
+    remote = _queued_job(store, "ibm")
+    got = store.claim_next(["aer"], 101, 7)
+    assert got.id == first and got.status is JobStatus.RUNNING and got.attempts == 1
+    assert store.claim_next(["aer"], 102, 7).id == second  # never the same job twice
+    assert store.claim_next(["aer"], 103, 7) is None  # the remote one is not theirs
+    assert store.get(remote).status is JobStatus.QUEUED
+    assert store.held_by(101, 7) == [(first, False)] and store.held_by(101, 8) == []
+    assert store.holder(second) == (102, 7) and store.count_held(7) == 2
+    store.request_cancel(first)
+    assert store.held_by(101, 7) == [(first, True)]
+
+
+def _held_job(store, worker: int, runner: int, provider: str) -> str:
+    """A job RUNNING as if ``worker`` had claimed it (written so: no worker can claim it
+    first)."""
+    from qnb.models import JobRecord
+    from qnb.store import new_job_id
+
+    now = time.time()
+    rec = JobRecord(id=new_job_id(), backend=provider, provider=provider,
+                    status=JobStatus.RUNNING, shots=10, num_circuits=1, created_at=now,
+                    started_at=now, attempts=1,
+                    provider_state={"worker": worker, "runner": runner})
+    store.import_job(rec, "qpy", b"-")
+    return rec.id
+
+
+def _one_worker_pool(store):
+    from qnb.runner.local import LocalJobs
+
+    pool = LocalJobs(store, 1, max_crashes=2)
+    pool.start()
+    (pid,) = pool.procs
+    return pool, pid
+
+
+def test_a_dead_workers_job_is_charged_and_one_stopped_for_a_cancel_is_not(qnb_home, store):
+    import os
+    import signal
+
+    from helpers import wait_for
+
+    pool, pid = _one_worker_pool(store)
+    try:
+        crashed = _held_job(store, pid, pool.runner, "no-such-provider")
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not pool.procs[pid][0].is_alive(), 30, "the worker to die")
+        pool.reap()
+        rec = store.get(crashed)
+        # charged with the crash, re-queued, then claimed by the replacement, whose run ends
+        # in ERROR for the unknown provider
+        assert rec.crashes == 1
+        assert "killed by SIGKILL" in store.events(crashed)[1][2]
+        assert wait_for(lambda: store.get(crashed).status.is_final, 120, "its second run")
+        assert "no-such-provider" in store.get(crashed).error
+        (pid,) = pool.procs  # the replacement
+        other = _held_job(store, pid, pool.runner, "no-such-provider")
+        pool._cancelling.add(pid)  # stopped to cancel a job that had just ended
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not pool.procs[pid][0].is_alive(), 30, "the worker to die")
+        pool.reap()
+        rec = store.get(other)
+        assert rec.crashes == 0 and "stopped to cancel another job" in rec.provider_status
+    finally:
+        pool.stop()
+    assert not pool.procs
+
+
+def test_a_worker_leaves_when_its_runner_has_gone(qnb_home, store):
+    from helpers import wait_for
+
+    pool, pid = _one_worker_pool(store)
+    proc, conn = pool.procs[pid]
+    conn.close()  # what a runner's death does to the worker's pipe
+    wait_for(lambda: not proc.is_alive(), 60, "the orphaned worker to exit")
+    assert proc.exitcode == 0
+    pool.procs.clear()

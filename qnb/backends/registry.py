@@ -38,6 +38,16 @@ def provider_class(provider: str) -> type[Provider]:
     return cls
 
 
+@cache
+def provider_kind(provider: str) -> str:
+    """"local" (run by the runner's workers) or "remote" (handed to a service); a name no
+    provider has counts as local, so that its job is run there and ends in ERROR saying why."""
+    try:
+        return provider_class(provider).kind
+    except Exception:
+        return "local"
+
+
 def validate_profile(provider: Any, options: dict[str, Any]) -> None:
     """Check a profile's provider and fields; ``ProfileError`` names the offending field."""
     if not isinstance(provider, str):

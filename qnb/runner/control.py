@@ -37,8 +37,9 @@ class RunnerFiles:
         return self.home / "runner.log"
 
 
-def wake(home: Path) -> bool:
-    """Nudge the runner to look at the store now. False when no runner is listening."""
+def wake(home: Path, *, nudge: bool = True) -> bool:
+    """Nudge the runner to look at the store now (or, with ``nudge=False``, only see that it
+    listens). False when no runner is listening."""
     try:
         fd = os.open(RunnerFiles(home).fifo, os.O_WRONLY | os.O_NONBLOCK)
     except OSError as exc:
@@ -46,7 +47,8 @@ def wake(home: Path) -> bool:
             return False
         raise
     try:
-        os.write(fd, b"!")
+        if nudge:
+            os.write(fd, b"!")
     except BlockingIOError:
         pass  # the pipe is full of wake-ups already: the runner will look anyway
     except BrokenPipeError:
@@ -114,9 +116,10 @@ def spawn(home: Path, extra_args: list[str] | None = None) -> subprocess.Popen:
 _spawned: dict[Path, subprocess.Popen] = {}
 
 
-def ensure_runner(home: Path) -> bool:
-    """Make sure a runner serves ``home``; wake it. True if one was started."""
-    if wake(home):
+def ensure_runner(home: Path, *, nudge: bool = True) -> bool:
+    """Make sure a runner serves ``home``, and wake it unless ``nudge=False`` (a local job
+    needs no runner to start: its workers claim it). True if one was started."""
+    if wake(home, nudge=nudge):
         return False
     home = Path(home).resolve()
     starting = _spawned.get(home)

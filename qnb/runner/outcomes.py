@@ -1,6 +1,6 @@
-"""What the runner's helpers (worker pool callbacks, remote I/O threads) hand back to its main
-thread, which alone writes to the store: one ``Event`` each, through an ``Inbox`` that also
-wakes the main loop."""
+"""What the runner's remote I/O threads hand back to its main thread, which alone writes
+their outcomes to the store: one ``Event`` each, through an ``Inbox`` that also wakes the
+main loop. And the one-line reasons a job's ERROR gives."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from typing import Any
 class EventKind(Enum):
     """What finished, off the main thread."""
 
-    LOCAL_DONE = "local job finished (its future)"
     SUBMITTED = "remote submission answered"
     POLLED = "remote status read"
     RESULT = "remote result fetched"
@@ -57,31 +56,22 @@ class Inbox:
                 return out
 
 
-class WorkerFailure(RuntimeError):
-    """A job's failure in a worker, as the reason's text: the runner never unpickles a
-    library's own exception class on pebble's thread, where importing that library would
-    race another thread's first import of it (seen: a half-initialised qiskit.transpiler
-    that killed pebble's message thread and with it every later local job)."""
+def describe_death(exitcode: int | None) -> str:
+    """Why a worker process ended, for the ERROR of the job it ran."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        why = "killed by " + name + (
+            " (most likely out of memory)" if name == "SIGKILL" else
+            " (the simulator crashed)" if name in ("SIGSEGV", "SIGABRT", "SIGBUS") else "")
+    else:
+        why = f"exited with code {exitcode}"
+    return f"the worker process running this job died: {why}"
 
 
 def describe_exception(exc: BaseException) -> str:
     """A one-line reason for a job's ERROR, with the exception type."""
-    from pebble import ProcessExpired
-
-    if isinstance(exc, ProcessExpired):
-        code = exc.exitcode
-        if code is not None and code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            why = "killed by " + name + (
-                " (most likely out of memory)" if name == "SIGKILL" else
-                " (the simulator crashed)" if name in ("SIGSEGV", "SIGABRT", "SIGBUS") else "")
-        else:
-            why = f"exited with code {code}"
-        return f"the worker process running this job died: {why}"
-    if isinstance(exc, WorkerFailure):
-        return str(exc)
     text = str(exc).strip() or repr(exc)
     return f"{type(exc).__name__}: {text}"

@@ -1,7 +1,6 @@
-"""Writing a local job's result. The worker that ran the job writes it (DONE, in the status
-machine) and wakes the waiting kernels itself, so that the result reaches them with one
-process hand-off instead of two. Where the worker cannot (no room on the disk, a store error),
-it hands the result back and the runner writes it, or the reason it could not.
+"""Ending a job with its result or the reason it failed, by whichever process has it: the
+worker that ran a local job (so that the result reaches the waiting kernels with one process
+hand-off), or the runner for remote jobs, cancels and crashes.
 """
 
 from __future__ import annotations
@@ -9,12 +8,13 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..models import JobStatus
-from ..store import get_store
+from ..models import JobStatus, StoreError
+from ..store import Store, get_store
 from ..waiters import poke
 
 log = logging.getLogger("qnb.runner")
@@ -24,7 +24,7 @@ RESULT_HEADROOM = 64 * 1024  # bytes left free after writing a result (SQLite ne
 
 @dataclass(frozen=True)
 class Written:
-    """What a worker hands back when it wrote its job's result itself."""
+    """What ``run_job`` returns when it wrote its job's result itself."""
 
     ended: bool  # False: the job had moved on (cancelled, re-queued) and nothing was written
 
@@ -41,16 +41,41 @@ def no_room(home: Path | str, result: dict[str, Any]) -> str | None:
 
 def write_from_worker(home: Path | str, job_id: str, result: dict[str, Any]) -> Written | dict[str, Any]:
     """In the worker that ran ``job_id``: RUNNING -> DONE with ``result``, then wake the
-    waiting kernels. ``Written``, or ``result`` itself for the runner to write."""
+    waiting kernels. ``Written``, or ``result`` itself when it cannot be written (``end_job``
+    then ends the job in ERROR, saying why)."""
     home = Path(home)
     if no_room(home, result):
-        return result  # the runner ends the job in ERROR, saying why
+        return result
     try:
         ended = get_store(home).finish(job_id, JobStatus.DONE, result=result,
                                        only_from=[JobStatus.RUNNING])
-    except Exception as exc:  # the runner tries again, and records why if it fails too
-        log.warning("job %s: its worker could not write the result: %s", job_id, exc)
+    except Exception as exc:
+        log.warning("job %s: its result could not be written: %s", job_id, exc)
         return result
     if ended:
         poke(home)
     return Written(ended)
+
+
+def end_job(store: Store, job_id: str, status: JobStatus, *, error: str | None = None,
+            result: dict[str, Any] | None = None, provider_status: str | None = None,
+            only_from: Iterable[JobStatus] | None = None) -> bool:
+    """End a job (``Store.finish``) and wake the kernels waiting on it; False if it had
+    already ended. A result the disk has no room for, or that cannot be written, ends the
+    job in ERROR with the reason instead."""
+    home = store.path.parent
+    if result is not None:
+        why = no_room(home, result)
+        if why is not None:
+            status, result, error = JobStatus.ERROR, None, why
+    try:
+        done = store.finish(job_id, status, error=error, result=result,
+                            provider_status=provider_status, only_from=only_from)
+    except StoreError as exc:
+        if result is None:
+            raise
+        done = store.finish(job_id, JobStatus.ERROR, only_from=only_from,
+                            error=f"its result could not be written: {exc}")
+    if done:
+        poke(home)
+    return done

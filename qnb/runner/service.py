@@ -1,9 +1,12 @@
 """The runner process: one per ``QNB_HOME``. Its main loop, step by step: wait to be woken
-(or for the next poll), write what the helpers finished, honour cancel requests, start queued
-jobs, poll the remote jobs that are due, beat the heart, and exit when idle.
+(or for the next poll), replace dead workers, write what the remote helpers finished, honour
+cancel requests, hand queued remote jobs to their services, poll the remote jobs that are
+due, beat the heart, and exit when idle.
 
-The local half (a worker pool) is ``local.LocalJobs``; the remote half (services, polls,
-retries) is ``remote.RemoteJobs``. Only this main thread writes to the store.
+The local half is ``local.LocalJobs``: worker processes that claim and run local jobs
+themselves (``worker``), so that no local job waits for this loop. The remote half
+(services, polls, retries) is ``remote.RemoteJobs``; of this process, only the main thread
+writes to the store.
 """
 
 from __future__ import annotations
@@ -21,19 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from ..backends.base import Provider
-from ..backends.registry import make_provider, provider_class
+from ..backends.registry import make_provider, provider_kind
 from ..backups import DEFAULT_KEEP, make_backup
 from ..backups import due as backups_due
 from ..files import write_json_atomic
 from ..models import JobRecord, JobStatus, StoreError
 from ..store import Store, corrupt_message
 from ..threads import lasting_pool
-from ..waiters import poke
 from .control import RunnerFiles, acquire_lock
 from .local import LocalJobs
-from .outcomes import EventKind, Inbox, describe_exception
+from .outcomes import Inbox, describe_exception
 from .remote import RemoteJobs
-from .results import no_room
+from .results import end_job
 
 log = logging.getLogger("qnb.runner")
 
@@ -69,12 +71,9 @@ class Runner:
         self._signal = 0
         self.io_threads = io_threads
         self.providers: dict[str, Provider] = {}
-        self._kinds: dict[str, str] = {}  # provider name -> "local" | "remote"
         self.stopping = False
         self.started_at = time.time()
         self.last_busy = time.monotonic()
-        self.finished = 0
-        self._wake_waiters = False  # jobs ended here since kernels were last woken
         self._last_beat = 0.0
 
     # -- life cycle ---------------------------------------------------------------------
@@ -96,8 +95,7 @@ class Runner:
             return 2
         self.inbox = Inbox()
         self._open_fifo()
-        self.local = LocalJobs(self.store, self.workers, self.inbox, self._finish,
-                               self._ended_by_worker, max_crashes=self.max_crashes)
+        self.local = LocalJobs(self.store, self.workers, max_crashes=self.max_crashes)
         self.remote = RemoteJobs(self.store, self._provider,
                                  lasting_pool("qnb-remote", self.io_threads), self.inbox,
                                  self._finish)
@@ -105,7 +103,7 @@ class Runner:
         self._heartbeat(force=True)
         try:
             self._recover()
-            self.local.warm_up()
+            self.local.start()  # after recovering: workers claim what waits at once
             self._loop()
         finally:
             self._shutdown()
@@ -136,8 +134,8 @@ class Runner:
     def _backup_if_due(self) -> None:
         """At most once a day (checked once a minute, while no local job runs: a large
         store takes seconds to copy, which a job should not wait for), an online backup."""
-        if (not self.backups or self.local.running
-                or time.monotonic() - self._backup_checked < 60):
+        if (not self.backups or time.monotonic() - self._backup_checked < 60
+                or self.local.running()):
             return
         self._backup_checked = time.monotonic()
         if backups_due(self.home):
@@ -152,8 +150,9 @@ class Runner:
         created longer ago (at most ``RETIRE_AT_ONCE`` a time, in short transactions). The
         pages they free are reused, so the store stops growing; the usage ledger keeps
         what they used. ``qnb prune`` also gives the space back to the disk."""
-        if (not self.keep_days or self.local.running
-                or time.monotonic() - self._retention_checked < RETENTION_CHECK_SECONDS):
+        if (not self.keep_days
+                or time.monotonic() - self._retention_checked < RETENTION_CHECK_SECONDS
+                or self.local.running()):
             return
         self._retention_checked = time.monotonic()
         before = time.time() - self.keep_days * 86400
@@ -183,8 +182,9 @@ class Runner:
         self._last_beat = now
         write_json_atomic(self.files.info, {
             "pid": os.getpid(), "started_at": self.started_at, "heartbeat": now,
-            "workers": self.workers, "running_local": len(self.local.running),
-            "following_remote": len(self.remote.schedule.jobs), "finished": self.finished,
+            "workers": self.workers, "running_local": self.local.running(),
+            "following_remote": len(self.remote.schedule.jobs),
+            "finished": self.store.ended_since(self.started_at),
             "python": sys.executable})
 
     # -- recovery -----------------------------------------------------------------------
@@ -213,11 +213,9 @@ class Runner:
         # The wait comes last: jobs submitted while this runner started (their wake-up came
         # before it listened) are dispatched at once.
         while not self.stopping:
+            self.local.reap()
             self._handle_events()
             self._handle_cancels()
-            if self._wake_waiters:  # kernels waiting on jobs look at once
-                self._wake_waiters = False
-                poke(self.home)
             self._dispatch()
             self.remote.poll_due()
             self._heartbeat()
@@ -234,17 +232,18 @@ class Runner:
         timeout = 0.5
         if due is not None:
             timeout = max(0.0, min(timeout, due - time.monotonic()))
-        try:
-            ready, _, _ = select.select([self._fifo_r, self.inbox.wake_r], [], [], timeout)
+        wakers = [self._fifo_r, self.inbox.wake_r]
+        try:  # a worker that dies wakes the loop too (its sentinel, ready until reaped)
+            ready, _, _ = select.select(wakers + self.local.sentinels(), [], [], timeout)
         except InterruptedError:
             ready = []
-        for fd in ready:
+        for fd in (fd for fd in ready if fd in wakers):
             with contextlib.suppress(BlockingIOError, OSError):
                 while os.read(fd, 4096):
                     pass
 
     def _idle_expired(self) -> bool:
-        if self.local.running or self.remote.active:
+        if self.remote.active or self.store.busy():
             self.last_busy = time.monotonic()
             return False
         if time.monotonic() - self.last_busy < self.idle_timeout:
@@ -252,7 +251,7 @@ class Runner:
         # Stop listening first, then look once more: a job written before the FIFO went
         # away is seen here; one written after finds no runner and starts a new one.
         self._close_fifo()
-        if self.store.queued(limit=1):
+        if self.store.busy():  # a job queued meanwhile (or just claimed by a worker)
             self._open_fifo()
             self.last_busy = time.monotonic()
             return False
@@ -262,10 +261,7 @@ class Runner:
     def _handle_events(self) -> None:
         for event in self.inbox.drain():
             try:
-                if event.kind is EventKind.LOCAL_DONE:
-                    self.local.handle(event)
-                else:
-                    self.remote.handle(event)
+                self.remote.handle(event)
             except Exception:
                 log.exception("handling %s of job %s failed", event.kind, event.job_id)
 
@@ -277,74 +273,37 @@ class Runner:
             prov = self.providers[key] = make_provider(spec)
         return prov
 
-    def _kind(self, provider_name: str) -> str:
-        """"local" or "remote" for a provider name; a name that names no provider counts as
-        local, so that its jobs are read there and end in ERROR with the reason."""
-        kind = self._kinds.get(provider_name)
-        if kind is None:
-            try:
-                kind = provider_class(provider_name).kind
-            except Exception:
-                kind = "local"
-            self._kinds[provider_name] = kind
-        return kind
-
     def _dispatch(self) -> None:
-        """Hand queued remote jobs to their services while hand-over threads are free, and
-        start queued local jobs in the free worker slots. Only as many jobs as can start are
-        read, each kind in its own queue order, so that neither a long local queue delays a
-        remote job nor the cost of a loop grows with the queue."""
-        free = self.local.free
+        """Hand queued remote jobs to their services while hand-over threads are free (local
+        jobs are the workers' to claim). Only as many jobs as can start are read, in queue
+        order, so that the cost of a loop does not grow with the queue."""
         # no more hand-overs at once than there are threads to make them: a job marked as
         # being handed over is lost (ERROR) if the runner dies before its call
         room = self.io_threads - len(self.remote.handing)
-        if free <= 0 and room <= 0:
+        if room <= 0:
             return
-        names: dict[str, list[str]] = {"local": [], "remote": []}
-        for name in self.store.queued_providers():
-            names[self._kind(name)].append(name)
-        for kind, limit in (("remote", room), ("local", free)):
-            if limit <= 0 or not names[kind]:
+        names = [n for n in self.store.queued_providers() if provider_kind(n) == "remote"]
+        if not names:
+            return
+        for rec in self.store.queued(limit=room, providers=names):
+            if self.remote.holds(rec.id):
                 continue
-            for rec in self.store.queued(limit=limit, providers=names[kind]):
-                if rec.id in self.local.running or self.remote.holds(rec.id):
-                    continue
-                try:
-                    provider = self._provider(rec)
-                except Exception as exc:
-                    self._finish(rec.id, JobStatus.ERROR, error=describe_exception(exc),
-                                 only_from=[JobStatus.QUEUED])
-                    continue
-                if provider.kind == "remote":
-                    if len(self.remote.handing) < self.io_threads:
-                        self.remote.submit(rec, provider)
-                elif self.local.free > 0:
-                    self.local.start(rec)
+            try:
+                provider = self._provider(rec)
+            except Exception as exc:
+                self._finish(rec.id, JobStatus.ERROR, error=describe_exception(exc),
+                             only_from=[JobStatus.QUEUED])
+                continue
+            if len(self.remote.handing) < self.io_threads:
+                self.remote.submit(rec, provider)
 
     def _finish(self, job_id: str, status: JobStatus, *, error: str | None = None,
                 result: dict[str, Any] | None = None, provider_status: str | None = None,
                 only_from: list[JobStatus] | tuple[JobStatus, ...] | None = None) -> None:
-        if result is not None:
-            why = no_room(self.home, result)
-            if why is not None:
-                status, result, error = JobStatus.ERROR, None, why
-        try:
-            done = self.store.finish(job_id, status, error=error, result=result,
-                                     provider_status=provider_status, only_from=only_from)
-        except StoreError as exc:
-            if result is None:
-                raise
-            done = self.store.finish(job_id, JobStatus.ERROR, only_from=only_from,
-                                     error=f"its result could not be written: {exc}")
-        if done:
-            self.finished += 1
-            self._wake_waiters = True
+        """End a job (``results.end_job``: the kernels waiting on it are woken) and log it."""
+        if end_job(self.store, job_id, status, error=error, result=result,
+                   provider_status=provider_status, only_from=only_from):
             log.info("job %s %s%s", job_id, status, f": {error}" if error else "")
-
-    def _ended_by_worker(self, job_id: str) -> None:
-        """A worker wrote its job's result and woke the waiting kernels (``results``)."""
-        self.finished += 1
-        log.info("job %s %s", job_id, JobStatus.DONE)
 
     def _handle_cancels(self) -> None:
         for job_id in self.store.cancel_requests():
