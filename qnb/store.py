@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -505,25 +505,32 @@ class Store:
                 return None
         return self.get(job_id)
 
-    def claim_next(self, providers: Iterable[str], worker: int,
-                   runner: int) -> JobRecord | None:
+    def claim_next(self, runs_here: Callable[[str], bool], worker: int,
+                   runner: int, *, window: int = 16) -> JobRecord | None:
         """QUEUED -> RUNNING for worker process ``worker`` of runner ``runner``: the oldest
-        waiting job of ``providers`` (names), in one transaction, so that two workers never
-        claim the same job. The row keeps who holds it (``held_by``). None if none waits."""
-        names = list(providers)
-        if not names:
-            return None
+        waiting job whose provider ``runs_here``, in one transaction, so that two workers
+        never claim the same job. The row keeps who holds it (``held_by``). None if none
+        waits. The head of the queue (``window`` jobs) is read first; only past a run of
+        jobs of other providers are the waiting providers looked up."""
         with self._write() as c:
-            row = c.execute(
-                f"SELECT id, attempts FROM jobs WHERE {self._WAITING} AND provider IN "
-                f"({', '.join('?' * len(names))}) ORDER BY seq LIMIT 1", names).fetchone()
-            if row is None or not self._move(
-                    c, row[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
-                    sets={"attempts": row[1] + 1,
+            rows = c.execute(f"SELECT id, attempts, provider FROM jobs WHERE {self._WAITING} "
+                             "ORDER BY seq LIMIT ?", (window,)).fetchall()
+            pick = next((r for r in rows if runs_here(r[2])), None)
+            if pick is None and len(rows) == window:
+                names = [r[0] for r in c.execute(
+                    f"SELECT DISTINCT provider FROM jobs WHERE {self._WAITING}") if runs_here(r[0])]
+                if names:
+                    pick = c.execute(
+                        f"SELECT id, attempts, provider FROM jobs WHERE {self._WAITING} AND "
+                        f"provider IN ({', '.join('?' * len(names))}) ORDER BY seq LIMIT 1",
+                        names).fetchone()
+            if pick is None or not self._move(
+                    c, pick[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
+                    sets={"attempts": pick[1] + 1,
                           "provider_status": "running on a local worker",
                           "provider_state": {"worker": worker, "runner": runner}}):
                 return None
-        return self.get(row[0])
+        return self.get(pick[0])
 
     def held_by(self, worker: int, runner: int) -> list[tuple[str, bool]]:
         """(id, cancel requested) of the RUNNING jobs worker ``worker`` of runner ``runner``

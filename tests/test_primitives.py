@@ -122,7 +122,9 @@ def test_the_workers_estimator_gives_what_aers_own_gives(case):
     ours = ReusingEstimatorV2(options=options)
     for step in range(3):  # the second and third runs reuse the prepared circuits
         values = [pub if len(pub) < 3 else (*pub[:2], pub[2] + step) for pub in pubs]
-        got = ours.run(values, precision=precision).result()
+        run = ours.run_here if step % 2 else (  # the worker's way, and Qiskit's
+            lambda v, precision: ours.run(v, precision=precision).result())
+        got = run(values, precision=precision)
         want = EstimatorV2(options=options).run(values, precision=precision).result()
         assert len(got) == len(want)
         for g, w in zip(got, want, strict=True):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from qiskit.primitives.containers import DataBin, PubResult
+from qiskit.primitives.containers import DataBin, PrimitiveResult, PubResult
 from qiskit.primitives.containers.estimator_pub import EstimatorPub
 from qiskit.quantum_info import Pauli
 from qiskit_aer.primitives import EstimatorV2
@@ -53,6 +53,16 @@ def prepared(circuit: Any, paulis: frozenset[str]) -> Any:
 
 class ReusingEstimatorV2(EstimatorV2):
     """``qiskit_aer.primitives.EstimatorV2`` that reuses each circuit with its saves."""
+
+    def run_here(self, pubs: list[Any], *, precision: float | None = None) -> PrimitiveResult:
+        """``run(pubs, precision=...).result()`` in the calling thread. ``run`` starts a
+        thread per call so as to return a job at once (0.7 of a small PUB's 3.6 ms here); a
+        worker process waits for the result anyway."""
+        if precision is None:
+            precision = self.options.default_precision
+        coerced = [EstimatorPub.coerce(pub, precision) for pub in pubs]
+        self._validate_pubs(coerced)
+        return self._run(coerced)
 
     def _run_pub(self, pub: EstimatorPub) -> PubResult:
         observables = pub.observables

@@ -245,7 +245,7 @@ def run_pubs(sim: Any, kind: str, pubs: list[Any], *, shots: int, seed: int | No
             run_options.setdefault("seed_simulator", seed)
         options["run_options"] = run_options
         primitive = ReusingEstimatorV2.from_backend(sim, options=options)
-        result = primitive.run(isa, precision=precision).result()
+        result = primitive.run_here(isa, precision=precision)
     t2 = time.perf_counter()
     out = pub_codec.result_json(kind, result)
     out["metadata"] = {"transpile_seconds": t1 - t0, "run_seconds": t2 - t1,

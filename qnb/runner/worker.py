@@ -56,7 +56,7 @@ def serve(home: str, runner: int, conn: Connection) -> None:
     me = os.getpid()
     try:
         while not _told_to_stop(conn):
-            rec = store.claim_next(local_providers(store), me, runner)
+            rec = store.claim_next(runs_here, me, runner)
             if rec is None:
                 _idle(conn, wake)
                 continue
@@ -94,9 +94,9 @@ def _idle(conn: Connection, wake: Waiter | None) -> None:
                 pass
 
 
-def local_providers(store: Store) -> list[str]:
-    """The providers of waiting jobs that run here (``provider_kind``)."""
-    return [n for n in store.queued_providers() if provider_kind(n) == "local"]
+def runs_here(provider: str) -> bool:
+    """Whether a provider's jobs are a worker's to run (``provider_kind``)."""
+    return provider_kind(provider) == "local"
 
 
 def run_claimed(store: Store, rec: JobRecord) -> None:
