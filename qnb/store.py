@@ -512,9 +512,13 @@ class Store:
         never claim the same job. The row keeps who holds it (``held_by``). None if none
         waits. The head of the queue (``window`` jobs) is read first; only past a run of
         jobs of other providers are the waiting providers looked up."""
+        head = (f"SELECT id, attempts, provider FROM jobs WHERE {self._WAITING} "
+                "ORDER BY seq LIMIT ?")
+        rows = self._conn().execute(head, (window,)).fetchall()
+        if len(rows) < window and not any(runs_here(r[2]) for r in rows):
+            return None  # nothing to claim: an idle worker's look takes no write lock
         with self._write() as c:
-            rows = c.execute(f"SELECT id, attempts, provider FROM jobs WHERE {self._WAITING} "
-                             "ORDER BY seq LIMIT ?", (window,)).fetchall()
+            rows = c.execute(head, (window,)).fetchall()
             pick = next((r for r in rows if runs_here(r[2])), None)
             if pick is None and len(rows) == window:
                 names = [r[0] for r in c.execute(
@@ -546,10 +550,12 @@ class Store:
             "SELECT COUNT(*) FROM jobs WHERE status = 'RUNNING' "
             "AND json_extract(provider_state, '$.runner') = ?", (runner,)).fetchone()[0]
 
-    def ended_since(self, since: float) -> int:
-        """Jobs that ended (any final status) at or after ``since``, from the usage ledger."""
-        return self._conn().execute("SELECT COUNT(*) FROM usage WHERE finished_at >= ?",
-                                    (since,)).fetchone()[0]
+    def ended_after(self, row: int) -> tuple[int, int]:
+        """(jobs that ended after usage ledger row ``row``, the newest row): a count kept
+        up to date without reading the whole ledger (every job that ends gets a row)."""
+        count, newest = self._conn().execute(
+            "SELECT COUNT(*), MAX(rowid) FROM usage WHERE rowid > ?", (row,)).fetchone()
+        return count, newest if newest is not None else row
 
     def holder(self, job_id: str) -> tuple[int, int] | None:
         """(worker, runner) holding a RUNNING local job, or None."""

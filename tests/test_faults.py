@@ -115,9 +115,16 @@ def test_a_wait_outlives_a_killed_runner(qnb_home, store):
 
 @pytest.mark.slow
 def test_a_killed_runner_fails_no_job_that_was_not_its_own_fault(qnb_home, store):
-    jobs = [qnb.submit(bell(), shots=10) for _ in range(300)]
+    # jobs of some tens of milliseconds: workers that claim jobs themselves run 300 Bell
+    # jobs in a second or two, which could leave nothing running for the second kill
+    jobs = [qnb.submit(long_circuit(14, 10), shots=10) for _ in range(300)]
+
+    def running() -> int:
+        ensure_runner(qnb_home)  # as a wait would, should a start have raced the kill
+        return store.list(status="RUNNING")[1]
+
     for _ in range(2):
-        wait_for(lambda: store.list(status="RUNNING")[1], 60, "a running job", interval=0.01)
+        wait_for(running, 60, "a running job", interval=0.01)
         kill_runner_group(qnb_home)
         ensure_runner(qnb_home)
         time.sleep(0.8)

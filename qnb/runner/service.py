@@ -73,6 +73,8 @@ class Runner:
         self.providers: dict[str, Provider] = {}
         self.stopping = False
         self.started_at = time.time()
+        self.finished = 0  # jobs ended since this runner started (``_ended``)
+        self._ledger_row = 0  # the newest usage ledger row counted in ``finished``
         self.last_busy = time.monotonic()
         self._last_beat = 0.0
 
@@ -93,6 +95,7 @@ class Runner:
         if verdict != "ok":
             log.error("%s", corrupt_message(self.store.path, verdict))
             return 2
+        self._ledger_row = self.store.ended_after(0)[1]  # jobs ended before start: not ours
         self.inbox = Inbox()
         self._open_fifo()
         self.local = LocalJobs(self.store, self.workers, max_crashes=self.max_crashes)
@@ -183,9 +186,14 @@ class Runner:
         write_json_atomic(self.files.info, {
             "pid": os.getpid(), "started_at": self.started_at, "heartbeat": now,
             "workers": self.workers, "running_local": self.local.running(),
-            "following_remote": len(self.remote.schedule.jobs),
-            "finished": self.store.ended_since(self.started_at),
+            "following_remote": len(self.remote.schedule.jobs), "finished": self._ended(),
             "python": sys.executable})
+
+    def _ended(self) -> int:
+        """Jobs that ended since this runner started, by anyone (its workers end theirs)."""
+        new, self._ledger_row = self.store.ended_after(self._ledger_row)
+        self.finished += new
+        return self.finished
 
     # -- recovery -----------------------------------------------------------------------
     def _recover(self) -> None:
