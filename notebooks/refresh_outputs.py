@@ -45,7 +45,7 @@ BIG_PNG = 150_000  # bytes: a picture this large is worth a smaller figure
 # cell keeps its result.
 SETTLE = """\
 import gc as _gc, time as _time
-from qnb.widgets import JobWidget as _JobWidget
+from qnb.notebook.widgets import JobWidget as _JobWidget
 _deadline = _time.monotonic() + {timeout}
 for _w in [_o for _o in _gc.get_objects() if isinstance(_o, _JobWidget)]:
     _w.ended.wait(max(0.0, _deadline - _time.monotonic()))

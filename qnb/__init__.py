@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from .models import JobFailed, JobNotFound, JobStatus, QnbError, StoreError, SubmitError
 
 if TYPE_CHECKING:
-    from .comparison import Comparison
     from .job import Job, JobResult
-    from .primitive_job import PrimitiveJob
-    from .primitives import Estimator, Sampler
-    from .sessions import Session
+    from .notebook.comparison import Comparison
+    from .primitives.job import PrimitiveJob
+    from .primitives.sampler_estimator import Estimator, Sampler
+    from .primitives.sessions import Session
 
 __version__ = "0.1.0"
 __all__ = [
@@ -75,35 +75,40 @@ def session(backend: str | None = None, mode: str = "session",
             max_time: float | None = None) -> Session:
     """A session grouping the jobs submitted inside ``with qnb.session(...) as s:`` (on IBM
     Quantum, a Runtime Session, or a Batch with ``mode="batch"``)."""
-    from .sessions import session as _session
+    from .primitives.sessions import session as _session
 
     return _session(backend, mode, max_time)
 
 
 def compare(*items: Any, labels: list[str] | None = None, index: int = 0) -> Comparison:
     """Overlay the counts of several jobs (or counts dicts) and measure each pair: total
-    variation distance and Hellinger fidelity (see ``qnb.comparison.compare``)."""
-    from .comparison import compare as _compare
+    variation distance and Hellinger fidelity (see ``qnb.notebook.comparison.compare``)."""
+    from .notebook.comparison import compare as _compare
 
     return _compare(*items, labels=labels, index=index)
 
 
-_LAZY = {"Comparison": "comparison", "Job": "job", "JobResult": "job",
-         "PrimitiveJob": "primitive_job",
-         "Sampler": "primitives", "Estimator": "primitives", "Session": "sessions"}
-
-
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'qnb' has no attribute {name!r}")
+    """The classes, imported on first use so that ``import qnb`` stays light (each import is
+    written out, so that the layout test sees it)."""
+    if name in ("Job", "JobResult"):
+        from . import job as module
+    elif name == "PrimitiveJob":
+        from .primitives import job as module
+    elif name in ("Sampler", "Estimator"):
+        from .primitives import sampler_estimator as module
+    elif name == "Session":
+        from .primitives import sessions as module
+    elif name == "Comparison":
+        from .notebook import comparison as module
+    else:
+        raise AttributeError(f"module 'qnb' has no attribute {name!r}")
+    return getattr(module, name)
 
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext qnb``."""
-    from .magics import QnbMagics
+    from .notebook.magics import QnbMagics
 
     ipython.register_magics(QnbMagics)
 

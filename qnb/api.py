@@ -13,28 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config, ConfigError, UnknownBackend, load_config, qnb_home
-from .job import Job, make_job
+from .defaults import chosen_backend
+from .job import Job
 from .models import JobRecord, JobStatus, SubmitError, check_tags, parse_since
+from .primitives.job import make_job
 from .store import get_store, new_job_id
 
 DEFAULT_SHOTS = 1024
 MAX_SHOTS = 10_000_000
 MAX_NAME = 200
-
-_session_backend: str | None = None
-
-
-def set_default_backend(name: str | None) -> None:
-    """Set (or with None, clear) this process's default backend; ``%qbackend NAME`` calls it."""
-    global _session_backend
-    if name is not None:
-        load_config().profile(name)  # raises ConfigError listing the configured ones
-    _session_backend = name
-
-
-def default_backend(cfg: Config | None = None) -> str:
-    return _session_backend or (cfg or load_config()).default_backend
-
 
 def check_shots(shots: Any) -> int:
     if isinstance(shots, bool) or not isinstance(shots, int) or not 0 < shots <= MAX_SHOTS:
@@ -78,10 +65,11 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     Bad input raises ``SubmitError`` and writes nothing. ``home`` is the ``QNB_HOME`` to use
     (default: the environment's).
     """
-    from . import pubs
     from .backends.registry import make_provider
-    from .circuits import QPY, check_circuits, encode, normalize, summarize
-    from .sessions import current_session
+    from .circuits import QPY, check_circuits, encode, summarize
+    from .inputs import normalize
+    from .primitives import pubs
+    from .primitives.sessions import current_session
 
     home = home or qnb_home()
     check_backend_name(backend)
@@ -90,7 +78,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     try:
         cfg = load_config(home)
         profile = cfg.profile(backend or (session.backend if session else None)
-                              or _session_backend)
+                              or chosen_backend())
     except UnknownBackend as exc:
         raise SubmitError(str(exc), configured=exc.configured) from None
     except ConfigError as exc:
@@ -102,7 +90,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     check_name(name)
     kind, items = normalize(circuits, primitive)
     if shots is None and kind == "pennylane":
-        from .pennylane_support import own_shots
+        from .pennylane.tapes import own_shots
 
         shots = own_shots(items[0])
     shots = check_shots(DEFAULT_SHOTS if shots is None else shots)
@@ -110,7 +98,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     run = dict(run_options or {})
     provider = make_provider(profile)
     if kind == "pennylane":
-        from .pennylane_support import encode_pennylane
+        from .pennylane.tapes import encode_pennylane
 
         payload_format, payload, summary = encode_pennylane(items[0], provider)
         num_circuits = 1

@@ -35,7 +35,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _show(job_id: str, as_json: bool) -> int:
-    from .render import duration
+    from .notebook.render import duration
     from .store import get_store
 
     store = get_store()
@@ -77,7 +77,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from .render import duration
+    from .notebook.render import duration
     from .store import get_store
 
     records, total = get_store().list(limit=args.limit, **_filters(args))

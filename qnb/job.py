@@ -249,7 +249,7 @@ class Job:
     def widget(self):
         """The live widget following this job (created on first use)."""
         if self._widget is None:
-            from .widgets import JobWidget
+            from .notebook.widgets import JobWidget
 
             self._widget = JobWidget(self)
         return self._widget
@@ -262,22 +262,13 @@ class Job:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """The live widget while the job runs, and a static rendering (HTML with an SVG
         chart and the table, and text with the status and top outcomes)."""
-        from .widgets import job_bundle
+        from .notebook.widgets import job_bundle
 
         return job_bundle(self)
 
     def _ipython_display_(self) -> None:
         """Show the job; in a kernel the output is replaced by the final static rendering
         when the job ends, so a saved notebook keeps the result."""
-        from .widgets import show_job
+        from .notebook.widgets import show_job
 
         show_job(self)
-
-
-def make_job(record: JobRecord, store: Store) -> Job:
-    """The handle for a record: a ``PrimitiveJob`` for Sampler / Estimator jobs."""
-    if record.primitive:
-        from .primitive_job import PrimitiveJob
-
-        return PrimitiveJob(record.id, store=store, record=record)
-    return Job(record.id, store=store, record=record)

@@ -132,7 +132,7 @@ def isolated_home(base: Path, config: str = "", env: dict[str, str] | None = Non
 
     import pytest
 
-    import qnb.api as api
+    import qnb.defaults as defaults
     from qnb.runner.control import stop_runner
     from qnb.store import forget_store
 
@@ -144,7 +144,7 @@ def isolated_home(base: Path, config: str = "", env: dict[str, str] | None = Non
         for key, value in (env or {}).items():
             mp.setenv(key, value)
         mp.chdir(workdir or base)
-        mp.setattr(api, "_session_backend", None)
+        mp.setattr(defaults, "_chosen", None)
         if config:
             (home / "config.toml").write_text(textwrap.dedent(config))
         try:

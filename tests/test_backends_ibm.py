@@ -306,7 +306,8 @@ def run_all_kinds(provider, timeout: float) -> list[dict]:
     """Run a plain-circuit job with mitigation, a Sampler PUB job and an Estimator PUB job (the
     PUB jobs in a session) through ``provider``'s remote half, as the runner does, with
     DeprecationWarning an error; their results."""
-    from qnb import circuits, pubs
+    from qnb import circuits
+    from qnb.primitives import pubs
 
     session = {"id": "qnbsession1", "mode": "session", "max_time": 300.0}
     jobs = [("qpy", circuits.encode([bell()]), 200, {"mitigate": True}),

@@ -14,8 +14,8 @@ from helpers import bell, ghz, long_circuit, wait_for
 from kernel_helpers import execute, running_kernel, text_of
 
 import qnb
-from qnb.charts import TOP, counts_svg, entropy_bits, expectation_svg
 from qnb.models import JobStatus
+from qnb.notebook.charts import TOP, counts_svg, entropy_bits, expectation_svg
 from qnb.store import get_store
 
 SLOW = """

@@ -156,7 +156,7 @@ def test_sampler_sweep_counts_per_point_match_aer_and_the_probabilities(home):
     from qiskit_aer.primitives import SamplerV2
 
     from qnb.backends.simulator import simulator, transpile_pubs
-    from qnb.pubs import coerce
+    from qnb.primitives.pubs import coerce
 
     measured = ansatz()
     measured.measure_all()
@@ -183,7 +183,7 @@ def test_a_noisy_device_model_runs_pubs_with_its_noise(home):
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
     from qnb.backends.simulator import transpile_pubs
-    from qnb.pubs import coerce
+    from qnb.primitives.pubs import coerce
 
     bell = QuantumCircuit(2)
     bell.h(0)

@@ -10,7 +10,7 @@ from helpers import direct_aer_counts, long_circuit
 
 import qnb
 from qnb.models import JobRecord, JobStatus
-from qnb.render import job_header_html
+from qnb.notebook.render import job_header_html
 from qnb.store import Store, new_job_id
 
 

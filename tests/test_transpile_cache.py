@@ -49,7 +49,7 @@ def test_a_sweep_transpiles_its_ansatz_once_and_binds_the_right_values():
     from qiskit.primitives import StatevectorEstimator
     from qiskit.quantum_info import SparsePauliOp
 
-    from qnb.pubs import coerce
+    from qnb.primitives.pubs import coerce
 
     t = Parameter("t")
     qc = QuantumCircuit(1)
@@ -88,7 +88,7 @@ def test_a_batch_larger_than_the_cache_transpiles_every_circuit(monkeypatch):
 def test_counts_per_point_equal_qiskits_own():
     from qiskit_aer.primitives import SamplerV2
 
-    from qnb.pubs import counts_per_point
+    from qnb.primitives.pubs import counts_per_point
 
     t = Parameter("t")
     qc = QuantumCircuit(3)

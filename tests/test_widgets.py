@@ -6,7 +6,7 @@ from __future__ import annotations
 from helpers import bell, long_circuit, wait_for
 
 import qnb
-from qnb.widgets import JobsTable, JobWidget
+from qnb.notebook.widgets import JobsTable, JobWidget
 
 
 def test_widget_follows_the_job_by_itself_and_draws_the_histogram(qnb_home):

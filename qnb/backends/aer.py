@@ -46,8 +46,8 @@ class AerProvider(Provider):
 
     def run(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
             options: dict[str, Any]) -> dict[str, Any]:
-        from .. import pubs
         from ..circuits import decode
+        from ..primitives import pubs
 
         if payload_format in pubs.KIND_OF_FORMAT:
             kind = pubs.KIND_OF_FORMAT[payload_format]

@@ -46,8 +46,8 @@ class IBMFakeProvider(Provider):
 
     def run(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
             options: dict[str, Any]) -> dict[str, Any]:
-        from .. import pubs
         from ..circuits import decode
+        from ..primitives import pubs
 
         dev = self.device
         sim = device_simulator(dev.load())

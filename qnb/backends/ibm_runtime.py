@@ -228,7 +228,7 @@ class IBMRuntimeProvider(Provider):
 
         Everything that can be refused without the service (options, transpiling) is done
         before a session is opened."""
-        from .. import pubs
+        from ..primitives import pubs
 
         backend = self._backend()
         kind = pubs.KIND_OF_FORMAT.get(payload_format)
@@ -270,7 +270,7 @@ class IBMRuntimeProvider(Provider):
                         seed: int | None) -> list[Any]:
         """The PUBs on the device's instructions; Estimator observables laid out on the
         qubits the transpiler chose."""
-        from ..pubs import on_circuits
+        from ..primitives.pubs import on_circuits
 
         return on_circuits(kind, pubs, self._transpile(backend, [p.circuit for p in pubs], seed))
 
@@ -362,7 +362,7 @@ class IBMRuntimeProvider(Provider):
         return state
 
     def result(self, remote_id: str, state: dict[str, Any]) -> dict[str, Any]:
-        from .. import pubs
+        from ..primitives import pubs
 
         job = self._job(remote_id)
         primitive_result = job.result()

@@ -115,7 +115,7 @@ def collect(tape: Any, values: Any, shots: int, wires: list[Any]) -> dict[str, A
     """The JSON result of one executed tape (see the module docstring)."""
     import numpy as np
 
-    from ..pennylane_support import measurement_kind
+    from ..pennylane.tapes import measurement_kind
 
     counts: list[dict[str, int]] = []
     probs: list[dict[str, float]] = []

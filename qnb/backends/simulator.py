@@ -210,7 +210,7 @@ def transpile_pubs(sim: Any, kind: str, pubs: list[Any], seed: int | None,
                    optimization_level: int | None) -> list[Any]:
     """The PUBs with their circuits transpiled for ``sim`` (against the cached target) and
     Estimator observables laid out on the transpiled circuits' qubits."""
-    from ..pubs import on_circuits
+    from ..primitives.pubs import on_circuits
 
     return on_circuits(kind, pubs, transpile(sim, [p.circuit for p in pubs], seed,
                                              optimization_level))
@@ -224,7 +224,7 @@ def run_pubs(sim: Any, kind: str, pubs: list[Any], *, shots: int, seed: int | No
     (``pubs.result_json``) with transpile and run times."""
     from qiskit_aer.primitives import SamplerV2
 
-    from .. import pubs as pub_codec
+    from ..primitives import pubs as pub_codec
     from .aer_estimator import ReusingEstimatorV2
 
     options = dict(options or {})

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qiskit.primitives import BasePrimitiveJob
 
-from .job import Job
-from .models import JobStatus
+from ..job import Job
+from ..models import JobRecord, JobStatus
+from .pubs import decode_result
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 class PrimitiveJob(Job, BasePrimitiveJob):
@@ -24,8 +28,6 @@ class PrimitiveJob(Job, BasePrimitiveJob):
     def result(self, timeout: float | None = None) -> Any:  # type: ignore[override]
         """Wait for the job and return its ``PrimitiveResult``; ``JobFailed`` otherwise."""
         if self._primitive_result is None:
-            from .pubs import decode_result
-
             self._primitive_result = decode_result(self._stored_result(timeout))
         return self._primitive_result
 
@@ -41,3 +43,10 @@ class PrimitiveJob(Job, BasePrimitiveJob):
     def summary(self) -> list[dict[str, Any]]:
         """Per PUB: shape, and ``evs``/``stds`` or ``counts`` per parameter point (waits)."""
         return self._stored_result(None).get("pubs", [])
+
+
+def make_job(record: JobRecord, store: Store) -> Job:
+    """The handle for a record: a ``PrimitiveJob`` for Sampler / Estimator jobs."""
+    if record.primitive:
+        return PrimitiveJob(record.id, store=store, record=record)
+    return Job(record.id, store=store, record=record)

@@ -10,7 +10,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, argument_group, magic_arguments, parse_argstring
 
-from .models import QnbError
+from ..models import QnbError
 
 
 def _submit_options(func: Any) -> Any:
@@ -101,7 +101,7 @@ class QnbMagics(Magics):
         return eval(compile(ast.Expression(last.value), "<qsubmit cell>", "eval"), ns)
 
     def _submit(self, args: Any, value: Any) -> Any:
-        from .api import submit
+        from ..api import submit
 
         shots = _int_option(args.shots, "shots (-s)")
         seed = _int_option(args.seed, "seed (--seed)")
@@ -124,7 +124,7 @@ class QnbMagics(Magics):
     @staticmethod
     def _wait_or_cancel(job: Any) -> None:
         """``--wait``: an interrupt cancels the job waited on, and says so in one line."""
-        from .job import Interrupted
+        from ..job import Interrupted
 
         try:
             job.wait()
@@ -159,7 +159,7 @@ class QnbMagics(Magics):
         else:
             if args.expr:
                 raise UsageError(f"unexpected arguments to %%qsubmit: {' '.join(args.expr)}")
-            from .circuits import looks_like_qasm
+            from ..circuits import looks_like_qasm
 
             value = cell if looks_like_qasm(cell) else self._run_cell_value(cell)
         return self._submit(args, value)
@@ -167,9 +167,9 @@ class QnbMagics(Magics):
     @line_magic
     def qbackend(self, line: str) -> Any:
         """``%qbackend`` lists the backend profiles; ``%qbackend NAME`` makes NAME the default."""
-        from .api import default_backend, set_default_backend
-        from .backends.listing import BackendTable
-        from .config import ConfigError
+        from ..backends.listing import BackendTable
+        from ..config import ConfigError
+        from ..defaults import default_backend, set_default_backend
 
         name = line.strip()
         if name:
@@ -195,7 +195,7 @@ class QnbMagics(Magics):
     @line_magic
     def qjobs(self, line: str) -> Any:
         """A live table of the newest jobs of the store."""
-        from .models import JobStatus, parse_since
+        from ..models import JobStatus, parse_since
         from .widgets import JobsTable
 
         args = parse_argstring(self.qjobs, line)
@@ -217,7 +217,7 @@ class QnbMagics(Magics):
     @line_magic
     def qresult(self, line: str) -> Any:
         """Show a job (its result when done); ``-o VAR`` binds its ``JobResult``."""
-        from .api import get_job
+        from ..api import get_job
 
         args = parse_argstring(self.qresult, line)
         try:
@@ -238,7 +238,7 @@ class QnbMagics(Magics):
     def qcompare(self, line: str) -> Any:
         """Overlay the counts of several jobs and show the total variation distance and
         Hellinger fidelity between each pair."""
-        from .api import get_job
+        from ..api import get_job
         from .comparison import compare
 
         args = parse_argstring(self.qcompare, line)
@@ -257,7 +257,7 @@ class QnbMagics(Magics):
     @line_magic
     def qcancel(self, line: str) -> None:
         """Cancel a queued or running job by id."""
-        from .api import get_job
+        from ..api import get_job
 
         job_id = line.strip()
         if not job_id:
@@ -283,7 +283,7 @@ class QnbMagics(Magics):
     def qsession(self, line: str) -> Any:
         """``%qsession NAME [--batch]``: every job this kernel submits joins one session (on
         IBM Quantum a Runtime Session or Batch) until ``%qsession --close``."""
-        from .sessions import current_session, session, set_kernel_session
+        from ..primitives.sessions import current_session, session, set_kernel_session
 
         args = parse_argstring(self.qsession, line)
         if args.close:

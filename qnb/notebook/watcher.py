@@ -14,7 +14,7 @@ import time
 import weakref
 from typing import Any, Protocol
 
-log = logging.getLogger("qnb.watcher")
+log = logging.getLogger("qnb.notebook.watcher")
 
 
 class Watched(Protocol):

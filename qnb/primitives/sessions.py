@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .models import JobStatus, SubmitError
+from ..job import Job
+from ..models import JobStatus, SubmitError
+from ..store import get_store
+from .job import make_job
 
 MODES = ("session", "batch")
 
@@ -47,15 +50,11 @@ class Session:
     def close(self) -> None:
         """End the session: no more jobs join it; the runner closes the service's session
         once the jobs already in it have been handed over."""
-        from .store import get_store
-
         get_store(self.home).close_session(self.id)
         _wake(self.home)
 
     def cancel(self) -> int:
         """Close the session and cancel its jobs that have not finished; how many."""
-        from .store import get_store
-
         store = get_store(self.home)
         store.close_session(self.id)
         n = 0
@@ -66,10 +65,10 @@ class Session:
         _wake(self.home)
         return n
 
-    def jobs(self) -> list[Any]:
-        from .api import jobs
-
-        return jobs(session=self.id, limit=1_000_000)
+    def jobs(self) -> list[Job]:
+        """The session's jobs, newest first."""
+        store = get_store(self.home)
+        return [make_job(r, store) for r in store.list(session=self.id, limit=1_000_000)[0]]
 
     def __repr__(self) -> str:
         return f"<qnb {self.mode} {self.id} on {self.backend}>"
@@ -80,9 +79,8 @@ def session(backend: str | None = None, mode: str = "session", max_time: float |
     """A new session on ``backend`` (default: the current default backend); ``mode`` is
     ``"session"`` or ``"batch"``; ``max_time`` in seconds. Nothing is written for a backend
     that does not exist."""
-    from .api import default_backend
-    from .config import ConfigError, load_config, qnb_home
-    from .store import get_store
+    from ..config import ConfigError, load_config, qnb_home
+    from ..defaults import default_backend
 
     if mode not in MODES:
         raise SubmitError(f"mode must be 'session' or 'batch', got {mode!r}")
@@ -113,7 +111,7 @@ def set_kernel_session(value: Session | None) -> None:
 
 
 def _wake(home: Path | None) -> None:
-    from .config import qnb_home
-    from .runner import wake
+    from ..config import qnb_home
+    from ..runner import wake
 
     wake(home or qnb_home())

@@ -16,8 +16,8 @@ import pickle
 from collections import Counter
 from typing import Any
 
-from .circuits import PENNYLANE, QPY
-from .models import SubmitError
+from ..circuits import PENNYLANE, QPY
+from ..models import SubmitError
 
 #: PennyLane measurement processes a job can return, by class name.
 MEASUREMENTS = {"CountsMP": "counts", "ProbabilityMP": "probs", "ExpectationMP": "expval",
@@ -111,7 +111,7 @@ def _to_qiskit(obj: Any, tape: Any, kinds: list[str], wires: list[Any], provider
                ) -> tuple[str, bytes, dict[str, Any]]:
     import pennylane as qml
 
-    from .circuits import check_circuits, encode, parse_qasm, summarize
+    from ..circuits import check_circuits, encode, parse_qasm, summarize
 
     if any(k in ("expval", "var") for k in kinds) or any(
             mp.obs is not None for mp in tape.measurements):

@@ -106,7 +106,7 @@ class Comparison:
 def _counts_of(item: Any, index: int) -> dict[str, float]:
     """The counts of a Job (circuit or Sampler PUB ``index``; waits for it), a JobResult, or
     a counts dict as given."""
-    from .job import Job, JobResult
+    from ..job import Job, JobResult
 
     if isinstance(item, Mapping):
         return dict(item)
@@ -123,7 +123,7 @@ def _counts_of(item: Any, index: int) -> dict[str, float]:
 
 def _labels(items: tuple[Any, ...]) -> list[str]:
     """Each job's name (or id; the id too where names repeat), ``counts i`` for dicts."""
-    from .job import Job, JobResult
+    from ..job import Job, JobResult
 
     def plain(i: int, item: Any) -> str:
         if isinstance(item, Job):

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ipywidgets as widgets
 
@@ -34,8 +34,23 @@ from .render import (
 from .watcher import watcher
 
 if TYPE_CHECKING:
-    from .job import Job
-    from .models import JobRecord
+    from ..models import JobRecord
+
+
+class Job(Protocol):
+    """What the widgets use of a job handle (``qnb.job.Job``, which imports this module to
+    show itself, so this module names only what it needs)."""
+
+    id: str
+    _store: Any
+    _record: Any
+
+    @property
+    def widget(self) -> Any: ...
+    def refresh(self) -> JobRecord: ...
+    def result(self, timeout: float | None = None) -> Any: ...
+    def summary(self) -> list[dict[str, Any]]: ...
+    def cancel(self) -> Any: ...
 
 LIVE_TABLES = 8  # the newest %qjobs outputs kept refreshing; older ones keep their last state
 
@@ -258,7 +273,7 @@ class JobsTable:
     def __init__(self, status: str | None = None, backend: str | None = None, limit: int = 20,
                  interval: float = 1.0, *, tag: Any = None, search: str | None = None,
                  since: float | None = None) -> None:
-        from .store import get_store
+        from ..store import get_store
 
         self.store = get_store()
         self.filters = {"status": status, "backend": backend, "limit": limit, "tag": tag,

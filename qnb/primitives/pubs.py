@@ -13,7 +13,7 @@ import functools
 import json
 from typing import Any
 
-from .models import SubmitError
+from ..models import SubmitError
 
 SAMPLER = "sampler"
 ESTIMATOR = "estimator"
@@ -26,7 +26,7 @@ def looks_like_pub(value: Any) -> bool:
     """A tuple whose first item is a QuantumCircuit."""
     if not isinstance(value, tuple) or not value:
         return False
-    from .circuits import is_quantum_circuit
+    from ..circuits import is_quantum_circuit
 
     return is_quantum_circuit(value[0])
 
@@ -138,7 +138,7 @@ def _decoder() -> type[json.JSONDecoder]:
 
 def summarize(kind: str, pubs: list[Any]) -> dict[str, Any]:
     """What listings show: the circuits' summary plus each PUB's shape."""
-    from .circuits import summarize as summarize_circuits
+    from ..circuits import summarize as summarize_circuits
 
     out = summarize_circuits([p.circuit for p in pubs])
     out["primitive"] = kind

@@ -8,7 +8,7 @@ from typing import Any
 
 from qiskit.primitives import BaseEstimatorV2, BaseSamplerV2
 
-from .primitive_job import PrimitiveJob
+from .job import PrimitiveJob
 
 
 class _QnbPrimitive:
@@ -17,7 +17,7 @@ class _QnbPrimitive:
 
     def __init__(self, backend: str | None = None, *, options: dict[str, Any] | None = None,
                  name: str | None = None, tags: Iterable[str] | None = None) -> None:
-        from .models import check_tags
+        from ..models import check_tags
 
         self.backend = backend
         self.options: dict[str, Any] = dict(options or {})
@@ -28,11 +28,11 @@ class _QnbPrimitive:
                                 *check_tags(self.options.pop("tags", None))])
 
     def _submit(self, kind: str, pubs: Iterable[Any], **kwargs: Any) -> PrimitiveJob:
-        from .api import submit
+        from ..api import submit
 
         options = dict(self.options)
         seed = options.pop("seed", None)
-        from .models import check_tags
+        from ..models import check_tags
 
         # tags put in ``.options`` after the primitive was made count too
         tags = [*self.tags, *check_tags(options.pop("tags", None))]
