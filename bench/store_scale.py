@@ -53,7 +53,7 @@ def _claim_ms(store: Any, n: int) -> float:
     """Median time of a worker's claim (the oldest waiting job it runs, QUEUED -> RUNNING)
     of a new job, the store otherwise as it is."""
     from qnb.models import JobRecord, JobStatus
-    from qnb.runner.worker import runs_here
+    from qnb.runner.worker import remote_providers
     from qnb.store import new_job_id
 
     samples = []
@@ -62,7 +62,7 @@ def _claim_ms(store: Any, n: int) -> float:
                         shots=100, created_at=time.time(), summary={"num_qubits": 2})
         store.add_job(rec, "qpy", b"\0" * 600)
         t0 = time.perf_counter()
-        claimed = store.claim_next(runs_here, 1, 0)
+        claimed = store.claim_next(1, 0, remote=remote_providers())
         assert claimed is not None and claimed.id == rec.id
         samples.append(time.perf_counter() - t0)
         store.finish(rec.id, JobStatus.DONE, result={"counts": [{"00": 100}]})

@@ -142,8 +142,8 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     if local:  # an idle worker claims it at once; the runner need not look
         from .waiters import WORKERS, poke
 
-        poke(store.path.parent, WORKERS)
-    ensure_runner(store.path.parent, nudge=not local)
+        poke(store.home, WORKERS)
+    ensure_runner(store.home, nudge=not local)
     return make_job(record, store)
 
 
@@ -200,7 +200,7 @@ def get_job(job_id: str) -> Job:
 
 def job_filters(status: Any = None, backend: str | None = None, session: Any = None,
              tag: Any = None, search: str | None = None, since: Any = None) -> dict[str, Any]:
-    """The filters of ``jobs`` and ``jobs_frame`` as ``Store.list`` takes them."""
+    """The filters of ``jobs`` and ``jobs_frame`` as ``JobStore.list`` takes them."""
     try:
         when = parse_since(since)
     except ValueError as exc:

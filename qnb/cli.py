@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .ledger import GROUPS
-from .models import QnbError
+from .models import QnbError, StoreError
 
 
 def _print_json(obj: Any) -> None:
@@ -226,20 +226,28 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from .backups import make_backup
     from .config import qnb_home
-    from .store import get_store
+    from .store import get_store, make_backup
 
-    home = qnb_home()
-    print(f"backed up to {make_backup(get_store(home), home, keep=args.keep)}")
+    store = get_store(qnb_home())
+    dest = make_backup(store, keep=args.keep)
+    if dest is None:
+        print(f"qnb: {store.url} is a database server's store: back it up with its own tools "
+              "(pg_dump)", file=sys.stderr)
+        return 1
+    print(f"backed up to {dest}")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from .backups import restore
     from .config import qnb_home
+    from .runner.control import runner_alive
+    from .store import restore
 
-    print(restore(qnb_home(), Path(args.file)))
+    home = qnb_home()
+    if runner_alive(home):
+        raise StoreError("a runner is serving this store; stop it first ('qnb runner --stop')")
+    print(restore(home, Path(args.file)))
     return 0
 
 

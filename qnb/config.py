@@ -16,7 +16,8 @@ from typing import Any
 from .models import QnbError
 
 DEFAULT_BACKEND = "aer"
-_TOP_KEYS = {"default_backend", "backends", "runner", "limits"}
+_TOP_KEYS = {"default_backend", "backends", "runner", "limits", "store"}
+_STORE_KEYS = {"url": str}
 _RUNNER_KEYS = {"idle_timeout": (int, float), "workers": int, "max_attempts": int,
                 "max_crashes": int, "backups": int, "keep_days": (int, float)}
 _LIMIT_KEYS = {"max_queued": int, "max_payload_mb": (int, float)}
@@ -48,6 +49,21 @@ def qnb_home() -> Path:
     return home
 
 
+def store_url(home: Path) -> str | None:
+    """The URL of the store to use, if not ``home``'s SQLite file: ``QNB_STORE``, else
+    ``[store] url`` in ``home``'s ``config.toml`` (only there: a notebook folder's
+    ``qnb.toml`` cannot move a user's jobs elsewhere)."""
+    url = os.environ.get("QNB_STORE", "").strip()
+    if url:
+        return url
+    path = home / "config.toml"
+    if not path.is_file():
+        return None
+    cfg = Config()
+    _read(path, cfg)
+    return cfg.store.get("url") or None
+
+
 @dataclass(frozen=True)
 class Profile:
     """A named backend: a provider plus its settings (everything but secrets)."""
@@ -68,6 +84,7 @@ class Config:
     profiles: dict[str, Profile] = field(default_factory=dict)
     runner: dict[str, Any] = field(default_factory=dict)
     limits: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    store: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
     def profile(self, name: str | None) -> Profile:
@@ -132,7 +149,8 @@ def _read(path: Path, cfg: Config) -> None:
             raise _err(path, text, None, "default_backend", "must be a string")
         cfg.default_backend = data["default_backend"]
     for table, keys, into in (("runner", _RUNNER_KEYS, cfg.runner),
-                              ("limits", _LIMIT_KEYS, cfg.limits)):
+                              ("limits", _LIMIT_KEYS, cfg.limits),
+                              ("store", _STORE_KEYS, cfg.store)):
         values = data.get(table, {})
         if not isinstance(values, dict):
             raise _err(path, text, None, table, "must be a table")

@@ -4,14 +4,12 @@ its permissions (``--fix``) and rebuild a damaged store from what can still be r
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import exposed, tighten
 from .models import StoreError
-from .store import CORRUPT_MARK, STORE_FILE, Store, set_aside
+from .store import CORRUPT_MARK, STORE_FILE, SQLiteStore, forget_store, salvage, set_aside
 
 
 @dataclass
@@ -49,7 +47,7 @@ def check(home: Path, *, fix: bool = False) -> Report:
         report.ok("no job store yet")
         return report
     try:
-        verdict = Store(db).quick_check()
+        verdict = SQLiteStore(db).quick_check()
     except StoreError as exc:
         report.bad(str(exc))
         return report
@@ -75,58 +73,11 @@ def recover(home: Path) -> Report:
         report.ok("no job store: nothing to recover")
         (home / CORRUPT_MARK).unlink(missing_ok=True)
         return report
-    saved, lost, new = _salvage(db)
+    saved, lost, new = salvage(db)
     damaged = set_aside(db, "damaged")
     new.replace(db)
     (home / CORRUPT_MARK).unlink(missing_ok=True)
-    from .store import forget_store
-
     forget_store(home)
     report.did(f"rebuilt {db}: {saved} job(s) saved, {lost} lost; the damaged file is "
                f"{damaged}")
     return report
-
-
-def _salvage(db: Path) -> tuple[int, int, Path]:
-    """(saved, lost, path of the new store) reading the damaged store job by job."""
-    from .store import _FIELDS, _to_record
-
-    new = db.with_name(f"{STORE_FILE}.recovering")
-    new.unlink(missing_ok=True)
-    fresh = Store(new)
-    src = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    ids: list[str] = []
-    highest = 0
-    for sql in ("SELECT id, seq FROM jobs ORDER BY seq", "SELECT id, seq FROM jobs"):
-        try:
-            cur = src.execute(sql)
-            while True:
-                try:
-                    row = cur.fetchone()
-                except sqlite3.DatabaseError:
-                    break
-                if row is None:
-                    break
-                if row[0] not in ids:
-                    ids.append(row[0])
-                    highest = max(highest, int(row[1] or 0))
-        except sqlite3.DatabaseError:
-            continue
-    saved = 0
-    for job_id in ids:
-        try:
-            row = src.execute(f"SELECT {', '.join(_FIELDS)} FROM jobs WHERE id = ?",
-                              (job_id,)).fetchone()
-            payload = src.execute("SELECT format, data FROM payloads WHERE job_id = ?",
-                                  (job_id,)).fetchone()
-            result = src.execute("SELECT data FROM results WHERE job_id = ?",
-                                 (job_id,)).fetchone()
-            record = _to_record(row)
-        except (sqlite3.DatabaseError, TypeError, ValueError):
-            continue
-        fmt, data = payload if payload else ("lost", b"")
-        fresh.import_job(record, fmt, bytes(data), json.loads(result[0]) if result else None)
-        saved += 1
-    src.close()
-    fresh.close()
-    return saved, max(highest, len(ids)) - saved, new

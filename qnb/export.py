@@ -1,5 +1,5 @@
 """Jobs as rows: ``qnb export`` (CSV or JSON), ``qnb.jobs_frame`` (a pandas DataFrame) and
-``GET /qnb/api/jobs.csv`` all write the same columns, from ``Store.scan``.
+``GET /qnb/api/jobs.csv`` all write the same columns, from ``JobStore.scan``.
 
 Times are ISO 8601 in UTC (``2026-11-29T22:00:44.167Z``); in CSV the tags are joined with
 ``;`` (which no tag contains) and a result is JSON text.
@@ -60,7 +60,7 @@ def result_values(result: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def rows(store: Any, *, counts: bool = False, **filters: Any) -> Iterator[dict[str, Any]]:
-    """Every job matching ``filters`` (those of ``Store.list``), oldest first."""
+    """Every job matching ``filters`` (those of ``JobStore.list``), oldest first."""
     for record, result in store.scan(with_results=counts, **filters):
         yield row(record, result, counts=counts)
 

@@ -14,7 +14,7 @@ from .models import JobFailed, JobRecord, JobStatus
 RUNNER_CHECK_SECONDS = 2.0  # how often a wait makes sure a runner serves the store
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .store import JobStore
 
 
 class Interrupted(KeyboardInterrupt):
@@ -60,7 +60,7 @@ class JobResult:
 class Job:
     """A job in the store. Cheap to create; every method reads the store afresh."""
 
-    def __init__(self, job_id: str, *, store: Store | None = None,
+    def __init__(self, job_id: str, *, store: JobStore | None = None,
                  record: JobRecord | None = None) -> None:
         if store is None:
             from .store import get_store
@@ -82,8 +82,13 @@ class Job:
     def record(self) -> JobRecord:
         return self._record if self._record is not None else self.refresh()
 
-    def status(self) -> JobStatus:
+    def qnb_status(self) -> JobStatus:
+        """qnb's status of the job (QUEUED, RUNNING, DONE, ERROR, CANCELLED), read afresh.
+        Every kind of job has it; a primitive job's ``status()`` is Qiskit's instead."""
         return self.refresh().status
+
+    def status(self) -> JobStatus:
+        return self.qnb_status()
 
     def progress(self) -> tuple[int, int] | None:
         """``(done, total)`` circuits, read afresh, for a job that reports its progress (a
@@ -126,7 +131,7 @@ class Job:
         return self.refresh().error
 
     def done(self) -> bool:
-        return self.status().is_final
+        return self.qnb_status().is_final
 
     # -- waiting ------------------------------------------------------------------------
     def _wait_steps(self, timeout: float | None,
@@ -144,7 +149,7 @@ class Job:
         delay = 0.05 if woken else 0.0005
         next_check = time.monotonic() + RUNNER_CHECK_SECONDS
         while True:
-            status = self.status()
+            status = self.qnb_status()
             if status.is_final:
                 return status
             if time.monotonic() >= next_check:
@@ -160,13 +165,13 @@ class Job:
         """A wait outlives a runner that died (killed, OOM): start another, as a submit would."""
         from .runner import ensure_runner
 
-        ensure_runner(self._store.path.parent)
+        ensure_runner(self._store.home)
 
     def wait(self, timeout: float | None = None) -> JobStatus:
         """Block until the job is DONE, ERROR or CANCELLED; ``TimeoutError`` after ``timeout``."""
         from .waiters import waiter
 
-        woken = waiter(self._store.path.parent)  # the runner wakes it when jobs end
+        woken = waiter(self._store.home)  # the runner wakes it when jobs end
         steps = self._wait_steps(timeout, woken is not None)
         sleep = woken.sleep if woken is not None else time.sleep
         try:
@@ -241,7 +246,7 @@ class Job:
         status = self._store.request_cancel(self.id)
         from .runner import wake
 
-        wake(self._store.path.parent)
+        wake(self._store.home)
         return status
 
     # -- display ------------------------------------------------------------------------

@@ -38,8 +38,9 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from .config import store_url
 from .models import FINAL_STATUSES, JobStatus
-from .store import STORE_FILE, Store
+from .store import STORE_FILE, open_store
 
 QUEUE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400)
 RUN_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 14400)
@@ -59,7 +60,7 @@ class _Histogram:
 class _Totals:
     """What one collector has counted so far of one store file (final jobs never change)."""
 
-    file_id: tuple[int, int] | None = None
+    file_id: tuple[Any, ...] | None = None  # the store's identity()
     last_seq: int = 0
     last_event: int = 0
     submitted: Counter[str] = field(default_factory=Counter)
@@ -125,18 +126,16 @@ class QnbCollector(Collector):
 
     def _read(self, home: Path) -> tuple[_Totals, dict[tuple[str, str], int]]:
         """Bring the totals up to date and count the active jobs, in one read snapshot."""
-        path = home / STORE_FILE
-        try:
-            stat = path.stat()
-        except OSError:
+        if not store_url(home) and not (home / STORE_FILE).exists():
             return _Totals(), {}  # no store yet: nothing was ever submitted
-        store = Store(path)  # afresh: the file may have been replaced since the last scrape
+        store = open_store(home)  # afresh: the store may have been replaced since the last scrape
         with contextlib.closing(store), store.snapshot():
             hi_seq, hi_event = store.high_water()
             t = self._totals
-            if (t.file_id != (stat.st_dev, stat.st_ino) or hi_seq < t.last_seq
-                    or hi_event < t.last_event):  # a new store file: count from scratch
-                t = self._totals = _Totals(file_id=(stat.st_dev, stat.st_ino))
+            identity = store.identity()
+            if (t.file_id != identity or hi_seq < t.last_seq
+                    or hi_event < t.last_event):  # another store: count from scratch
+                t = self._totals = _Totals(file_id=identity)
                 since_event = None
             else:
                 since_event = t.last_event

@@ -204,12 +204,12 @@ class JobRecord:
     submitting: bool = False
     #: what the provider keeps about the job between calls (e.g. a mitigation plan)
     provider_state: dict[str, Any] = field(default_factory=dict)
-    #: the user's labels (``check_tags``), changed only through ``Store.retag``
+    #: the user's labels (``check_tags``), changed only through ``JobStore.retag``
     tags: list[str] = field(default_factory=list)
-    #: circuits run so far out of all, while a many-circuit job runs (``Store.progress``)
+    #: circuits run so far out of all, while a many-circuit job runs (``JobStore.progress``)
     progress_done: int | None = None
     progress_total: int | None = None
-    #: when a running local job should end, from earlier runs of its size (``Store.typical_run``)
+    #: when a running local job should end, from earlier runs of its size (``JobStore.typical_run``)
     estimated_end: float | None = None
 
     @property

@@ -398,7 +398,7 @@ def test_a_qpu_gets_only_its_gates_and_the_job_its_estimated_cost(standin, store
 def test_a_managed_simulators_billed_duration_is_its_run_time_at_least_three_seconds():
     from braket.task_result import GateModelTaskResult
 
-    from qnb.backends.braket_cloud import billed_seconds
+    from qnb.backends.braket_status import billed_seconds
 
     def result(extra: dict) -> GateModelTaskResult:
         return GateModelTaskResult.parse_obj({

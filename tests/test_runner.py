@@ -122,20 +122,22 @@ def _queued_job(store, provider: str = "aer") -> str:
 
 
 def test_workers_claim_the_oldest_waiting_local_job_each_once(store):
-    from qnb.runner.worker import runs_here
+    from qnb.runner.worker import remote_providers
 
+    skip = remote_providers()
+    assert "ibm-runtime" in skip and "braket" in skip and "aer" not in skip
     remote = _queued_job(store, "ibm-runtime")
     first, second = _queued_job(store), _queued_job(store, "pennylane")
-    got = store.claim_next(runs_here, 101, 7)
+    got = store.claim_next(101, 7, remote=skip)
     assert got.id == first and got.status is JobStatus.RUNNING and got.attempts == 1
-    assert store.claim_next(runs_here, 102, 7).id == second  # never the same job twice
-    assert store.claim_next(runs_here, 103, 7) is None  # the remote one is not theirs
+    assert store.claim_next(102, 7, remote=skip).id == second  # never the same job twice
+    assert store.claim_next(103, 7, remote=skip) is None  # the remote one is not theirs
     assert store.get(remote).status is JobStatus.QUEUED
     # past a long run of remote jobs at the head of the queue, the local one is found
     for _ in range(20):
         _queued_job(store, "braket")
     third = _queued_job(store, "braket-local")
-    assert store.claim_next(runs_here, 104, 7, window=4).id == third
+    assert store.claim_next(104, 7, remote=skip).id == third
     assert store.held_by(101, 7) == [(first, False)] and store.held_by(101, 8) == []
     assert store.holder(second) == (102, 7) and store.count_held(7) == 3
     store.request_cancel(first)

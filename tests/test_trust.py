@@ -209,7 +209,7 @@ def test_the_runner_ends_cleanly_on_sigterm_and_the_cli_on_sigint(tmp_path):
 
 
 def test_backups_are_online_private_and_restore_puts_one_back(qnb_home):
-    from qnb.backups import backups
+    from qnb.store.sqlite.backups import backups
 
     first = [qnb.submit(bell(), shots=10) for _ in range(3)]
     for job in first:

@@ -202,3 +202,12 @@ def _type_name(t: type | tuple[type, ...]) -> str:
     if isinstance(t, tuple):
         return " or ".join(x.__name__ for x in t)
     return t.__name__
+
+
+def import_factory(target: str) -> Any:
+    """The callable a ``"module:attribute"`` setting names (a test's stand-in client or
+    service factory, given in a profile as ``client_factory``)."""
+    import importlib
+
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)

@@ -23,7 +23,6 @@ service name and the profile's settings); the tests put a botocore ``Stubber`` b
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import re
@@ -32,7 +31,7 @@ import time
 import uuid
 from typing import Any, ClassVar
 
-from ..ledger import PRICE_UNITS, check_price, estimated_cost
+from ..ledger import check_price, estimated_cost
 from ..models import JobStatus
 from ..threads import TimedCalls
 from . import braket_program
@@ -44,14 +43,19 @@ from .base import (
     RemoteState,
     Submitted,
     check_optimization_level,
+    import_factory,
 )
 from .braket_status import (
+    billed_seconds,
     error_code,
     explain,
     is_task_arn,
     normalize_status,
     parse_device_arn,
+    price_text,
     queue_position,
+    queue_size_text,
+    supported_actions,
 )
 from .braket_status import (
     is_transient as _is_transient,
@@ -60,7 +64,6 @@ from .simulator import DEFAULT_OPTIMIZATION_LEVEL
 
 log = logging.getLogger("qnb.backends.braket")
 
-OPENQASM = "braket.ir.openqasm.program"
 DEFAULT_DESCRIBE_TIMEOUT = 5.0
 DEFAULT_PREFIX = "qnb"
 DEVICE_TTL = 600.0  # seconds a device's capabilities are reused for submissions
@@ -73,28 +76,6 @@ CREDENTIALS_MESSAGE = (
     "'aws_profile = NAME' to pick a named profile")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _FINAL = ("COMPLETED", "FAILED", "CANCELLED")
-
-
-def _import_factory(target: str) -> Any:
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-
-#: Braket bills a managed simulator's task for at least this long (braket.tracking's rule)
-MIN_SIMULATOR_SECONDS = 3.0
-
-
-def billed_seconds(result: Any) -> float | None:
-    """The billed duration of a managed simulator's task (its run time from the result's
-    ``simulatorMetadata``, at least ``MIN_SIMULATOR_SECONDS``); None for a QPU task,
-    which Braket bills per task and shot instead."""
-    extra = getattr(result, "additionalMetadata", None)
-    simulator = getattr(extra, "simulatorMetadata", None)
-    ms = getattr(simulator, "executionDuration", None)
-    if ms is None:
-        return None
-    return max(float(ms) / 1000, MIN_SIMULATOR_SECONDS)
 
 
 class BraketProvider(Provider):
@@ -189,7 +170,7 @@ class BraketProvider(Provider):
         settings["region"] = self.region
         factory = self.options.get("client_factory")
         if factory:
-            return _import_factory(factory)(service, settings)
+            return import_factory(factory)(service, settings)
         import boto3
         from botocore.config import Config
 
@@ -234,10 +215,10 @@ class BraketProvider(Provider):
         paradigm = caps.get("paradigm") or {}
         status = str(device.get("deviceStatus", "UNKNOWN"))
         native = [str(g) for g in paradigm.get("nativeGateSet") or []]
-        supported = _supported(caps)
+        supported = supported_actions(caps)
         parts = [f"{device.get('providerName', self.arn.vendor)} "
                  f"{device.get('deviceName', self.arn.device)}: {status}"]
-        queued = _queue_size(device.get("deviceQueueInfo"))
+        queued = queue_size_text(device.get("deviceQueueInfo"))
         if queued is not None:
             parts.append(f"{queued} tasks queued")
         if native:
@@ -279,7 +260,7 @@ class BraketProvider(Provider):
                 raise ValueError(f"circuit {i} has {qc.num_qubits} qubits; "
                                  f"{device.get('deviceName', self.arn.device)} has {width}")
         level = self.options.get("optimization_level", DEFAULT_OPTIMIZATION_LEVEL)
-        compiled = braket_program.transpile(circuits, _supported(caps), seed, level)
+        compiled = braket_program.transpile(circuits, supported_actions(caps), seed, level)
         programs = [braket_program.to_program(qc) for qc in compiled]
         client = self._client("braket")
         arns: list[str] = []
@@ -415,23 +396,3 @@ def _import_sdk() -> None:
         import qiskit  # noqa: F401
 
 
-def _supported(caps: dict[str, Any]) -> list[str]:
-    action = (caps.get("action") or {}).get(OPENQASM) or {}
-    return [str(g) for g in action.get("supportedOperations") or []]
-
-
-def _queue_size(info: Any) -> str | None:
-    for queue in info or []:
-        if queue.get("queue") == "QUANTUM_TASKS_QUEUE" and queue.get(
-                "queuePriority", "Normal") == "Normal":
-            return str(queue.get("queueSize"))
-    return None
-
-
-def price_text(price: dict[str, Any] | None, device_cost: dict[str, Any] | None) -> str | None:
-    """The profile's prices (``$0.30/task + $0.08/shot``), else the device's list price."""
-    if price:
-        return " + ".join(f"${float(price[u]):g}/{u}" for u in PRICE_UNITS if u in price)
-    if device_cost and device_cost.get("price") is not None:
-        return f"${float(device_cost['price']):g}/{device_cost.get('unit', '?')} (list price)"
-    return None

@@ -1,5 +1,5 @@
-"""Amazon Braket's task statuses, errors and device ARNs, normalised for qnb (no SDK import
-until an exception has to be classified)."""
+"""Amazon Braket's task statuses, errors, device ARNs, queue sizes, prices and billed time,
+normalised for qnb (no SDK import until an exception has to be classified)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..ledger import PRICE_UNITS
 from ..models import JobStatus
+
+OPENQASM = "braket.ir.openqasm.program"  # the action a gate-model device runs
+
+#: Braket bills a managed simulator's task for at least this long (braket.tracking's rule)
+MIN_SIMULATOR_SECONDS = 3.0
 
 #: Braket's quantum-task statuses (``GetQuantumTask``'s ``status``) mapped onto qnb's.
 STATUS_MAP: dict[str, JobStatus] = {
@@ -111,3 +117,37 @@ def explain(exc: BaseException) -> str:
     text = (str(exc).strip() or repr(exc)).splitlines()[0][:200]
     line = f"{type(exc).__name__}: {text}"
     return f"cannot reach the service ({line})" if is_transient(exc) else line
+
+
+def billed_seconds(result: Any) -> float | None:
+    """The billed duration of a managed simulator's task (its run time from the result's
+    ``simulatorMetadata``, at least ``MIN_SIMULATOR_SECONDS``); None for a QPU task,
+    which Braket bills per task and shot instead."""
+    extra = getattr(result, "additionalMetadata", None)
+    simulator = getattr(extra, "simulatorMetadata", None)
+    ms = getattr(simulator, "executionDuration", None)
+    if ms is None:
+        return None
+    return max(float(ms) / 1000, MIN_SIMULATOR_SECONDS)
+
+
+def supported_actions(caps: dict[str, Any]) -> list[str]:
+    action = (caps.get("action") or {}).get(OPENQASM) or {}
+    return [str(g) for g in action.get("supportedOperations") or []]
+
+
+def queue_size_text(info: Any) -> str | None:
+    for queue in info or []:
+        if queue.get("queue") == "QUANTUM_TASKS_QUEUE" and queue.get(
+                "queuePriority", "Normal") == "Normal":
+            return str(queue.get("queueSize"))
+    return None
+
+
+def price_text(price: dict[str, Any] | None, device_cost: dict[str, Any] | None) -> str | None:
+    """The profile's prices (``$0.30/task + $0.08/shot``), else the device's list price."""
+    if price:
+        return " + ".join(f"${float(price[u]):g}/{u}" for u in PRICE_UNITS if u in price)
+    if device_cost and device_cost.get("price") is not None:
+        return f"${float(device_cost['price']):g}/{device_cost.get('unit', '?')} (list price)"
+    return None

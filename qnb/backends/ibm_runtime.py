@@ -26,8 +26,6 @@ unreachable cloud behind the same code.
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import logging
 import math
 import threading
@@ -45,8 +43,19 @@ from .base import (
     RemoteState,
     Submitted,
     check_optimization_level,
+    import_factory,
 )
-from .ibm_status import explain, is_transient, iso_to_epoch, normalize_status
+from .ibm_status import (
+    error_text,
+    explain,
+    import_sdk,
+    is_transient,
+    normalize_status,
+    plain_metadata,
+    pub_counts,
+    qpu_seconds,
+    queue_info,
+)
 from .simulator import DEFAULT_OPTIMIZATION_LEVEL
 
 log = logging.getLogger("qnb.backends.ibm")
@@ -58,16 +67,6 @@ TOKEN_MESSAGE = (
     "qnb never keeps an IBM Quantum token in its configuration; remove it and save the account "
     "once with QiskitRuntimeService.save_account(token=..., instance=..., set_as_default=True) "
     "(or set QISKIT_IBM_TOKEN in the environment); use 'account = NAME' to pick a saved account")
-
-
-def _pub_counts(pub: Any) -> dict[str, int]:
-    """Counts of one Sampler PUB result, all classical registers joined (first one rightmost)."""
-    return {str(k): int(v) for k, v in pub.join_data().get_counts().items()}
-
-
-def _import_factory(target: str) -> Any:
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
 
 
 class IBMRuntimeProvider(Provider):
@@ -146,7 +145,7 @@ class IBMRuntimeProvider(Provider):
         settings = {k: v for k, v in self.options.items() if k != "service_factory"}
         factory = self.options.get("service_factory")
         if factory:
-            return _import_factory(factory)(settings)
+            return import_factory(factory)(settings)
         if self.local:
             from qiskit_ibm_runtime.fake_provider.local_service import QiskitRuntimeLocalService
 
@@ -198,7 +197,7 @@ class IBMRuntimeProvider(Provider):
         provider = self.provider_name()
         try:
             # Importing the SDK takes seconds but cannot hang: it is not part of the limit.
-            _PROBES.call(_import_sdk, 120.0)
+            _PROBES.call(import_sdk, 120.0)
             backend, detail = _PROBES.call(self._probe, timeout)
         except TimeoutError:
             return BackendInfo(self.name, provider, self.max_qubits(), self.local, False,
@@ -353,12 +352,12 @@ class IBMRuntimeProvider(Provider):
         status, name = normalize_status(job.status())
         state = RemoteState(status, name)
         if status is JobStatus.ERROR:
-            state.error = _error_text(job, name)
+            state.error = error_text(job, name)
             self._forget(remote_id)
         elif status is JobStatus.CANCELLED:
             self._forget(remote_id)
         elif status is JobStatus.QUEUED and not self.local:
-            state.queue_position, state.estimated_start = _queue_info(job)
+            state.queue_position, state.estimated_start = queue_info(job)
         return state
 
     def result(self, remote_id: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -371,15 +370,15 @@ class IBMRuntimeProvider(Provider):
             metadata["session_id"] = state["session_id"]
         kind = state.get("primitive")
         if kind:
-            _plain_metadata(primitive_result)
+            plain_metadata(primitive_result)
             out = pubs.result_json(kind, primitive_result)
             out["metadata"] = metadata
         else:
-            counts = [_pub_counts(pub) for pub in primitive_result]
+            counts = [pub_counts(pub) for pub in primitive_result]
             out = {"metadata": metadata}
             mitigation.apply(out, counts, state.get("plan"), state.get("shots", 0),
                              state.get("note"))
-        qpu = _qpu_seconds(job)
+        qpu = qpu_seconds(job)
         if qpu is not None:
             metadata["qpu_seconds"] = qpu
         cost = estimated_cost(self.options.get("price"), len(primitive_result),
@@ -395,68 +394,3 @@ class IBMRuntimeProvider(Provider):
 
 
 _PROBES = TimedCalls("qnb-probe")
-
-
-def _import_sdk() -> None:
-    import qiskit_ibm_runtime  # noqa: F401
-
-
-def _plain_metadata(result: Any) -> None:
-    """Turn the dataclasses the executor primitives put in result metadata (chunk timings,
-    per-item metadata) into dicts, in place, so the result can be stored as JSON."""
-    def plain(value: Any) -> Any:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.asdict(value)
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return value
-
-    for holder in (result, *result):
-        metadata = holder.metadata
-        for key in list(metadata):
-            metadata[key] = plain(metadata[key])
-
-
-def _error_text(job: Any, name: str) -> str:
-    text = ""
-    try:
-        text = (job.error_message() or "").strip()
-    except Exception as exc:  # the message is a courtesy; the status is what counts
-        log.info("could not read the error message of %s: %s", job.job_id(), exc)
-    if not text and getattr(job, "_future", None) is not None:
-        exc = job._future.exception()
-        if exc is not None:
-            text = f"{type(exc).__name__}: {exc}"
-    return text or f"the service reports {name}"
-
-
-def _qpu_seconds(job: Any) -> float | None:
-    """The QPU seconds IBM bills for a finished job (``RuntimeJobV2.usage``); None where
-    there are none (local testing mode) or the service cannot say yet."""
-    usage = getattr(job, "usage", None)
-    if usage is None:
-        return None
-    try:
-        seconds = usage()
-    except Exception as exc:  # usage is a courtesy; the result is what counts
-        log.info("no usage for %s: %s", job.job_id(), exc)
-        return None
-    return float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else None
-
-
-def _queue_info(job: Any) -> tuple[int | None, float | None]:
-    """Queue position and estimated start from the job's metrics, when the service has them."""
-    try:
-        metrics = job.metrics() or {}
-    except Exception:
-        return None, None
-    position = metrics.get("position_in_queue")
-    if position is None:
-        position = metrics.get("position_in_provider")
-    try:
-        position = int(position) if position is not None else None
-    except (TypeError, ValueError):
-        position = None
-    return position, iso_to_epoch(metrics.get("estimated_start_time"))

@@ -5,10 +5,14 @@ Cloud jobs report status strings; local testing mode reports qiskit's ``JobStatu
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from datetime import datetime
 from typing import Any
 
 from ..models import JobStatus
+
+log = logging.getLogger("qnb.backends.ibm")
 
 #: qiskit-ibm-runtime's job statuses (cloud strings, and the names of qiskit's ``JobStatus``
 #: enum that local testing mode returns) mapped onto qnb's.
@@ -108,3 +112,74 @@ def explain(exc: BaseException) -> str:
             root = root.__cause__ or root.__context__
         return f"cannot reach the service ({line(root)})"
     return line(exc)
+
+
+def pub_counts(pub: Any) -> dict[str, int]:
+    """Counts of one Sampler PUB result, all classical registers joined (first one rightmost)."""
+    return {str(k): int(v) for k, v in pub.join_data().get_counts().items()}
+
+
+def plain_metadata(result: Any) -> None:
+    """Turn the dataclasses the executor primitives put in result metadata (chunk timings,
+    per-item metadata) into dicts, in place, so the result can be stored as JSON."""
+    def plain(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    for holder in (result, *result):
+        metadata = holder.metadata
+        for key in list(metadata):
+            metadata[key] = plain(metadata[key])
+
+
+def error_text(job: Any, name: str) -> str:
+    text = ""
+    try:
+        text = (job.error_message() or "").strip()
+    except Exception as exc:  # the message is a courtesy; the status is what counts
+        log.info("could not read the error message of %s: %s", job.job_id(), exc)
+    if not text and getattr(job, "_future", None) is not None:
+        exc = job._future.exception()
+        if exc is not None:
+            text = f"{type(exc).__name__}: {exc}"
+    return text or f"the service reports {name}"
+
+
+def qpu_seconds(job: Any) -> float | None:
+    """The QPU seconds IBM bills for a finished job (``RuntimeJobV2.usage``); None where
+    there are none (local testing mode) or the service cannot say yet."""
+    usage = getattr(job, "usage", None)
+    if usage is None:
+        return None
+    try:
+        seconds = usage()
+    except Exception as exc:  # usage is a courtesy; the result is what counts
+        log.info("no usage for %s: %s", job.job_id(), exc)
+        return None
+    return float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else None
+
+
+def queue_info(job: Any) -> tuple[int | None, float | None]:
+    """Queue position and estimated start from the job's metrics, when the service has them."""
+    try:
+        metrics = job.metrics() or {}
+    except Exception:
+        return None, None
+    position = metrics.get("position_in_queue")
+    if position is None:
+        position = metrics.get("position_in_provider")
+    try:
+        position = int(position) if position is not None else None
+    except (TypeError, ValueError):
+        position = None
+    return position, iso_to_epoch(metrics.get("estimated_start_time"))
+
+
+def import_sdk() -> None:
+    """Import qiskit-ibm-runtime (seconds, the first time: done off the runner's loop)."""
+    import qiskit_ibm_runtime  # noqa: F401

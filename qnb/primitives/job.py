@@ -12,7 +12,7 @@ from ..models import JobRecord, JobStatus
 from .pubs import decode_result
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..store import JobStore
 
 
 class PrimitiveJob(Job, BasePrimitiveJob):
@@ -45,7 +45,7 @@ class PrimitiveJob(Job, BasePrimitiveJob):
         return self._stored_result(None).get("pubs", [])
 
 
-def make_job(record: JobRecord, store: Store) -> Job:
+def make_job(record: JobRecord, store: JobStore) -> Job:
     """The handle for a record: a ``PrimitiveJob`` for Sampler / Estimator jobs."""
     if record.primitive:
         return PrimitiveJob(record.id, store=store, record=record)

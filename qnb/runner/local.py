@@ -2,7 +2,7 @@
 and run them themselves (``worker.serve``). This side only keeps the pool whole:
 
 - it starts the workers with the runner (they warm up while the first job is on its way);
-- when a worker dies it charges the job the worker held (``Store.held_by``) with the crash:
+- when a worker dies it charges the job the worker held (``JobStore.held_by``) with the crash:
   the job runs again, or ends in ERROR after ``max_crashes``; then it starts a new worker;
 - to cancel a running job it stops the job's worker, and the job ends CANCELLED.
 
@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ..models import JobStatus
-from ..store import Store
+from ..store import JobStore
 from ..waiters import WORKERS, poke
 from .outcomes import describe_death
 from .results import end_job
@@ -35,9 +35,9 @@ STOP_GRACE_SECONDS = 1.0  # a stopping pool waits this long for idle workers to 
 class LocalJobs:
     """The runner's worker processes, and the local jobs they hold."""
 
-    def __init__(self, store: Store, workers: int, *, max_crashes: int = 2) -> None:
+    def __init__(self, store: JobStore, workers: int, *, max_crashes: int = 2) -> None:
         self.store = store
-        self.home = store.path.parent
+        self.home = store.home
         self.workers = workers
         self.max_crashes = max_crashes
         self.runner = os.getpid()

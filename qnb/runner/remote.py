@@ -16,7 +16,7 @@ from typing import Any
 
 from ..backends.base import Provider, RemoteState, Submitted
 from ..models import JobRecord, JobStatus
-from ..store import Store
+from ..store import JobStore
 from .outcomes import Event, EventKind, Inbox, describe_exception
 from .schedule import Followed, PollSchedule
 
@@ -32,7 +32,7 @@ Finish = Callable[..., None]
 class RemoteJobs:
     """Every remote job this runner follows."""
 
-    def __init__(self, store: Store, provider_for: Callable[[JobRecord], Provider],
+    def __init__(self, store: JobStore, provider_for: Callable[[JobRecord], Provider],
                  io: Executor, inbox: Inbox, finish: Finish) -> None:
         self.store = store
         self.provider_for = provider_for

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import JobStatus, StoreError
-from ..store import Store, get_store
+from ..store import JobStore, get_store
 from ..waiters import poke
 
 log = logging.getLogger("qnb.runner")
@@ -57,13 +57,13 @@ def write_from_worker(home: Path | str, job_id: str, result: dict[str, Any]) -> 
     return Written(ended)
 
 
-def end_job(store: Store, job_id: str, status: JobStatus, *, error: str | None = None,
+def end_job(store: JobStore, job_id: str, status: JobStatus, *, error: str | None = None,
             result: dict[str, Any] | None = None, provider_status: str | None = None,
             only_from: Iterable[JobStatus] | None = None) -> bool:
-    """End a job (``Store.finish``) and wake the kernels waiting on it; False if it had
+    """End a job (``JobStore.finish``) and wake the kernels waiting on it; False if it had
     already ended. A result the disk has no room for, or that cannot be written, ends the
     job in ERROR with the reason instead."""
-    home = store.path.parent
+    home = store.home
     if result is not None:
         why = no_room(home, result)
         if why is not None:

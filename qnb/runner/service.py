@@ -25,11 +25,9 @@ from typing import Any
 
 from ..backends.base import Provider
 from ..backends.registry import make_provider, provider_kind
-from ..backups import DEFAULT_KEEP, make_backup
-from ..backups import due as backups_due
 from ..files import write_json_atomic
 from ..models import JobRecord, JobStatus, StoreError
-from ..store import Store, corrupt_message
+from ..store import DEFAULT_BACKUPS, backup_due, corrupt_message, make_backup, open_store
 from ..threads import lasting_pool
 from .control import RunnerFiles, acquire_lock
 from .local import LocalJobs
@@ -55,7 +53,7 @@ class Runner:
     def __init__(self, home: Path, *, workers: int | None = None,
                  idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, max_crashes: int = DEFAULT_MAX_CRASHES,
-                 backups: int = DEFAULT_KEEP, io_threads: int = 8,
+                 backups: int = DEFAULT_BACKUPS, io_threads: int = 8,
                  keep_days: float | None = None, lock_fd: int | None = None) -> None:
         self.home = Path(home)
         self._lock_fd = lock_fd  # taken by __main__ before its imports, or by serve()
@@ -87,13 +85,13 @@ class Runner:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         try:
-            self.store = Store.open(self.home)
+            self.store = open_store(self.home)
             verdict = self.store.quick_check()  # a damaged store is marked, then refused
         except StoreError as exc:
             log.error("%s", exc)
             return 2
         if verdict != "ok":
-            log.error("%s", corrupt_message(self.store.path, verdict))
+            log.error("%s", corrupt_message(self.store.url, verdict))
             return 2
         self._ledger_row = self.store.ended_after(0)[1]  # jobs ended before start: not ours
         self.inbox = Inbox()
@@ -141,10 +139,9 @@ class Runner:
                 or self.local.running()):
             return
         self._backup_checked = time.monotonic()
-        if backups_due(self.home):
+        if backup_due(self.store):
             try:
-                log.info("backed up the store to %s",
-                         make_backup(self.store, self.home, keep=self.backups))
+                log.info("backed up the store to %s", make_backup(self.store, keep=self.backups))
             except (OSError, StoreError) as exc:
                 log.warning("backup failed: %s", exc)
 

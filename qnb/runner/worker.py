@@ -3,7 +3,7 @@
 Its loop, step by step (``serve``):
 
 1. stop if the runner said so or has gone (its pipe closed);
-2. claim the oldest queued local job (``Store.claim_next``: QUEUED -> RUNNING, recording
+2. claim the oldest queued local job (``JobStore.claim_next``: QUEUED -> RUNNING, recording
    this worker as its holder, so that the runner can tell which job a dead worker held);
 3. none: wait until a submit pokes the idle workers (``waiters.WORKERS``) or a second
    passes, then go to 1;
@@ -31,9 +31,9 @@ import qiskit_aer  # noqa: F401
 
 from .. import progress
 from ..backends import simulator
-from ..backends.registry import make_provider, provider_kind
+from ..backends.registry import make_provider, provider_kind, provider_names
 from ..models import JobRecord, JobStatus
-from ..store import Store, get_store
+from ..store import JobStore, get_store
 from ..waiters import WORKERS, Waiter
 from .outcomes import describe_exception
 from .results import Written, end_job, write_from_worker
@@ -54,9 +54,10 @@ def serve(home: str, runner: int, conn: Connection) -> None:
     store = get_store(Path(home))
     wake = _wake_socket(Path(home))
     me = os.getpid()
+    remote = remote_providers()  # their jobs go to a service, never to a worker
     try:
         while not _told_to_stop(conn):
-            rec = store.claim_next(runs_here, me, runner)
+            rec = store.claim_next(me, runner, remote=remote)
             if rec is None:
                 _idle(conn, wake)
                 continue
@@ -99,9 +100,15 @@ def runs_here(provider: str) -> bool:
     return provider_kind(provider) == "local"
 
 
-def run_claimed(store: Store, rec: JobRecord) -> None:
+def remote_providers() -> list[str]:
+    """The installed providers whose jobs are handed to a service: the ones a worker skips
+    (a name no provider has is run by a worker, which ends the job saying why)."""
+    return [name for name in provider_names() if not runs_here(name)]
+
+
+def run_claimed(store: JobStore, rec: JobRecord) -> None:
     """Run a job this worker claimed, and end it: DONE with its result, or ERROR."""
-    home = store.path.parent
+    home = store.home
     try:
         fmt, payload = store.payload(rec.id)
         spec = {"profile": rec.options.get("profile") or
@@ -141,7 +148,7 @@ def worth_an_eta(rec: JobRecord) -> bool:
                                                     and qubits >= ETA_MIN_QUBITS)
 
 
-def _estimate(store: Store, rec: JobRecord) -> None:
+def _estimate(store: JobStore, rec: JobRecord) -> None:
     try:
         seconds = store.typical_run(rec)
         if seconds is not None:

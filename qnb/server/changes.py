@@ -1,5 +1,5 @@
 """Job changes pushed to the sidebar: one watcher thread per server reads the store's change
-counter (``Store.change_counter``, one integer) every ``INTERVAL`` and, when another process
+counter (``JobStore.change_counter``, one integer) every ``INTERVAL`` and, when another process
 has written, sends ``{"type": "changed"}`` once to every open socket of
 ``GET /qnb/api/changes``. Sidebars then fetch what they show; with no socket open the thread
 stops. A socket that cannot connect leaves the sidebar polling, as before.

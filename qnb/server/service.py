@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from ..config import Config, ConfigError, load_config
 from ..models import JobNotFound, JobRecord, JobStatus, StoreError, SubmitError, validate_job_id
-from ..store import Store, get_store
+from ..store import JobStore, get_store
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_LIMIT = 500
@@ -52,7 +52,7 @@ class JobService:
         self.max_body_bytes = max_body_bytes
 
     @property
-    def store(self) -> Store:
+    def store(self) -> JobStore:
         """The store of this home, opened once per process."""
         return get_store(self.home)
 
@@ -213,7 +213,7 @@ def _parse_statuses(value: str | None) -> list[str] | None:
 
 def _parse_filters(status: str | None, backend: str | None, session: str | None,
                    tag: str | None, q: str | None, since: str | None) -> dict[str, Any]:
-    """The query's filters as ``Store.list`` takes them; 400 naming a bad one."""
+    """The query's filters as ``JobStore.list`` takes them; 400 naming a bad one."""
     from ..models import parse_since
 
     try:

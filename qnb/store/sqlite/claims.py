@@ -1,0 +1,125 @@
+"""Where a job is claimed: the SQLite store's queue. A worker claims the oldest waiting local
+job in one write transaction (``claim_next``), so that no two workers anywhere run the same
+job; the rows keep who holds a running job. Also the queue's views that a runner reads."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from ...models import JobRecord, JobStatus
+from ..records import COLUMNS, to_record
+from .connection import Connections, guarded
+from .transitions import move
+
+
+class Claims(Connections):
+    """The queue: claims, and what waits or runs."""
+
+    def claim(self, job_id: str) -> JobRecord | None:
+        """QUEUED -> RUNNING for a local worker about to run it; None if it was cancelled
+        meanwhile (or is no longer queued)."""
+        with self._write() as c:
+            attempts = c.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if attempts is None or not move(
+                    c, job_id, JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
+                    where="AND cancel_requested = 0 AND submitting = 0 AND remote_id IS NULL",
+                    sets={"attempts": attempts[0] + 1,
+                          "provider_status": "running on a local worker"}):
+                return None
+        return self.get(job_id)
+
+    def claim_next(self, worker: int, runner: int, *,
+                   remote: Collection[str] = ()) -> JobRecord | None:
+        """QUEUED -> RUNNING for worker process ``worker`` of runner ``runner``: the oldest
+        waiting job whose provider is not one of the ``remote`` ones (their jobs go to a
+        service, not to a worker), in one transaction, so that two workers never claim the
+        same job. The row keeps who holds it (``held_by``). None if none waits. An idle
+        worker's look takes no write lock."""
+        names = sorted(set(remote))
+        skip = f"AND provider NOT IN ({', '.join('?' * len(names))}) " if names else ""
+        head = f"SELECT id, attempts FROM jobs WHERE {self._WAITING} {skip}ORDER BY seq LIMIT 1"
+        if self._conn().execute(head, names).fetchone() is None:
+            return None  # nothing to claim
+        with self._write() as c:
+            pick = c.execute(head, names).fetchone()
+            if pick is None or not move(
+                    c, pick[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
+                    sets={"attempts": pick[1] + 1,
+                          "provider_status": "running on a local worker",
+                          "provider_state": {"worker": worker, "runner": runner}}):
+                return None
+        return self.get(pick[0])
+
+    def held_by(self, worker: int, runner: int) -> list[tuple[str, bool]]:
+        """(id, cancel requested) of the RUNNING jobs worker ``worker`` of runner ``runner``
+        claimed (``claim_next``): normally one or none."""
+        return [(r[0], bool(r[1])) for r in self._conn().execute(
+            "SELECT id, cancel_requested FROM jobs WHERE status = 'RUNNING' "
+            "AND json_extract(provider_state, '$.worker') = ? "
+            "AND json_extract(provider_state, '$.runner') = ?", (worker, runner))]
+
+    def count_held(self, runner: int) -> int:
+        """RUNNING jobs the workers of runner ``runner`` hold."""
+        return self._conn().execute(
+            "SELECT COUNT(*) FROM jobs WHERE status = 'RUNNING' "
+            "AND json_extract(provider_state, '$.runner') = ?", (runner,)).fetchone()[0]
+
+    def holder(self, job_id: str) -> tuple[int, int] | None:
+        """(worker, runner) holding a RUNNING local job, or None."""
+        row = self._conn().execute(
+            "SELECT json_extract(provider_state, '$.worker'), "
+            "json_extract(provider_state, '$.runner') FROM jobs "
+            "WHERE id = ? AND status = 'RUNNING'", (job_id,)).fetchone()
+        return (row[0], row[1]) if row is not None and row[0] is not None else None
+
+    def busy(self) -> bool:
+        """Whether any job waits or runs (QUEUED or RUNNING), by the status index."""
+        return self._conn().execute(
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE status IN ('QUEUED', 'RUNNING'))"
+        ).fetchone()[0] == 1
+
+    _WAITING = ("status = 'QUEUED' AND cancel_requested = 0 AND remote_id IS NULL "
+                "AND submitting = 0")
+
+    @guarded
+    def queued(self, limit: int = 100,
+               providers: Iterable[str] | None = None) -> list[JobRecord]:
+        """The oldest queued jobs not yet handed to anyone, skipping ones whose cancel is
+        pending; only those of ``providers`` (names) when given."""
+        names = None if providers is None else list(providers)
+        only = "" if names is None else f"AND provider IN ({', '.join('?' * len(names))}) "
+        rows = self._conn().execute(
+            f"SELECT {COLUMNS} FROM jobs WHERE {self._WAITING} {only}ORDER BY seq LIMIT ?",
+            (*(names or []), limit)).fetchall()
+        return [to_record(r) for r in rows]
+
+    def queued_providers(self) -> list[str]:
+        """The providers of the jobs ``queued`` would give, without decoding any record: what
+        a dispatcher needs to read only the jobs it can start."""
+        return [r[0] for r in self._conn().execute(
+            f"SELECT DISTINCT provider FROM jobs WHERE {self._WAITING}")]
+
+    @guarded
+    def count_queued(self) -> int:
+        """How many jobs wait (QUEUED), by the status index."""
+        return self._conn().execute("SELECT COUNT(*) FROM jobs WHERE status = 'QUEUED'").fetchone()[0]
+
+    @guarded
+    def unfinished(self) -> list[JobRecord]:
+        """Every QUEUED or RUNNING job, oldest first: what a starting runner looks at."""
+        rows = self._conn().execute(
+            f"SELECT {COLUMNS} FROM jobs WHERE status IN ('QUEUED', 'RUNNING') ORDER BY seq"
+        ).fetchall()
+        return [to_record(r) for r in rows]
+
+    @guarded
+    def running(self) -> list[JobRecord]:
+        rows = self._conn().execute(
+            f"SELECT {COLUMNS} FROM jobs WHERE status = 'RUNNING' ORDER BY seq").fetchall()
+        return [to_record(r) for r in rows]
+
+    @guarded
+    def cancel_requests(self) -> list[str]:
+        rows = self._conn().execute(
+            "SELECT id FROM jobs WHERE status IN ('QUEUED', 'RUNNING') AND cancel_requested = 1").fetchall()
+        return [r[0] for r in rows]

@@ -1,0 +1,166 @@
+"""Reading the SQLite store: one job, many, a filtered page (status, backend, session, tags,
+text search through a trigram index, creation time), a batched scan for exports, and a job's
+payload, result and history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ...models import JobNotFound, JobRecord, JobStatus, validate_job_id
+from ..records import COLUMNS, J_COLUMNS, to_record
+from .connection import Connections, guarded
+
+
+def _values_containing(table: str, column: str) -> str:
+    """SQL for the distinct values of an indexed column that contain a search's text (one
+    ``?``): walked through the index one seek per value, not a read of every row."""
+    return (f"WITH RECURSIVE v(x) AS (SELECT MIN({column}) FROM {table} UNION ALL "
+            f"SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > v.x) FROM v "
+            "WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x LIKE ? ESCAPE '\\'")
+
+
+# A search's backends and tags: the jobs whose backend, or one of whose tags, contains it.
+_BY_BACKEND = f"SELECT seq FROM jobs WHERE backend IN ({_values_containing('jobs', 'backend')})"
+_BY_TAG = f"SELECT seq FROM job_tags WHERE tag IN ({_values_containing('job_tags', 'tag')})"
+
+
+class Reads(Connections):
+    """Jobs as they are."""
+
+    # -- reading ------------------------------------------------------------------------
+    @guarded
+    def get(self, job_id: str) -> JobRecord:
+        validate_job_id(job_id)
+        row = self._conn().execute(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise JobNotFound(f"no job with id {job_id!r}")
+        return to_record(row)
+
+    @guarded
+    def get_many(self, job_ids: Iterable[str]) -> dict[str, JobRecord]:
+        ids = list(job_ids)
+        if not ids:
+            return {}
+        rows = self._conn().execute(
+            f"SELECT {COLUMNS} FROM jobs WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall()
+        return {r[0]: to_record(r) for r in rows}
+
+    @staticmethod
+    def _filters(status: str | Iterable[str] | None = None, backend: str | None = None,
+                 session: str | None = None, tag: str | Iterable[str] | None = None,
+                 search: str | None = None, since: float | None = None,
+                 before: float | None = None) -> tuple[str, str, list[Any], str]:
+        """What ``list`` and ``scan`` read for these filters, every one of which must hold:
+        (the FROM source, its WHERE clause, the arguments, the ``seq`` column to order by).
+
+        ``tag`` (one or several, all required) and ``search`` ignore case; ``search`` matches
+        part of the name, the backend or a tag, or the start of the id; ``since`` /
+        ``before`` bound the creation time (POSIX seconds). With a tag, the query starts
+        from that tag's rows of ``job_tags`` (its index is in ``seq`` order), so a page of
+        a tag's jobs costs the same in a store of a million."""
+        where, args = [], []
+        tags = [t.strip() for t in ([tag] if isinstance(tag, str) else list(tag or []))
+                if t and t.strip()]
+        source, order = "jobs j", "j.seq"
+        if tags:
+            source, order = "job_tags t CROSS JOIN jobs j ON j.seq = t.seq", "t.seq"  # t first
+            where.append("t.tag = ?")
+            args.append(tags[0])
+        for one in tags[1:]:
+            where.append("j.seq IN (SELECT seq FROM job_tags WHERE tag = ?)")
+            args.append(one)
+        if session:
+            where.append("j.session = ?")
+            args.append(session)
+        if status:
+            statuses = [status] if isinstance(status, str) else list(status)
+            where.append(f"j.status IN ({', '.join('?' * len(statuses))})")
+            args += [str(JobStatus(s)) for s in statuses]
+        if backend:
+            where.append("j.backend = ?")
+            args.append(backend)
+        if search and search.strip():
+            text = search.strip()
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            if len(text) >= 3:  # the trigram index; shorter text has no trigram to look up
+                names = "SELECT rowid FROM job_names WHERE job_names MATCH ?"
+                args.append('"' + text.replace('"', '""') + '"')
+            else:
+                names = "SELECT seq FROM jobs WHERE name LIKE ? ESCAPE '\\'"
+                args.append(like)
+            prefix = text.lower()
+            where.append(f"j.seq IN ({names} UNION {_BY_BACKEND} UNION {_BY_TAG} "
+                         "UNION SELECT seq FROM jobs WHERE id >= ? AND id < ?)")
+            args += [like, like, prefix, prefix + "\U0010ffff"]
+        if since is not None:
+            where.append("j.created_at >= ?")
+            args.append(float(since))
+        if before is not None:
+            where.append("j.created_at < ?")
+            args.append(float(before))
+        return source, (f"WHERE {' AND '.join(where)}" if where else ""), args, order
+
+    @guarded
+    def list(self, *, status: str | Iterable[str] | None = None, backend: str | None = None,
+             session: str | None = None, tag: str | Iterable[str] | None = None,
+             search: str | None = None, since: float | None = None, limit: int = 50,
+             offset: int = 0, newest_first: bool = True) -> tuple[list[JobRecord], int]:
+        """A page of jobs and the total that match the filters (see ``_filters``)."""
+        source, clause, args, order = self._filters(status, backend, session, tag, search,
+                                                    since)
+        # one tag and nothing else: its rows of job_tags alone say how many
+        counted = ("job_tags t " + clause if clause == "WHERE t.tag = ?"
+                   else f"{source} {clause}")
+        direction = "DESC" if newest_first else "ASC"
+        with self.snapshot():
+            conn = self._conn()
+            total = conn.execute(f"SELECT COUNT(*) FROM {counted}", args).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT {J_COLUMNS} FROM {source} {clause} ORDER BY {order} {direction} "
+                "LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
+        return [to_record(r) for r in rows], total
+
+    def scan(self, *, batch: int = 500, with_results: bool = False,
+             **filters: Any) -> Iterator[tuple[JobRecord, dict[str, Any] | None]]:
+        """Every job matching ``filters`` (those of ``list``), oldest first, with its result
+        when ``with_results`` (None otherwise, or when it has none). Read in batches of
+        short transactions, so an export of a million jobs neither holds the store nor
+        memory."""
+        source, clause, args, order = self._filters(**filters)
+        joiner = "AND" if clause else "WHERE"
+        after = 0
+        while True:
+            rows = self._conn().execute(
+                f"SELECT {order}, {J_COLUMNS} FROM {source} {clause} {joiner} {order} > ? "
+                f"ORDER BY {order} LIMIT ?", (*args, after, batch)).fetchall()
+            if not rows:
+                return
+            after = rows[-1][0]
+            results: dict[str, Any] = {}
+            if with_results:
+                ids = [r[1] for r in rows]
+                results = {job_id: json.loads(data) for job_id, data in self._conn().execute(
+                    f"SELECT job_id, data FROM results WHERE job_id IN "
+                    f"({', '.join('?' * len(ids))})", ids)}
+            for row in rows:
+                yield to_record(row[1:]), results.get(row[1])
+
+    @guarded
+    def payload(self, job_id: str) -> tuple[str, bytes]:
+        row = self._conn().execute("SELECT format, data FROM payloads WHERE job_id = ?",
+                                   (job_id,)).fetchone()
+        if row is None:
+            raise JobNotFound(f"no payload for job {job_id!r}")
+        return row[0], bytes(row[1])
+
+    @guarded
+    def result(self, job_id: str) -> dict[str, Any] | None:
+        row = self._conn().execute("SELECT data FROM results WHERE job_id = ?", (job_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    @guarded
+    def events(self, job_id: str) -> list[tuple[float, str, str | None]]:
+        return [tuple(r) for r in self._conn().execute(
+            "SELECT at, status, detail FROM events WHERE job_id = ? ORDER BY id", (job_id,))]

@@ -1,0 +1,246 @@
+"""The store contract (``qnb/store/contract.py``), run on every implementation in
+``tests/store_impls.py``: transitions allowed and refused, exclusive claims from several
+processes, cancel races, tags, search and paging, the ledger, pruning, backups and damage."""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+from store_impls import impl, impl_names
+
+from qnb.models import JobNotFound, JobRecord, JobStatus, StoreError, TagError
+from qnb.store import TRANSITIONS, JobStore, make_backup, new_job_id, open_store, restore
+
+STATUSES = list(JobStatus)
+
+
+@pytest.fixture(params=impl_names())
+def kind(request):
+    return impl(request.param)
+
+
+@pytest.fixture
+def store(kind, tmp_path) -> JobStore:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    made = kind.make(home)
+    yield made
+    made.close()
+
+
+def add(store: JobStore, *, provider: str = "aer", name: str | None = None,
+        tags: list[str] | None = None, created_at: float | None = None) -> JobRecord:
+    rec = JobRecord(id=new_job_id(), backend=provider, provider=provider, name=name,
+                    status=JobStatus.QUEUED, shots=100, num_circuits=1,
+                    created_at=created_at or time.time(), tags=tags or [])
+    return store.add_job(rec, "qpy", b"circuit")
+
+
+def put_in(store: JobStore, status: JobStatus) -> str:
+    """A job in ``status``, reached through the contract's own moves."""
+    job = add(store).id
+    if status is JobStatus.QUEUED:
+        return job
+    assert store.claim(job) is not None
+    if status is not JobStatus.RUNNING:
+        assert store.finish(job, status, error=None if status is JobStatus.DONE else "why",
+                            result={"counts": [{"0": 100}]} if status is JobStatus.DONE else None)
+    return job
+
+
+def try_move(store: JobStore, job: str, to: JobStatus) -> bool:
+    """Ask for the move to ``to`` through the method that makes it."""
+    if to is JobStatus.RUNNING:
+        return store.claim(job) is not None
+    if to is JobStatus.QUEUED:
+        return store.requeue(job, "lost with its runner")
+    return store.finish(job, to, error=None if to is JobStatus.DONE else "why")
+
+
+@pytest.mark.parametrize("frm,to", list(itertools.product(STATUSES, STATUSES)),
+                         ids=lambda s: str(s))
+def test_every_move_the_table_allows_happens_and_every_other_is_refused(store, frm, to):
+    job = put_in(store, frm)
+    before = store.events(job)
+    allowed = to in TRANSITIONS.get(frm, frozenset())
+    assert try_move(store, job, to) is allowed
+    after = store.get(job)
+    if allowed:
+        assert after.status is to
+        assert store.events(job)[-1][1] == str(to)
+    else:
+        assert after.status is frm  # refused: nothing changed, nothing recorded
+        assert store.events(job) == before
+
+
+def test_a_job_is_written_whole_or_not_at_all(store):
+    with pytest.raises(TagError):
+        add(store, tags=["ok", "x" * 1000])
+    assert store.list()[1] == 0 and not store.busy()
+    job = add(store, name="bell", tags=["a"])
+    assert store.payload(job.id) == ("qpy", b"circuit")
+    assert [e[1] for e in store.events(job.id)] == ["QUEUED"]
+    with pytest.raises(JobNotFound):
+        store.get("0123456789ab")
+
+
+def _claim_all(url: str, home: str, worker: int, out) -> None:
+    store = open_store(Path(home), url=url)
+    got = []
+    while (rec := store.claim_next(worker, 1, remote=["ibm-runtime"])) is not None:
+        got.append(rec.id)
+    out.put(got)
+
+
+def test_claims_are_exclusive_across_processes_and_skip_remote_jobs(store):
+    local = [add(store).id for _ in range(120)]
+    remote = [add(store, provider="ibm-runtime").id for _ in range(5)]
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_claim_all, args=(store.url, str(store.home), w, out))
+             for w in range(4)]
+    for p in procs:
+        p.start()
+    claimed = [job for _ in procs for job in out.get(timeout=120)]
+    for p in procs:
+        p.join(30)
+    assert sorted(claimed) == sorted(local)  # every local job once, and only once
+    assert all(store.get(j).status is JobStatus.QUEUED for j in remote)
+    held = [store.holder(j) for j in local]
+    assert all(h is not None and h[1] == 1 for h in held)
+    assert sum(len(store.held_by(w, 1)) for w in range(4)) == len(local)
+    assert store.count_held(1) == len(local)
+    assert all(store.get(j).attempts == 1 for j in local)
+
+
+def test_the_oldest_waiting_job_is_claimed_first(store):
+    first, second = add(store), add(store)
+    assert store.claim_next(7, 1).id == first.id
+    assert store.claim_next(8, 1).id == second.id
+    assert store.claim_next(9, 1) is None
+
+
+def _race(url: str, home: str, jobs: list[str], cancel: bool, out) -> None:
+    store = open_store(Path(home), url=url)
+    wins = 0
+    for job in jobs:
+        if cancel:
+            store.request_cancel(job)
+            wins += store.finish(job, JobStatus.CANCELLED, error="cancelled by the user")
+        else:
+            wins += store.finish(job, JobStatus.DONE, result={"counts": [{"1": 1}]})
+    out.put(wins)
+
+
+def test_a_cancel_racing_a_result_ends_each_job_exactly_once(store):
+    jobs = [put_in(store, JobStatus.RUNNING) for _ in range(60)]
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_race, args=(store.url, str(store.home), jobs, c, out))
+             for c in (True, False)]
+    for p in procs:
+        p.start()
+    wins = out.get(timeout=120) + out.get(timeout=120)
+    for p in procs:
+        p.join(30)
+    assert wins == len(jobs)  # one of the two won each job
+    for job in jobs:
+        rec = store.get(job)
+        finals = [e for e in store.events(job) if JobStatus(e[1]).is_final]
+        assert len(finals) == 1 and finals[0][1] == str(rec.status)
+        assert (store.result(job) is not None) is (rec.status is JobStatus.DONE)
+    assert sum(row["jobs"] for row in store.usage()) == len(jobs)
+
+
+def test_a_late_result_never_overwrites_a_cancel(store):
+    job = put_in(store, JobStatus.RUNNING)
+    assert store.request_cancel(job) is JobStatus.RUNNING
+    assert store.cancel_requests() == [job]
+    assert store.finish(job, JobStatus.CANCELLED, error="cancelled")
+    assert not store.finish(job, JobStatus.DONE, result={"counts": [{"0": 1}]})
+    assert store.get(job).status is JobStatus.CANCELLED and store.result(job) is None
+    queued = add(store).id
+    assert store.request_cancel(queued) is JobStatus.CANCELLED  # at once while waiting
+    assert store.claim(queued) is None
+
+
+def test_tags_search_and_paging(store):
+    ids = [add(store, name=f"sweep {i}", tags=["vqe"] if i % 2 else ["qaoa", "big"]).id
+           for i in range(12)]
+    page, total = store.list(limit=5, offset=2)
+    assert total == 12 and [r.id for r in page] == list(reversed(ids))[2:7]
+    vqe, total = store.list(tag="VQE", limit=100)  # tags ignore case
+    assert total == 6 and {r.id for r in vqe} == set(ids[1::2])
+    assert store.list(tag=["qaoa", "big"], limit=100)[1] == 6
+    assert [r.id for r in store.list(search="sweep 11")[0]] == [ids[11]]
+    assert store.list(search=ids[3][:6])[0][0].id == ids[3]  # an id prefix
+    assert store.retag(ids[0], add=["Keep"], remove=["big"]) == ["qaoa", "Keep"]
+    assert store.get(ids[0]).status is JobStatus.QUEUED  # retagging moves nothing
+    assert store.list(tag="keep")[1] == 1
+    oldest = list(store.scan(with_results=True))
+    assert [r.id for r, _ in oldest] == ids
+
+
+def test_the_ledger_counts_each_ended_job_once_and_outlives_pruning(store):
+    done = put_in(store, JobStatus.DONE)
+    put_in(store, JobStatus.ERROR)
+    add(store)  # still waiting: not in the ledger
+    by_status = {row["group"]: row for row in store.usage(by="status")}
+    assert set(by_status) == {"DONE", "ERROR"} and by_status["DONE"]["shots"] == 100
+    count, newest = store.ended_after(0)
+    assert count == 2
+    assert store.ended_after(newest) == (0, newest)
+    assert store.prune(before=time.time() + 1) == 2
+    with pytest.raises(JobNotFound):
+        store.get(done)
+    assert sum(row["jobs"] for row in store.usage()) == 2  # the ledger keeps what was used
+
+
+def test_prune_removes_only_old_finished_jobs(store):
+    old = put_in(store, JobStatus.CANCELLED)
+    waiting = add(store, created_at=time.time() - 3600).id
+    running = put_in(store, JobStatus.RUNNING)
+    cutoff = time.time() + 1
+    assert store.prune(before=cutoff, dry_run=True) == 1
+    assert store.prune(before=cutoff, statuses=["DONE"]) == 0
+    assert store.prune(before=cutoff) == 1
+    assert {r.id for r in store.list(limit=10)[0]} == {waiting, running}
+    with pytest.raises(ValueError, match="only finished jobs"):
+        store.prune(before=cutoff, statuses=["QUEUED"])
+    assert old not in store.get_many([old, waiting])
+
+
+def test_a_backup_restores_every_job_or_the_store_says_to_use_its_database_tools(kind, store,
+                                                                               tmp_path):
+    jobs = {put_in(store, s): s for s in STATUSES}
+    copy = make_backup(store, keep=2)
+    if not kind.file_backups:
+        assert copy is None
+        return
+    assert copy is not None and copy.stat().st_mode & 0o077 == 0  # private
+    other = tmp_path / "restored"
+    other.mkdir(mode=0o700)
+    assert "restored" in restore(other, copy)
+    back = kind.make(other)
+    assert {j: back.get(j).status for j in jobs} == jobs
+    assert back.result(next(j for j, s in jobs.items() if s is JobStatus.DONE))
+
+
+def test_a_damaged_store_is_refused_with_a_message_naming_it(kind, store):
+    add(store)
+    where = kind.damage(store)
+    with pytest.raises(StoreError) as refused:
+        check = kind.reopen(store)
+        check.list()
+    assert where in str(refused.value)
+
+
+def test_a_url_opens_the_same_store(kind, store):
+    job = add(store).id
+    again = open_store(store.home, url=store.url)
+    assert again.get(job).id == job and again.url == store.url
+    assert again.identity() == store.identity()
