@@ -196,14 +196,24 @@ def cmd_backends(args: argparse.Namespace) -> int:
 
 def cmd_runner(args: argparse.Namespace) -> int:
     from .config import qnb_home
-    from .runner.control import runner_info, stop_runner
+    from .runner.control import lock_holder, lock_openers, runner_info, stop_runner
 
     if args.status:
         info = runner_info(qnb_home())
         _print_json(info) if info else print("no runner is running")
         return 0
     if args.stop:
-        print("stopped" if stop_runner(qnb_home()) else "the runner did not stop")
+        pid = lock_holder(qnb_home())
+        if pid is None:
+            print("no runner is running")
+            return 0
+        if not stop_runner(qnb_home()):
+            holders = ", ".join(map(str, lock_openers(qnb_home()))) or "unknown"
+            print(f"the runner (pid {pid}) did not stop: its lock is still held "
+                  f"(processes with {qnb_home() / 'runner.lock'} open: {holders})",
+                  file=sys.stderr)
+            return 1
+        print(f"stopped the runner (pid {pid}) and its workers")
         return 0
     from .runner.__main__ import main as runner_main
 

@@ -39,7 +39,7 @@ def test_a_runner_still_starting_can_be_stopped(qnb_home):
 
     proc = spawn(qnb_home)
     wait_for(lambda: runner_alive(qnb_home), 30, "the runner to take its lock", interval=0.01)
-    assert not (qnb_home / "runner.json").exists(), "caught too late: it already started"
+    assert runner_info(qnb_home)["state"] == "starting", "caught too late: it already started"
     assert stop_runner(qnb_home)
     assert proc.wait(timeout=30) is not None and not runner_alive(qnb_home)
 

@@ -27,13 +27,14 @@ from ..backends.base import Provider
 from ..backends.registry import make_provider, provider_kind
 from ..files import write_json_atomic
 from ..models import JobRecord, JobStatus, StoreError
-from ..store import DEFAULT_BACKUPS, backup_due, corrupt_message, make_backup, open_store
+from ..store import DEFAULT_BACKUPS, corrupt_message, open_store
 from ..threads import lasting_pool
 from .control import RunnerFiles, acquire_lock
 from .local import LocalJobs
 from .outcomes import Inbox, describe_exception
 from .remote import RemoteJobs
 from .results import end_job
+from .upkeep import Upkeep
 
 log = logging.getLogger("qnb.runner")
 
@@ -43,8 +44,6 @@ DEFAULT_IDLE_TIMEOUT = 600.0
 DEFAULT_MAX_ATTEMPTS = 5
 #: a job whose own worker died (segfault, out of memory) this many times ends in ERROR
 DEFAULT_MAX_CRASHES = 2
-RETENTION_CHECK_SECONDS = 3600.0  # how often ``keep_days`` is applied
-RETIRE_AT_ONCE = 20_000  # jobs removed by one application (the rest at the next idle turn)
 
 
 class Runner:
@@ -63,9 +62,7 @@ class Runner:
         self.max_attempts = max_attempts
         self.max_crashes = max_crashes
         self.backups = backups  # daily backups kept (0: none)
-        self._backup_checked = 0.0
         self.keep_days = keep_days  # finished jobs older than this are pruned (None: kept)
-        self._retention_checked = 0.0
         self._signal = 0
         self.io_threads = io_threads
         self.providers: dict[str, Provider] = {}
@@ -94,6 +91,7 @@ class Runner:
             log.error("%s", corrupt_message(self.store.url, verdict))
             return 2
         self._ledger_row = self.store.ended_after(0)[1]  # jobs ended before start: not ours
+        self.upkeep = Upkeep(self.store, backups=self.backups, keep_days=self.keep_days)
         self.inbox = Inbox()
         self._open_fifo()
         self.local = LocalJobs(self.store, self.workers, max_crashes=self.max_crashes)
@@ -132,41 +130,6 @@ class Runner:
         self._signal = signum
         self.inbox.nudge()
 
-    def _backup_if_due(self) -> None:
-        """At most once a day (checked once a minute, while no local job runs: a large
-        store takes seconds to copy, which a job should not wait for), an online backup."""
-        if (not self.backups or time.monotonic() - self._backup_checked < 60
-                or self.local.running()):
-            return
-        self._backup_checked = time.monotonic()
-        if backup_due(self.store):
-            try:
-                log.info("backed up the store to %s", make_backup(self.store, keep=self.backups))
-            except (OSError, StoreError) as exc:
-                log.warning("backup failed: %s", exc)
-
-    def _retire_if_due(self) -> None:
-        """With ``keep_days`` set: once an hour, while no local job runs, delete finished jobs
-        created longer ago (at most ``RETIRE_AT_ONCE`` a time, in short transactions). The
-        pages they free are reused, so the store stops growing; the usage ledger keeps
-        what they used. ``qnb prune`` also gives the space back to the disk."""
-        if (not self.keep_days
-                or time.monotonic() - self._retention_checked < RETENTION_CHECK_SECONDS
-                or self.local.running()):
-            return
-        self._retention_checked = time.monotonic()
-        before = time.time() - self.keep_days * 86400
-        try:
-            removed = self.store.prune(before=before, at_most=RETIRE_AT_ONCE)
-        except StoreError as exc:
-            log.warning("retention: pruning failed: %s", exc)
-            return
-        if removed:
-            log.info("retention: removed %d finished job(s) older than %g days", removed,
-                     self.keep_days)
-            if removed >= RETIRE_AT_ONCE:  # more to go: again at the next idle moment
-                self._retention_checked = 0.0
-
     def _shutdown(self) -> None:
         self._close_fifo()
         self._handle_events()  # write what the helpers have finished before going
@@ -181,7 +144,8 @@ class Runner:
             return
         self._last_beat = now
         write_json_atomic(self.files.info, {
-            "pid": os.getpid(), "started_at": self.started_at, "heartbeat": now,
+            "pid": os.getpid(), "state": "serving", "started_at": self.started_at,
+            "heartbeat": now,
             "workers": self.workers, "running_local": self.local.running(),
             "following_remote": len(self.remote.schedule.jobs), "finished": self._ended(),
             "python": sys.executable})
@@ -224,8 +188,7 @@ class Runner:
             self._dispatch()
             self.remote.poll_due()
             self._heartbeat()
-            self._backup_if_due()
-            self._retire_if_due()
+            self.upkeep.run(self.local.running)
             if self.remote.sessions:
                 self.remote.end_sessions()
             if self._idle_expired():
