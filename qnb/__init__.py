@@ -101,6 +101,10 @@ def __getattr__(name: str) -> Any:
         from .primitives import sessions as module
     elif name == "Comparison":
         from .notebook import comparison as module
+    elif name == "cirq":  # the package itself: qnb.cirq.Sampler, qnb.cirq.result
+        from . import cirq
+
+        return cirq
     else:
         raise AttributeError(f"module 'qnb' has no attribute {name!r}")
     return getattr(module, name)

@@ -24,7 +24,12 @@ MAX_SHOTS = 10_000_000
 MAX_NAME = 200
 
 def check_shots(shots: Any) -> int:
-    if isinstance(shots, bool) or not isinstance(shots, int) or not 0 < shots <= MAX_SHOTS:
+    if isinstance(shots, bool) or not isinstance(shots, int):  # Qiskit's TypeError, too
+        from .primitives.pubs import refusal
+
+        raise refusal(TypeError(f"shots must be a positive integer (at most {MAX_SHOTS:,}), "
+                                f"got {shots!r}"))
+    if not 0 < shots <= MAX_SHOTS:
         raise SubmitError(f"shots must be a positive integer (at most {MAX_SHOTS:,}), got {shots!r}")
     return shots
 
@@ -163,15 +168,22 @@ def check_limits(cfg: Config, store: Any, payload_bytes: int) -> None:
 
 
 def check_precision(precision: Any) -> float | None:
+    """None, or a number >= 0 (0: exact values where the backend computes them, as Qiskit's
+    and Aer's Estimators take it)."""
     if precision is None:
         return None
-    if isinstance(precision, bool) or not isinstance(precision, (int, float)) or not precision > 0:
-        raise SubmitError(f"precision must be a positive number, got {precision!r}")
+    if isinstance(precision, bool) or not isinstance(precision, (int, float)):
+        from .primitives.pubs import refusal  # Qiskit refuses it with a TypeError
+
+        raise refusal(TypeError(f"precision must be a real number, got {precision!r}"))
+    if not precision >= 0:
+        raise SubmitError(f"precision must be a non-negative number, got {precision!r}")
     return float(precision)
 
 
 def _default_name(items: list[Any], kind: str) -> str | None:
-    first = items[0][0] if isinstance(items[0], tuple) else items[0]
+    first = items[0][0] if isinstance(items[0], tuple) else getattr(items[0], "circuit",
+                                                                      items[0])
     name = getattr(first, "name", None) if kind != "pennylane" else getattr(
         getattr(first, "func", None), "__name__", None)
     if not name or name.startswith("circuit-"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qiskit.primitives import BasePrimitiveJob
+from qiskit.providers import JobStatus as QiskitJobStatus
 
 from ..job import Job
 from ..models import JobRecord, JobStatus
@@ -15,9 +16,16 @@ if TYPE_CHECKING:
     from ..store import JobStore
 
 
+#: qnb's statuses as Qiskit's ``JobStatus`` (the same five names)
+QISKIT_STATUS = {status: QiskitJobStatus[status.value] for status in JobStatus}
+
+
 class PrimitiveJob(Job, BasePrimitiveJob):
     """``job_id()``, ``status()``, ``done()``, ``cancel()`` and ``result()``, which returns
-    Qiskit's ``PrimitiveResult`` (read back from the store, also after a restart)."""
+    Qiskit's ``PrimitiveResult`` (read back from the store, also after a restart).
+
+    ``status()`` is ``qiskit.providers.JobStatus``, as ``BasePrimitiveJob`` promises; qnb's
+    own status is ``qnb_status()``."""
 
     def __init__(self, job_id: str, **kwargs: Any) -> None:
         Job.__init__(self, job_id, **kwargs)
@@ -31,11 +39,15 @@ class PrimitiveJob(Job, BasePrimitiveJob):
             self._primitive_result = decode_result(self._stored_result(timeout))
         return self._primitive_result
 
+    def status(self) -> QiskitJobStatus:  # type: ignore[override]
+        """The job's status as ``qiskit.providers.JobStatus`` (``JobStatus.DONE``, ...)."""
+        return QISKIT_STATUS[self.qnb_status()]
+
     def running(self) -> bool:
-        return self.status() is JobStatus.RUNNING
+        return self.qnb_status() is JobStatus.RUNNING
 
     def cancelled(self) -> bool:
-        return self.status() is JobStatus.CANCELLED
+        return self.qnb_status() is JobStatus.CANCELLED
 
     def in_final_state(self) -> bool:
         return self.done()

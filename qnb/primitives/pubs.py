@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from typing import Any
 
 from ..models import SubmitError
@@ -22,8 +23,20 @@ PAYLOAD_FORMATS = {SAMPLER: "sampler-pubs", ESTIMATOR: "estimator-pubs"}
 KIND_OF_FORMAT = {fmt: kind for kind, fmt in PAYLOAD_FORMATS.items()}
 
 
+def pub_object_kind(value: Any) -> str | None:
+    """``"sampler"`` for a Qiskit ``SamplerPub``, ``"estimator"`` for an ``EstimatorPub``,
+    None for anything else (told by the class, without importing Qiskit's containers)."""
+    module = type(value).__module__ or ""
+    if not module.startswith("qiskit.primitives"):
+        return None
+    return {"SamplerPub": SAMPLER, "EstimatorPub": ESTIMATOR}.get(type(value).__name__)
+
+
 def looks_like_pub(value: Any) -> bool:
-    """A tuple whose first item is a QuantumCircuit."""
+    """A tuple whose first item is a QuantumCircuit, or a Qiskit ``SamplerPub`` /
+    ``EstimatorPub``."""
+    if pub_object_kind(value) is not None:
+        return True
     if not isinstance(value, tuple) or not value:
         return False
     from ..circuits import is_quantum_circuit
@@ -31,8 +44,12 @@ def looks_like_pub(value: Any) -> bool:
     return is_quantum_circuit(value[0])
 
 
-def guess_kind(pub: tuple) -> str:
-    """Estimator when the second item reads as observables, Sampler otherwise."""
+def guess_kind(pub: Any) -> str:
+    """A PUB object's own kind; for a tuple, Estimator when the second item reads as
+    observables, Sampler otherwise."""
+    kind = pub_object_kind(pub)
+    if kind is not None:
+        return kind
     if len(pub) < 2:
         return SAMPLER
     from qiskit.primitives.containers.observables_array import ObservablesArray
@@ -44,9 +61,17 @@ def guess_kind(pub: tuple) -> str:
     return ESTIMATOR
 
 
+NO_REGISTERS = ("One of your circuits has no output classical registers and so the result "
+                "will be empty. Did you mean to add measurement instructions?")
+
+
 def coerce(kind: str, pubs: list[Any], *, shots: int | None = None,
            precision: float | None = None) -> list[Any]:
-    """Qiskit's own PUB objects, validated; ``SubmitError`` says which PUB is wrong and why."""
+    """Qiskit's own PUB objects, coerced and validated by Qiskit's ``SamplerPub`` /
+    ``EstimatorPub`` as its primitives do. A refusal is a ``SubmitError`` that is also the
+    type Qiskit raised (``ValueError``, ``TypeError``, ...), with Qiskit's message after the
+    PUB it is about. A Sampler circuit without classical registers runs, with Qiskit's
+    warning, and gives empty data."""
     if kind == SAMPLER:
         from qiskit.primitives.containers.sampler_pub import SamplerPub as Pub
 
@@ -57,23 +82,33 @@ def coerce(kind: str, pubs: list[Any], *, shots: int | None = None,
         default = precision
     out = []
     for i, pub in enumerate(pubs):
-        where = f"{kind} PUB {i}" if len(pubs) > 1 else f"{kind} PUB"
         try:
             coerced = Pub.coerce(pub, default)
             coerced.validate()
-        except (TypeError, ValueError) as exc:
-            raise SubmitError(f"{where}: {exc}") from None
-        if kind == SAMPLER:
-            if coerced.circuit.num_clbits == 0:
-                raise SubmitError(f"{where}: the circuit measures nothing, so there is nothing "
-                                  "to sample; add measurements (qc.measure_all())")
-            if coerced.shots is not None and coerced.shots <= 0:
-                raise SubmitError(f"{where}: shots must be a positive integer, got {coerced.shots}")
-        elif coerced.precision is not None and not coerced.precision > 0:
-            raise SubmitError(f"{where}: precision must be a positive number, got "
-                              f"{coerced.precision}")
+        except Exception as exc:  # every Qiskit refusal of a PUB-like is the user's input
+            where = f"{kind} PUB {i}" if len(pubs) > 1 else f"{kind} PUB"
+            raise refusal(exc, where) from None
         out.append(coerced)
+    if kind == SAMPLER and any(not p.circuit.cregs for p in out):
+        import warnings
+
+        warnings.warn(NO_REGISTERS, UserWarning, stacklevel=2)
     return out
+
+
+def refusal(exc: Exception, where: str | None = None) -> SubmitError:
+    """``SubmitError`` carrying a refusal as Qiskit makes it: also an instance of the built-in
+    type raised, so code catching Qiskit's ``TypeError`` or ``ValueError`` catches it."""
+    return _refusal_type(type(exc))(f"{where}: {exc}" if where else str(exc))
+
+
+@functools.cache
+def _refusal_type(base: type[Exception]) -> type[SubmitError]:
+    if issubclass(SubmitError, base) or base.__module__ != "builtins" or base is KeyError:
+        return SubmitError  # a ValueError already; Qiskit's own classes need their own init
+    return type(f"Submit{base.__name__}", (SubmitError, base),
+                {"__module__": __name__,
+                 "__doc__": f"A PUB refused by Qiskit with a {base.__name__}."})
 
 
 def on_circuits(kind: str, pubs: list[Any], circuits: list[Any]) -> list[Any]:
@@ -170,6 +205,12 @@ def result_json(kind: str, result: Any) -> dict[str, Any]:
         if kind == ESTIMATOR:
             pubs.append({"shape": list(data.evs.shape), "evs": _plain(data.evs),
                          "stds": _plain(data.stds)})
+            continue
+        if not len(data):  # a circuit without classical registers: empty data, as Qiskit's
+            shape = list(getattr(data, "shape", ()))
+            pubs.append({"shape": shape, "registers": [],
+                         "counts": [{} for _ in range(math.prod(shape))]})
+            counts.append({})
             continue
         joined = pub.join_data()
         pubs.append({"shape": list(joined.shape), "registers": list(data),
