@@ -1,7 +1,7 @@
 """Where qnb keeps its files (``QNB_HOME``) and the named backend profiles.
 
 Profiles come from three places, later ones overriding earlier ones:
-the built-in ``aer`` profile, ``$QNB_HOME/config.toml`` and ``./qnb.toml``.
+the built-in ``aer`` and ``azure-estimator`` profiles, ``$QNB_HOME/config.toml`` and ``./qnb.toml``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any
 from .models import QnbError
 
 DEFAULT_BACKEND = "aer"
+#: built in beside "aer": the Quantum Development Kit's local resource estimator
+ESTIMATOR_BACKEND = "azure-estimator"
 _TOP_KEYS = {"default_backend", "backends", "runner", "limits", "store"}
 _STORE_KEYS = {"url": str}
 _RUNNER_KEYS = {"idle_timeout": (int, float), "workers": int, "max_attempts": int,
@@ -186,7 +188,8 @@ def _read(path: Path, cfg: Config) -> None:
 
 def load_config(home: Path | None = None, cwd: Path | None = None) -> Config:
     """Read the built-in, user (``$QNB_HOME/config.toml``) and project (``./qnb.toml``) profiles."""
-    cfg = Config(profiles={DEFAULT_BACKEND: Profile(DEFAULT_BACKEND, "aer")})
+    cfg = Config(profiles={DEFAULT_BACKEND: Profile(DEFAULT_BACKEND, "aer"),
+                           ESTIMATOR_BACKEND: Profile(ESTIMATOR_BACKEND, "azure-estimator")})
     home = home or qnb_home()
     for path in (home / "config.toml", (cwd or Path.cwd()) / "qnb.toml"):
         if path.is_file():

@@ -234,6 +234,10 @@ def outcome_html(rec: Any, data: dict[str, Any] | None) -> str:
     data = data or {}
     if rec.primitive == "estimator":
         return expectation_view_html(data.get("pubs", []))
+    if data.get("resource_estimates") is not None:
+        from .estimates import estimates_html
+
+        return estimates_html(data["resource_estimates"])
     views = counts_views(rec, data)
     parts = []
     for caption, series in views[:VIEWS]:
@@ -282,6 +286,10 @@ def job_text(rec: Any, data: dict[str, Any] | None, top: int = 8) -> str:
             if len(evs) > top:
                 lines.append(f"  … {len(evs) - top} more points")
         return "\n".join(lines)
+    if data.get("resource_estimates") is not None:
+        from .estimates import estimates_text
+
+        return "\n".join([lines[0], *estimates_text(data["resource_estimates"])])
     views = counts_views(rec, data)
     each = top if len(views) == 1 else max(2, top // 2)
     for caption, series in views[:VIEWS]:

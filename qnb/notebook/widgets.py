@@ -217,6 +217,13 @@ class JobWidget(widgets.VBox):
             self.table.value = expectation_table_html(pubs)
             self.counts_box.layout.display = None
             return
+        estimates = self.job.result().extra.get("resource_estimates")
+        if estimates is not None:  # a resource estimate: figures, no counts
+            from .estimates import estimates_html
+
+            self.message.value = estimates_html(estimates)
+            self.message.layout.display = None
+            return
         choices = self._choices(rec)
         if len(choices) > 1:
             self.picker.options = choices
