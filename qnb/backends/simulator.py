@@ -247,6 +247,9 @@ def run_pubs(sim: Any, kind: str, pubs: list[Any], *, shots: int, seed: int | No
         primitive = ReusingEstimatorV2.from_backend(sim, options=options)
         result = primitive.run_here(isa, precision=precision)
     t2 = time.perf_counter()
+    for pub, pub_result in zip(pubs, result, strict=True):  # the user's circuit's, not those
+        if "circuit_metadata" in pub_result.metadata:  # of a cached transpiled twin
+            pub_result.metadata["circuit_metadata"] = pub.circuit.metadata
     out = pub_codec.result_json(kind, result)
     out["metadata"] = {"transpile_seconds": t1 - t0, "run_seconds": t2 - t1,
                        "simulator": sim.name, "primitive": (
