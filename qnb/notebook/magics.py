@@ -146,9 +146,9 @@ class QnbMagics(Magics):
         """Submit circuits without blocking the kernel; returns the ``Job`` (a live widget).
 
         As a cell magic the cell is OpenQASM 2/3 (when it starts with OPENQASM) or Python
-        whose last expression gives a QuantumCircuit, a list of them, a Qiskit primitive PUB
-        (``(qc, observables[, values[, precision]])`` for the Estimator, ``(qc, values[,
-        shots])`` for the Sampler) or a list of PUBs, or a PennyLane QNode.
+        whose last expression gives a QuantumCircuit or a cirq.Circuit, a list of them, a
+        Qiskit primitive PUB (``(qc, observables[, values[, precision]])`` for the Estimator,
+        ``(qc, values[, shots])`` for the Sampler) or a list of PUBs, or a PennyLane QNode.
         As a line magic, ``%qsubmit EXPR`` submits what EXPR evaluates to.
         """
         args = parse_argstring(self.qsubmit, line)
