@@ -15,8 +15,97 @@ from qnb.backends import simulator
 @pytest.fixture(autouse=True)
 def empty_cache():
     simulator._COMPILED.clear()
+    simulator._TEMPLATES.clear()
     yield
     simulator._COMPILED.clear()
+    simulator._TEMPLATES.clear()
+
+
+@pytest.fixture
+def transpiled(monkeypatch) -> list[int]:
+    """How many circuits each run of the transpiler was given, in order."""
+    runs: list[int] = []
+    real = simulator.pass_manager
+
+    def counting(sim, level, seed):
+        pm = real(sim, level, seed)
+
+        class Counting:
+            def run(self, circuits, **kwargs):
+                runs.append(len(circuits))
+                return pm.run(circuits, **kwargs)
+
+        return Counting()
+
+    monkeypatch.setattr(simulator, "pass_manager", counting)
+    return runs
+
+
+def ansatz_circuit(qubits: int = 4) -> QuantumCircuit:
+    from qiskit.circuit.library import efficient_su2
+
+    qc = efficient_su2(qubits, reps=2)
+    qc.measure_all()
+    return qc
+
+
+@pytest.mark.parametrize("level", [None, 0, 1, 3])
+def test_bound_circuits_of_one_ansatz_are_transpiled_once_and_count_as_fresh_ones(
+        transpiled, level):
+    """An optimiser's loop: a new set of angles every step, one job at a time. The ansatz is
+    transpiled once; every step's counts are those of a fresh transpile with the seed."""
+    qc = ansatz_circuit()
+    rng = np.random.default_rng(7)
+    for step in range(6):
+        bound = qc.assign_parameters(rng.uniform(-np.pi, np.pi, qc.num_parameters))
+        out = simulator.run_circuits(simulator.simulator({}), [bound], shots=1000, seed=11,
+                                     optimization_level=level)
+        assert out["counts"] == direct_aer_counts([bound], 1000, 11, level), step
+    assert transpiled == [1]
+
+
+def test_special_angles_count_as_fresh_transpiles_too():
+    """Angles the transpiler could simplify away when it sees them (0, pi/2, pi) give the
+    counts of a fresh transpile all the same."""
+    qc = ansatz_circuit(3)
+    rng = np.random.default_rng(1)
+    circuits = [qc.assign_parameters(np.zeros(qc.num_parameters))] + [
+        qc.assign_parameters(rng.choice([0, np.pi / 4, np.pi / 2, np.pi, -np.pi / 2],
+                                        qc.num_parameters)) for _ in range(4)]
+    out = simulator.run_circuits(simulator.simulator({}), circuits, shots=1000, seed=3,
+                                 optimization_level=None)
+    assert out["counts"] == direct_aer_counts(circuits, 1000, 3)
+    assert len(simulator._TEMPLATES) == 1
+
+
+def test_circuits_differing_in_one_gate_qubit_or_measurement_are_never_confused(transpiled):
+    def circuit(gate: str = "ry", qubit: int = 0, measured: tuple = (0, 1, 2),
+                angle: float = 0.7) -> QuantumCircuit:
+        qc = QuantumCircuit(3, 3)
+        qc.h(range(3))
+        getattr(qc, gate)(angle, qubit)
+        qc.cx(0, 1)
+        qc.rz(1.1, 2)
+        qc.cx(1, 2)
+        qc.ry(0.4, 1)
+        for q in measured:
+            qc.measure(q, q)
+        return qc
+
+    variants = {"base": circuit(), "one gate": circuit(gate="rx"),
+                "one qubit": circuit(qubit=2), "one measurement": circuit(measured=(0, 1)),
+                "another clbit": circuit(measured=())}
+    variants["another clbit"].measure([0, 1, 2], [0, 2, 1])
+    sim = simulator.simulator({})
+    for name, qc in variants.items():  # each after the base was transpiled: never its template
+        out = simulator.run_circuits(sim, [qc], shots=2000, seed=5, optimization_level=None)
+        assert out["counts"] == direct_aer_counts([qc], 2000, 5), name
+    assert transpiled == [1] * len(variants)  # one template each
+    # and the base with another angle reuses its own
+    again = circuit(angle=0.2)
+    out = simulator.run_circuits(sim, [again], shots=2000, seed=5, optimization_level=None)
+    assert out["counts"] == direct_aer_counts([again], 2000, 5)
+    assert transpiled == [1] * len(variants) and len(simulator._COMPILED) == len(variants) + 1
 
 
 def test_cached_transpiles_give_the_counts_of_uncached_ones():
@@ -106,3 +195,20 @@ def test_counts_per_point_equal_qiskits_own():
     wide.measure_all()
     bits = SamplerV2(seed=4).run([(wide,)], shots=100).result()[0].data.meas
     assert counts_per_point(bits) == [bits.get_counts()]
+
+
+def test_a_noisy_device_simulator_transpiles_every_bound_circuit_as_it_is(transpiled):
+    """On a fake device's simulator (noise model, coupling map) the transpiler's rewrites of
+    bound angles change what the noise acts on: no template is shared there."""
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    sim = simulator.device_simulator(FakeManilaV2())
+    qc = ansatz_circuit(3)
+    circuits = [qc.assign_parameters(np.full(qc.num_parameters, v)) for v in (0.3, 0.9)]
+    out = simulator.run_circuits(sim, circuits, shots=500, seed=2, optimization_level=None)
+    assert transpiled == [2] and not simulator._TEMPLATES
+    from qiskit import transpile
+
+    reference = sim.run(transpile(circuits, sim, seed_transpiler=2), shots=500,
+                        seed_simulator=2).result()
+    assert out["counts"] == [reference.get_counts(i) for i in range(2)]

@@ -12,11 +12,12 @@ from typing import Any
 
 from .. import progress
 from ..circuits import ObjectMemo, structure
-from . import stage_plugins
+from . import ansatz, stage_plugins
 
 DEFAULT_OPTIMIZATION_LEVEL = 2  # what qiskit.transpile uses when none is given
 
 TRANSPILE_CACHE_SIZE = 512  # transpiled circuits kept per process (least recently used go)
+TEMPLATE_CACHE_SIZE = 64  # transpiled ansatz templates kept per process (``ansatz``)
 
 #: Aer's shift between the seeds of successive circuits in one run (controller_execute.hpp)
 AER_SEED_STRIDE = 2113
@@ -28,6 +29,8 @@ _SIMULATORS: dict[Any, Any] = {}
 _TARGETS: dict[int, Any] = {}
 _PASS_MANAGERS: dict[tuple, Any] = {}
 _COMPILED: OrderedDict[tuple, Any] = OrderedDict()
+_TEMPLATES: OrderedDict[tuple, Any] = OrderedDict()
+_IDEAL: dict[int, bool] = {}
 
 
 @functools.cache
@@ -106,16 +109,23 @@ def transpile(sim: Any, circuits: list[Any], seed: int | None, optimization_leve
     """What ``qiskit.transpile(circuits, sim, seed_transpiler=seed, optimization_level=...)``
     gives, against the cached target. Circuits transpiled before in this process (same
     structure, level and seed: a sweep's repeated ansatz, an optimiser's loop) come from a
-    cache instead of the transpiler. The circuits must not change afterwards (a worker's
-    never do)."""
+    cache instead of the transpiler. A circuit that differs from one transpiled before only
+    in its standard gates' angles (an optimiser's next step) gets that circuit's transpiled
+    template with its own angles bound (``ansatz``). The circuits must not change afterwards
+    (a worker's never do)."""
     level = DEFAULT_OPTIMIZATION_LEVEL if optimization_level is None else optimization_level
-    keys = [(id(sim), level, seed, _structure(qc)) for qc in circuits]
-    todo = {k: qc for k, qc in zip(keys, circuits, strict=True) if k not in _COMPILED}
+    base = (id(sim), level, seed)
+    ideal = _ideal(sim)
+    keys, todo = [], {}
+    for qc in circuits:
+        part = ansatz.angles(qc) if ideal else None
+        # with angles taken apart the exact key costs no second look at the circuit
+        k = (*base, _structure(qc)) if part is None else (*base, part.exact)
+        keys.append(k)
+        if k not in _COMPILED:
+            todo[k] = (qc, part)
     if todo:
-        compiled = pass_manager(sim, level, seed).run(list(todo.values()),
-                                                      num_processes=num_processes)
-        for k, isa in zip(todo, compiled, strict=True):
-            _COMPILED[k] = isa
+        _compile(sim, base, todo, num_processes)
     for k in keys:
         _COMPILED.move_to_end(k)
     found = [_COMPILED[k] for k in keys]
@@ -123,6 +133,47 @@ def transpile(sim: Any, circuits: list[Any], seed: int | None, optimization_leve
     while len(_COMPILED) > TRANSPILE_CACHE_SIZE:
         _COMPILED.popitem(last=False)
     return found
+
+
+def _ideal(sim: Any) -> bool:
+    """Whether ``sim`` simulates ideal all-to-all qubits (no noise model, no coupling map):
+    only there does a transpiled template with angles bound give the counts of a fresh
+    transpile. For a device's simulator the transpiler's rewrites of bound angles change
+    the gates the noise model acts on."""
+    found = _IDEAL.get(id(sim))
+    if found is None:
+        found = _IDEAL[id(sim)] = (getattr(sim.options, "noise_model", None) is None
+                                   and target(sim).build_coupling_map() is None)
+    return found
+
+
+def _compile(sim: Any, base: tuple, todo: dict[tuple, tuple[Any, ansatz.Angles | None]],
+             num_processes: int | None) -> None:
+    """Transpile the circuits ``todo`` (cache key -> circuit and its angles taken apart)
+    into ``_COMPILED``: those with angles through their ansatz's template (transpiled once,
+    in this call if new), the others as they are; all that needs the transpiler in one run."""
+    fresh: dict[tuple, Any] = {}  # ("circuit" | "template", key) -> circuit to transpile
+    for k, (qc, part) in todo.items():
+        if part is None:
+            fresh[("circuit", k)] = qc
+        elif (*base, part.key) not in _TEMPLATES and ("template", part.key) not in fresh:
+            fresh[("template", part.key)] = part.template(qc)
+    if fresh:
+        level, seed = base[1], base[2]
+        compiled = pass_manager(sim, level, seed).run(list(fresh.values()),
+                                                      num_processes=num_processes)
+        for (kind, k), isa in zip(fresh, compiled, strict=True):
+            if kind == "circuit":
+                _COMPILED[k] = isa
+            else:
+                _TEMPLATES[(*base, k)] = ansatz.Template(isa)
+    for k, (_, part) in todo.items():
+        if part is not None:
+            template_key = (*base, part.key)
+            _TEMPLATES.move_to_end(template_key)
+            _COMPILED[k] = part.bind(_TEMPLATES[template_key])
+    while len(_TEMPLATES) > TEMPLATE_CACHE_SIZE:
+        _TEMPLATES.popitem(last=False)
 
 
 def chunk_seed(seed: int | None, start: int) -> int | None:
