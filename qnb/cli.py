@@ -27,10 +27,9 @@ def cmd_submit(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"qnb: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
-    from .cirq.convert import load_json, looks_like_cirq_json
+    from .cirq.convert import from_file_text
 
-    circuit = load_json(text) if looks_like_cirq_json(text) else text  # cirq.to_json's file
-    job = submit(circuit, backend=args.backend, shots=args.shots, name=args.name or path.stem,
+    job = submit(from_file_text(text), backend=args.backend, shots=args.shots, name=args.name or path.stem,
                  seed=args.seed, origin="cli", tags=args.tag)
     if args.wait:
         job.wait()
@@ -268,8 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qnb", description="Run and follow quantum jobs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("submit", help="submit an OpenQASM 2/3 file, or a Cirq circuit saved "
-                       "with cirq.to_json")
+    p = sub.add_parser("submit", help="submit an OpenQASM 2/3 file or a cirq.to_json circuit")
     p.add_argument("file")
     p.add_argument("-b", "--backend")
     p.add_argument("-s", "--shots", type=int)

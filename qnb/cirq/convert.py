@@ -99,6 +99,12 @@ def load_json(text: str) -> Any:
     return value
 
 
+def from_file_text(text: str) -> Any:
+    """A file's text as ``qnb submit`` takes it: Cirq's JSON as a ``cirq.Circuit``, anything
+    else unchanged (OpenQASM)."""
+    return load_json(text) if looks_like_cirq_json(text) else text
+
+
 def looks_like_cirq_json(text: str) -> bool:
     """JSON text as ``cirq.to_json`` writes it (an object with a ``cirq_type``)."""
     head = text.lstrip()[:200]
