@@ -1,6 +1,6 @@
 """The usage ledger: what each finished job used (shots, circuits, queue and run seconds, QPU
 seconds where the service reports them) and what it cost by the profile's price table,
-always an estimate. The store writes one ledger row as a job ends (``qnb/store/sqlite/transitions.py``) and
+always an estimate. The store writes one ledger row as a job ends (``qnb/store/sql/transitions.py``) and
 keeps it after the job is pruned; ``JobStore.usage`` adds the rows up.
 
 Prices are a profile's ``price = {task = USD, shot = USD, minute = USD}`` (any of them):

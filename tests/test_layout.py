@@ -97,7 +97,7 @@ def test_no_module_over_400_lines_without_a_reason_at_its_top():
 def test_file_names_say_where_things_happen():
     """The questions a newcomer asks, answered by a path (the README's table says more)."""
     for path in ("store/transitions.py",      # where a status changes
-                 "store/sqlite/claims.py",    # where a job is claimed
+                 "store/sql/claims.py",       # where a job is claimed
                  "runner/worker.py",          # the loop that claims and runs local jobs
                  "backends/registry.py",      # where a backend is chosen
                  "notebook/render.py",        # where a result is drawn (static)

@@ -3,9 +3,11 @@
 - ``contract.py``: ``JobStore``, every operation the rest of qnb uses;
 - ``transitions.py``: the status machine (where a status may change, and how);
 - ``records.py``: a job's fields as a database keeps them;
-- ``sqlite/``: the default store, one SQLite file in ``QNB_HOME``, split by concern
-  (``transitions``, ``claims``, ``reads``, ``ledger``, ``sessions``, ``maintenance``,
-  ``schema``, ``backups``, ``recovery``).
+- ``sql/``: the operations every SQL store shares, split by concern (``transitions``,
+  ``claims``, ``reads``, ``ledger``, ``sessions``, ``prune``), over the few dialect parts
+  each database fills in (``sql/base.py``);
+- ``sqlite/``: the default store, one SQLite file in ``QNB_HOME`` (its connections,
+  dialect, schema, upkeep, backups and recovery).
 
 ``open_store`` / ``get_store`` choose the store: ``QNB_STORE`` (or ``[store] url`` in
 ``config.toml``) when set, else the SQLite file of ``QNB_HOME``.

@@ -3,8 +3,8 @@
 ``TRANSITIONS`` is the only statement of which moves exist. Each store makes every move as
 one conditional update inside one transaction (``UPDATE ... WHERE status IN (<sources>)``):
 it never reads a status and then writes another, so that a late result can never overwrite
-a cancel, and two processes can never both move one job. The SQLite moves are in
-``sqlite/transitions.py``.
+a cancel, and two processes can never both move one job. The moves, in SQL that every
+database here runs, are in ``sql/transitions.py``.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from collections.abc import Collection, Iterable
 
 from ...models import JobRecord, JobStatus
 from ..records import COLUMNS, to_record
-from .connection import Connections, guarded
+from .base import SQLBase, guarded
 from .transitions import move
 
 
-class Claims(Connections):
+class Claims(SQLBase):
     """The queue: claims, and what waits or runs."""
 
     def claim(self, job_id: str) -> JobRecord | None:
@@ -41,7 +41,7 @@ class Claims(Connections):
         if self._conn().execute(head, names).fetchone() is None:
             return None  # nothing to claim
         with self._write() as c:
-            pick = c.execute(head, names).fetchone()
+            pick = c.execute(head + self.LOCK_ROWS, names).fetchone()
             if pick is None or not move(
                     c, pick[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
                     sets={"attempts": pick[1] + 1,
@@ -55,20 +55,19 @@ class Claims(Connections):
         claimed (``claim_next``): normally one or none."""
         return [(r[0], bool(r[1])) for r in self._conn().execute(
             "SELECT id, cancel_requested FROM jobs WHERE status = 'RUNNING' "
-            "AND json_extract(provider_state, '$.worker') = ? "
-            "AND json_extract(provider_state, '$.runner') = ?", (worker, runner))]
+            f"AND {self._state_int('worker')} = ? "
+            f"AND {self._state_int('runner')} = ?", (worker, runner))]
 
     def count_held(self, runner: int) -> int:
         """RUNNING jobs the workers of runner ``runner`` hold."""
         return self._conn().execute(
             "SELECT COUNT(*) FROM jobs WHERE status = 'RUNNING' "
-            "AND json_extract(provider_state, '$.runner') = ?", (runner,)).fetchone()[0]
+            f"AND {self._state_int('runner')} = ?", (runner,)).fetchone()[0]
 
     def holder(self, job_id: str) -> tuple[int, int] | None:
         """(worker, runner) holding a RUNNING local job, or None."""
         row = self._conn().execute(
-            "SELECT json_extract(provider_state, '$.worker'), "
-            "json_extract(provider_state, '$.runner') FROM jobs "
+            f"SELECT {self._state_int('worker')}, {self._state_int('runner')} FROM jobs "
             "WHERE id = ? AND status = 'RUNNING'", (job_id,)).fetchone()
         return (row[0], row[1]) if row is not None and row[0] is not None else None
 

@@ -1,22 +1,21 @@
-"""The SQLite store's usage ledger (one row per finished job, kept after the job is pruned)
+"""The SQL stores' usage ledger (one row per finished job, kept after the job is pruned)
 and the aggregates read from it and from the jobs: usage per backend, day, tag or status,
 typical run times for ETAs, and the counts behind the Prometheus metrics."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from ...ledger import COLUMNS as USAGE_COLUMNS
 from ...ledger import check_group, service_usage
 from ...models import JobRecord, JobStatus
-from .connection import Connections, guarded
+from .base import Connection, SQLBase, guarded
 
 #: A job's ledger row, from its own row as it ends (``?``: its id). Queue time is from
 #: submission until it started (or ended, if it never started); run time until it ended.
 LEDGER_ENTRY = """
-    INSERT OR REPLACE INTO usage (job_id, backend, provider, status, finished_at, shots,
+    INSERT INTO usage (job_id, backend, provider, status, finished_at, shots,
                                   circuits, queue_seconds, run_seconds, tags)
     SELECT id, backend, provider, status, COALESCE(finished_at, updated_at), shots,
            num_circuits, COALESCE(started_at, finished_at) - created_at,
@@ -25,13 +24,19 @@ LEDGER_ENTRY = """
 """
 
 
-def enter_usage(c: sqlite3.Connection, job_id: str, result: dict[str, Any] | None) -> None:
-    """A finished job's ledger row, with what its result says it used at the service."""
+def enter_ledger_row(c: Connection, job_id: str) -> None:
+    """The ledger row of a job that has just ended (a row it had is replaced)."""
+    c.execute("DELETE FROM usage WHERE job_id = ?", (job_id,))
     c.execute(LEDGER_ENTRY, (job_id,))
+
+
+def enter_usage(c: Connection, job_id: str, result: dict[str, Any] | None) -> None:
+    """A finished job's ledger row, with what its result says it used at the service."""
+    enter_ledger_row(c, job_id)
     enter_service_usage(c, job_id, result)
 
 
-def enter_service_usage(c: sqlite3.Connection, job_id: str,
+def enter_service_usage(c: Connection, job_id: str,
                          result: dict[str, Any] | None) -> None:
     """QPU seconds and estimated cost, where the job's result metadata reports them."""
     used = service_usage((result or {}).get("metadata"))
@@ -40,14 +45,15 @@ def enter_service_usage(c: sqlite3.Connection, job_id: str,
                   (used.get("qpu_seconds"), used.get("cost_estimate"), job_id))
 
 
-class Ledger(Connections):
+class Ledger(SQLBase):
     """What jobs used, and the aggregates of the metrics."""
 
     def ended_after(self, row: int) -> tuple[int, int]:
         """(jobs that ended after usage ledger row ``row``, the newest row): a count kept
         up to date without reading the whole ledger (every job that ends gets a row)."""
         count, newest = self._conn().execute(
-            "SELECT COUNT(*), MAX(rowid) FROM usage WHERE rowid > ?", (row,)).fetchone()
+            f"SELECT COUNT(*), MAX({self.USAGE_ROW}) FROM usage WHERE {self.USAGE_ROW} > ?",
+            (row,)).fetchone()
         return count, newest if newest is not None else row
 
 
@@ -83,9 +89,7 @@ class Ledger(Connections):
         since ``since`` (POSIX seconds): jobs, shots, circuits, queue, run and QPU seconds,
         and the estimated cost. QPU seconds and cost are None where no job reported any. A
         job counts once per tag it has; jobs without tags are not in a ``tag`` summary."""
-        key = {"backend": "u.backend", "status": "u.status", "tag": "t.value",
-               "day": "date(u.finished_at, 'unixepoch')"}[check_group(by)]
-        source = "usage u, json_each(u.tags) t" if by == "tag" else "usage u"
+        key, source = self._usage_group(check_group(by))
         where, args = ("WHERE u.finished_at >= ?", [since]) if since is not None else ("", [])
         rows = self._conn().execute(
             f"SELECT {key}, COUNT(*), SUM(u.shots), SUM(u.circuits), SUM(u.queue_seconds), "
@@ -127,12 +131,7 @@ class Ledger(Connections):
             rows = (f"events e JOIN jobs j ON j.id = e.job_id WHERE e.id > ? AND e.id <= ? "
                     f"AND e.status IN ({final})")
             args = (after_event, upto_event)
-        sql = ("SELECT backend, status, COUNT(*), COUNT(q), TOTAL(q), "
-               + ", ".join("SUM(q <= ?)" for _ in queue_bounds)
-               + ", COUNT(r), TOTAL(r), " + ", ".join("SUM(r <= ?)" for _ in run_bounds)
-               + " FROM (SELECT j.backend AS backend, j.status AS status, "
-               "MAX(j.started_at - j.created_at, 0) AS q, MAX(j.finished_at - j.started_at, 0) AS r "
-               f"FROM {rows}) GROUP BY backend, status")
+        sql = self._histogram_sql(rows, len(queue_bounds), len(run_bounds))
         return [tuple(r) for r in self._conn().execute(sql, (*queue_bounds, *run_bounds, *args))]
 
 

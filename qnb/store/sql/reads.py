@@ -10,23 +10,10 @@ from typing import Any
 
 from ...models import JobNotFound, JobRecord, JobStatus, validate_job_id
 from ..records import COLUMNS, J_COLUMNS, to_record
-from .connection import Connections, guarded
+from .base import SQLBase, guarded
 
 
-def _values_containing(table: str, column: str) -> str:
-    """SQL for the distinct values of an indexed column that contain a search's text (one
-    ``?``): walked through the index one seek per value, not a read of every row."""
-    return (f"WITH RECURSIVE v(x) AS (SELECT MIN({column}) FROM {table} UNION ALL "
-            f"SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > v.x) FROM v "
-            "WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x LIKE ? ESCAPE '\\'")
-
-
-# A search's backends and tags: the jobs whose backend, or one of whose tags, contains it.
-_BY_BACKEND = f"SELECT seq FROM jobs WHERE backend IN ({_values_containing('jobs', 'backend')})"
-_BY_TAG = f"SELECT seq FROM job_tags WHERE tag IN ({_values_containing('job_tags', 'tag')})"
-
-
-class Reads(Connections):
+class Reads(SQLBase):
     """Jobs as they are."""
 
     # -- reading ------------------------------------------------------------------------
@@ -47,8 +34,7 @@ class Reads(Connections):
             f"SELECT {COLUMNS} FROM jobs WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall()
         return {r[0]: to_record(r) for r in rows}
 
-    @staticmethod
-    def _filters(status: str | Iterable[str] | None = None, backend: str | None = None,
+    def _filters(self, status: str | Iterable[str] | None = None, backend: str | None = None,
                  session: str | None = None, tag: str | Iterable[str] | None = None,
                  search: str | None = None, since: float | None = None,
                  before: float | None = None) -> tuple[str, str, list[Any], str]:
@@ -82,18 +68,9 @@ class Reads(Connections):
             where.append("j.backend = ?")
             args.append(backend)
         if search and search.strip():
-            text = search.strip()
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            if len(text) >= 3:  # the trigram index; shorter text has no trigram to look up
-                names = "SELECT rowid FROM job_names WHERE job_names MATCH ?"
-                args.append('"' + text.replace('"', '""') + '"')
-            else:
-                names = "SELECT seq FROM jobs WHERE name LIKE ? ESCAPE '\\'"
-                args.append(like)
-            prefix = text.lower()
-            where.append(f"j.seq IN ({names} UNION {_BY_BACKEND} UNION {_BY_TAG} "
-                         "UNION SELECT seq FROM jobs WHERE id >= ? AND id < ?)")
-            args += [like, like, prefix, prefix + "\U0010ffff"]
+            condition, found = self._search(search.strip())
+            where.append(condition)
+            args += found
         if since is not None:
             where.append("j.created_at >= ?")
             args.append(float(since))

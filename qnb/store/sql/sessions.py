@@ -1,14 +1,14 @@
-"""The SQLite store's sessions: groups of jobs on one backend (``qnb.session``)."""
+"""The SQL stores' sessions: groups of jobs on one backend (``qnb.session``)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from .connection import Connections, guarded
+from .base import SQLBase, guarded
 
 
-class Sessions(Connections):
+class Sessions(SQLBase):
     """Sessions and the jobs they group."""
 
     # -- sessions ---------------------------------------------------------------------------

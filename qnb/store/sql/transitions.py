@@ -1,4 +1,4 @@
-"""The SQLite store's status moves: each change of a job's status is one named method here,
+"""The SQL stores' status moves: each change of a job's status is one named method here,
 one short write transaction guarded by ``TRANSITIONS`` (``qnb/store/transitions.py``), so
 that writers never hold the file for long, no job is ever half-written and a late result
 never overwrites a cancel. Also what changes a job without moving it: notes, progress,
@@ -7,7 +7,6 @@ tags."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -15,11 +14,11 @@ from typing import Any
 from ...models import JobNotFound, JobRecord, JobStatus, check_tags, validate_job_id
 from ..records import COLUMNS, FIELDS, check_fields, to_column
 from ..transitions import move_changes, sources
-from .connection import Connections
-from .ledger import LEDGER_ENTRY, enter_service_usage, enter_usage
+from .base import Connection, SQLBase
+from .ledger import enter_ledger_row, enter_service_usage, enter_usage
 
 
-def move(c: sqlite3.Connection, job_id: str, to: JobStatus, *,
+def move(c: Connection, job_id: str, to: JobStatus, *,
           only_from: Iterable[JobStatus] | None = None, where: str = "",
           sets: dict[str, Any] | None = None, detail: str | None = None) -> bool:
     """Move one job to ``to`` inside the caller's transaction, if ``TRANSITIONS`` (narrowed
@@ -40,18 +39,18 @@ def move(c: sqlite3.Connection, job_id: str, to: JobStatus, *,
     c.execute("INSERT INTO events (job_id, at, status, detail) VALUES (?, ?, ?, ?)",
               (job_id, changes["updated_at"], str(to), detail))
     if to.is_final:
-        c.execute(LEDGER_ENTRY, (job_id,))
+        enter_ledger_row(c, job_id)
     return True
 
 
-def set_fields(c: sqlite3.Connection, job_id: str, values: dict[str, Any]) -> None:
+def set_fields(c: Connection, job_id: str, values: dict[str, Any]) -> None:
     values = {**values, "updated_at": time.time()}
     assignments = ", ".join(f"{k} = ?" for k in values)
     c.execute(f"UPDATE jobs SET {assignments} WHERE id = ?",
               (*(to_column(k, v) for k, v in values.items()), job_id))
 
 
-class Transitions(Connections):
+class Transitions(SQLBase):
     """The moves of a job's status, and the changes that are not moves."""
 
     def add_job(self, record: JobRecord, payload_format: str, payload: bytes) -> JobRecord:
@@ -74,7 +73,7 @@ class Transitions(Connections):
         now = time.time()
         record.updated_at = now
         with self._write() as c:
-            seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]
+            seq = self._next_seq(c)
             c.execute(
                 f"INSERT INTO jobs ({COLUMNS}, seq) VALUES ({', '.join('?' * (len(FIELDS) + 1))})",
                 (*(to_column(f, getattr(record, f)) for f in FIELDS), seq))
@@ -192,7 +191,8 @@ class Transitions(Connections):
                               detail=error or provider_status):
                 return False
             if result is not None:
-                c.execute("INSERT OR REPLACE INTO results (job_id, data) VALUES (?, ?)",
+                c.execute("DELETE FROM results WHERE job_id = ?", (job_id,))
+                c.execute("INSERT INTO results (job_id, data) VALUES (?, ?)",
                           (job_id, json.dumps(result)))
                 enter_service_usage(c, job_id, result)
         return True
@@ -272,6 +272,6 @@ class Transitions(Connections):
             c.execute("UPDATE usage SET tags = ? WHERE job_id = ?",
                       (to_column("tags", tags), job_id))
             c.execute("DELETE FROM job_tags WHERE job_id = ?", (job_id,))
-            c.executemany("INSERT OR IGNORE INTO job_tags (tag, seq, job_id) VALUES (?, ?, ?)",
+            c.executemany("INSERT INTO job_tags (tag, seq, job_id) VALUES (?, ?, ?)",
                           [(tag, row[1], job_id) for tag in tags])
         return tags

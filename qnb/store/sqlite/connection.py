@@ -4,18 +4,18 @@ the user (a damaged file is marked, so that every process refuses it until recov
 
 from __future__ import annotations
 
-import functools
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from ...files import NETWORK_FILESYSTEMS, filesystem_type, open_private, write_private
 from ...models import StoreCorrupt, StoreError
+from ..sql.base import SQLBase
 from .schema import SCHEMA_VERSION, migrate
 
 STORE_FILE = "jobs.sqlite"
@@ -72,25 +72,7 @@ def set_aside(db: Path, suffix: str) -> Path:
     return aside
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def guarded(method: F) -> F:
-    """A read whose SQLite errors that mean damage mark the store corrupt."""
-
-    @functools.wraps(method)
-    def call(self: Connections, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            if any(word in str(exc) for word in DAMAGE):
-                raise mark_corrupt(self.path, f"SQLite: {exc}") from exc
-            raise
-
-    return call  # type: ignore[return-value]
-
-
-class Connections:
+class Connections(SQLBase):
     """One store file: thread-safe, cheap to create; connections are per thread."""
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 60.0) -> None:
@@ -180,6 +162,11 @@ class Connections:
             yield None
         finally:
             conn.execute("COMMIT")
+
+    def _read_failed(self, exc: Exception) -> None:
+        """A read that fails because the file is damaged marks it so for every process."""
+        if isinstance(exc, sqlite3.DatabaseError) and any(word in str(exc) for word in DAMAGE):
+            raise mark_corrupt(self.path, f"SQLite: {exc}") from exc
 
     @property
     def schema_version(self) -> int:

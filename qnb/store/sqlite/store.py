@@ -1,9 +1,9 @@
 """``SQLiteStore``: the job store as one SQLite file (WAL) under ``QNB_HOME``, the default.
 
-Its parts are split by concern, each a class of its own over one set of connections: the
-status moves (``transitions``), the queue's claims (``claims``), reads and search
-(``reads``), the ledger and metrics aggregates (``ledger``), sessions (``sessions``) and
-upkeep (``maintenance``). Together they are the ``JobStore`` contract
+Its parts are split by concern: the SQL it shares with PostgreSQL (``qnb/store/sql/``:
+status moves, claims, reads and search, the ledger, sessions, pruning), SQLite's own words
+for the rest (``dialect``), its file and connections (``connection``), schema, upkeep,
+backups and recovery. Together they are the ``JobStore`` contract
 (``qnb/store/contract.py``).
 """
 
@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .claims import Claims
-from .connection import STORE_FILE
-from .ledger import Ledger
+from ..sql.claims import Claims
+from ..sql.ledger import Ledger
+from ..sql.prune import Pruning
+from ..sql.reads import Reads
+from ..sql.sessions import Sessions
+from ..sql.transitions import Transitions
+from .connection import STORE_FILE, Connections
+from .dialect import SQLiteDialect
 from .maintenance import Maintenance
-from .reads import Reads
-from .sessions import Sessions
-from .transitions import Transitions
 
 
-class SQLiteStore(Transitions, Claims, Reads, Ledger, Sessions, Maintenance):
+class SQLiteStore(Transitions, Claims, Reads, Ledger, Sessions, Pruning, Maintenance,
+                  SQLiteDialect, Connections):
     """Thread-safe access to one job store file. Cheap to create; connections are per thread."""
 
     @classmethod

@@ -1,0 +1,97 @@
+"""What the SQL stores share: the operations written once in SQL that SQLite and PostgreSQL
+both run (``?`` placeholders; the PostgreSQL connection turns them into its own), and the
+few dialect parts each store fills in. The concerns are split into ``transitions``,
+``claims``, ``reads``, ``ledger`` and ``sessions``; each dialect adds its connections,
+schema and upkeep (``qnb/store/sqlite/``, ``qnb/store/postgres/``)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the shared SQL uses of a connection: ``execute`` with ``?`` placeholders."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Cursor: ...
+    def executemany(self, sql: str, params: Any) -> Any: ...
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(method: F) -> F:
+    """A read whose database errors go through the store's ``_read_failed`` first (SQLite
+    marks a damaged file there, so that every process refuses it)."""
+
+    @functools.wraps(method)
+    def call(self: SQLBase, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            self._read_failed(exc)
+            raise
+
+    return call  # type: ignore[return-value]
+
+
+class SQLBase:
+    """The connections and dialect parts every SQL store provides."""
+
+    #: how the claiming read locks the row it picks (PostgreSQL: skip rows others hold)
+    LOCK_ROWS = ""
+    #: the usage ledger's row number, in order of entry
+    USAGE_ROW = "rowid"
+
+    @property
+    def home(self) -> Path:
+        raise NotImplementedError
+
+    def _conn(self) -> Connection:
+        """This thread's connection, outside any transaction (reads in autocommit)."""
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Connection]:
+        """One short write transaction that other writers wait for; rolled back whole on
+        any error, which comes out as a ``StoreError`` saying nothing was saved."""
+        raise NotImplementedError
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _read_failed(self, exc: Exception) -> None:
+        """A read failed with ``exc``: raise a clearer error if there is one to give."""
+
+    # -- dialect parts of the shared SQL ------------------------------------------------
+    def _next_seq(self, c: Connection) -> int:
+        """The next job's sequence number, inside the inserting transaction."""
+        raise NotImplementedError
+
+    def _state_int(self, key: str) -> str:
+        """SQL for the integer ``key`` of a job's ``provider_state`` (a JSON object)."""
+        raise NotImplementedError
+
+    def _search(self, text: str) -> tuple[str, list[Any]]:
+        """A condition on ``j`` (``jobs j``) for a text search: part of the name, the
+        backend or a tag, or the start of the id, without regard to case."""
+        raise NotImplementedError
+
+    def _usage_group(self, by: str) -> tuple[str, str]:
+        """(the SQL of the group key, the FROM source) for ``usage(by=...)``; ``by`` is one
+        of backend, status, tag, day."""
+        raise NotImplementedError
+
+    def _histogram_sql(self, rows: str, queue_bounds: int, run_bounds: int) -> str:
+        """The ``finished_histograms`` query over the jobs of ``rows`` (a FROM ... WHERE)."""
+        raise NotImplementedError
