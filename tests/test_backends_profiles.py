@@ -87,7 +87,7 @@ def test_a_token_in_a_profile_is_refused_without_repeating_it(qnb_home):
 def test_listing_shows_each_profile_with_provider_width_kind_and_reachability(qnb_home):
     write_config(qnb_home, PROFILES)
     infos = {b.name: b for b in list_backends()}
-    assert set(infos) == {"aer", "manila", "lightning", "slow", "ibm-local"}
+    assert set(infos) == {"aer", "azure-estimator", "manila", "lightning", "slow", "ibm-local"}
     assert infos["aer"].default and not infos["manila"].default
     manila = infos["manila"]
     assert (manila.provider, manila.num_qubits, manila.simulator, manila.reachable) == (

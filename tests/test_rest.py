@@ -254,7 +254,7 @@ BAD_SUBMISSIONS: list[tuple[Any, str]] = [
     ({"qasm": 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\n'},
      "has no measurements"),
     ({"qasm": BELL_QASM2, "backend": "ibm_nowhere"},
-     "unknown backend 'ibm_nowhere'; configured backends: aer, fast"),
+     "unknown backend 'ibm_nowhere'; configured backends: aer, azure-estimator, fast"),
     ({"qasm": BELL_QASM2, "backend": 3}, "backend must be the name of a configured backend"),
     ({"qasm": BELL_QASM2, "shots": 0}, "shots must be a positive integer"),
     ({"qasm": BELL_QASM2, "shots": -5}, "shots must be a positive integer"),
@@ -337,7 +337,7 @@ async def test_backends_lists_the_configured_profiles(jp_fetch, qnb_home):
     code, data = await call(jp_fetch, "backends")
     assert code == 200 and data["default"] == "aer"
     by_name = {b["name"]: b for b in data["backends"]}
-    assert set(by_name) == {"aer", "fast"}
+    assert set(by_name) == {"aer", "azure-estimator", "fast"}
     assert by_name["aer"]["default"] is True and by_name["fast"]["default"] is False
     assert by_name["aer"]["provider"] == "aer" and by_name["aer"]["simulator"] is True
     assert by_name["aer"]["num_qubits"] > 20 and by_name["aer"]["reachable"] is True

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import re
 import threading
 import time
 from typing import Any, ClassVar
@@ -33,7 +32,7 @@ from typing import Any, ClassVar
 from ..models import JobStatus
 from ..threads import TimedCalls
 from . import azure_formats as formats
-from . import azure_results
+from . import azure_profile, azure_results
 from .azure_status import (
     AzureServiceError,
     explain,
@@ -46,11 +45,9 @@ from .azure_status import (
 from .base import (
     BackendInfo,
     Field,
-    ProfileError,
     Provider,
     RemoteState,
     Submitted,
-    check_optimization_level,
 )
 from .simulator import DEFAULT_OPTIMIZATION_LEVEL
 
@@ -58,20 +55,6 @@ log = logging.getLogger("qnb.backends.azure")
 
 DEFAULT_DESCRIBE_TIMEOUT = 5.0
 STATUS_TTL = 60.0  # seconds providerStatus is reused for queue estimates
-SECRET_KEYS = ("connection_string", "api_key", "apikey", "key", "token", "access_token",
-               "client_secret", "credential", "credentials", "password", "sas", "sas_token")
-SECRET_MESSAGE = (
-    "qnb never keeps Azure credentials in its configuration; remove it and let the SDK find "
-    "them in the environment: AZURE_QUANTUM_CONNECTION_STRING, or azure-identity's "
-    "DefaultAzureCredential (AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_CLIENT_SECRET, a "
-    "managed identity, or 'az login')")
-POLICIES = ("Abort", "Continue")
-_RESOURCE_ID = re.compile(r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/\s]+/providers/"
-                          r"Microsoft\.Quantum/[Ww]orkspaces/[^/\s]+$")
-_LOCATION = re.compile(r"^[a-z]+[a-z0-9]*$")
-_SECRET_VALUE = re.compile(r"(ApiKey=|AccountKey=|SharedAccessSignature|[?&]sig=)", re.I)
-
-
 def _import_factory(target: str) -> Any:
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
@@ -114,31 +97,9 @@ class AzureProvider(Provider):
     # -- profile checking -----------------------------------------------------------------
     @classmethod
     def validate_options(cls, options: dict[str, Any]) -> None:
-        for key, value in options.items():
-            if key.lower() in SECRET_KEYS:
-                raise ProfileError(SECRET_MESSAGE, key)
-            if isinstance(value, str) and _SECRET_VALUE.search(value):
-                raise ProfileError("looks like it holds a key or connection string; "
-                                   + SECRET_MESSAGE, key)
+        azure_profile.refuse_secrets(options)
         super().validate_options(options)
-        try:
-            formats.target_format(options["target"])
-        except ValueError as exc:
-            raise ProfileError(str(exc), "target") from None
-        _check_workspace(options)
-        policy = options.get("job_failure_policy")
-        if policy is not None and policy not in POLICIES:
-            raise ProfileError(f"must be {' or '.join(map(repr, POLICIES))}",
-                               "job_failure_policy")
-        factory = options.get("workspace_factory")
-        if factory is not None and (":" not in factory or not all(factory.partition(":")[::2])):
-            raise ProfileError("must be 'package.module:function'", "workspace_factory")
-        check_optimization_level(options)
-        for key in ("retry_timeout", "describe_timeout"):
-            if key in options and options[key] <= 0:
-                raise ProfileError("must be a positive number of seconds", key)
-        if options.get("max_qubits", 1) <= 0:
-            raise ProfileError("must be a positive number of qubits", "max_qubits")
+        azure_profile.validate(options)
 
     def max_qubits(self) -> int | None:
         return int(self.options["max_qubits"]) if "max_qubits" in self.options else None
@@ -147,14 +108,7 @@ class AzureProvider(Provider):
     def workspace_kwargs(self) -> dict[str, Any]:
         """What qnb passes to ``azure.quantum.Workspace``: the workspace, never a credential
         (the SDK finds one in the environment)."""
-        o = self.options
-        kwargs: dict[str, Any] = {"location": o["location"], "user_agent": "qnb"}
-        if o.get("resource_id"):
-            kwargs["resource_id"] = o["resource_id"]
-        else:
-            kwargs.update(subscription_id=o["subscription_id"],
-                          resource_group=o["resource_group"], name=o["workspace"])
-        return kwargs
+        return azure_profile.workspace_kwargs(self.options)
 
     def _workspace(self) -> Any:
         with self._ws_lock:
@@ -366,35 +320,13 @@ class AzureProvider(Provider):
     def result(self, remote_id: str, state: dict[str, Any]) -> dict[str, Any]:
         ids = remote_id.split()
         jobs = [self._job(i) for i in ids]
-        outputs = [self._output(job) for job in jobs]
+        outputs = [self._call(azure_results.read_output, job) for job in jobs]
         out = azure_results.assemble(self.format, state, jobs, outputs,
                                      sample=_samples(self.target))
         out["metadata"].update({"remote_id": remote_id, "target": self.target,
                                 "azure_job_ids": ids})
         self._forget(ids)
         return out
-
-    def _output(self, job: Any) -> bytes:
-        """The raw output of a job that Succeeded; an error (not retried) when it has none."""
-        uri = job.details.output_data_uri
-        if not uri:
-            raise AzureServiceError(
-                f"Azure Quantum reports job {job.id} {job.details.status} but gives no output "
-                "(its outputDataUri is empty)", transient=False)
-        try:
-            data = job.download_data(uri)
-        except Exception as exc:
-            err = wrap(exc)
-            if err.transient:
-                raise err from exc
-            raise AzureServiceError(
-                f"Azure Quantum reports job {job.id} {job.details.status} but its output "
-                f"cannot be read: {err}", transient=False) from exc
-        if not data:
-            raise AzureServiceError(
-                f"Azure Quantum reports job {job.id} {job.details.status} but its output is "
-                "empty", transient=False)
-        return bytes(data)
 
     def cancel(self, remote_id: str) -> None:
         ws = self._workspace()
@@ -430,31 +362,6 @@ def _import_sdk() -> None:
     with _imports:
         import azure.quantum  # noqa: F401
         import qiskit  # noqa: F401
-
-
-def _check_workspace(options: dict[str, Any]) -> None:
-    """Either ``resource_id`` + ``location`` or ``subscription_id``, ``resource_group``,
-    ``workspace`` + ``location``."""
-    parts = ("subscription_id", "resource_group", "workspace")
-    if "location" not in options:
-        raise ProfileError("missing field 'location' (the workspace's region, like 'eastus')",
-                           "location")
-    if not _LOCATION.match(options["location"]):
-        raise ProfileError(f"{options['location']!r} is not an Azure region name (like "
-                           "'eastus' or 'westeurope')", "location")
-    if "resource_id" in options:
-        extra = [p for p in parts if p in options]
-        if extra:
-            raise ProfileError("give either resource_id or subscription_id, resource_group "
-                               "and workspace, not both", extra[0])
-        if not _RESOURCE_ID.match(options["resource_id"]):
-            raise ProfileError("must look like /subscriptions/<id>/resourceGroups/<group>/"
-                               "providers/Microsoft.Quantum/Workspaces/<name>", "resource_id")
-        return
-    missing = [p for p in parts if p not in options]
-    if missing:
-        raise ProfileError(f"missing field {missing[0]!r}: name the workspace by resource_id, "
-                           "or by subscription_id, resource_group and workspace", missing[0])
 
 
 def _input_params(family: str, shots: int) -> dict[str, Any]:

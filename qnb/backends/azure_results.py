@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import azure_formats as formats
-from .azure_status import cost_of
+from .azure_status import AzureServiceError, cost_of, normalize_status, wrap
 
 
 def circuits_of(payload_format: str, payload: bytes,
@@ -104,3 +104,31 @@ def _samples_of(point: dict[str, Any], part: int) -> list[str]:
     if memory is None:
         memory = [key for key, n in sorted(point["counts"].items()) for _ in range(n)]
     return [shot.split(" ")[part] for shot in memory]
+
+
+def read_output(job: Any) -> bytes:
+    """The raw output of a job that Succeeded; an error (not retried) when it has none."""
+    uri = job.details.output_data_uri
+    if not uri:
+        raise AzureServiceError(
+            f"Azure Quantum reports job {job.id} {_word(job)} but gives no output "
+            "(its outputDataUri is empty)", transient=False)
+    try:
+        data = job.download_data(uri)
+    except Exception as exc:
+        err = wrap(exc)
+        if err.transient:
+            raise err from exc
+        raise AzureServiceError(
+            f"Azure Quantum reports job {job.id} {_word(job)} but its output "
+            f"cannot be read: {err}", transient=False) from exc
+    if not data:
+        raise AzureServiceError(
+            f"Azure Quantum reports job {job.id} {_word(job)} but its output is "
+            "empty", transient=False)
+    return bytes(data)
+
+
+def _word(job: Any) -> str:
+    """The job's status in Azure's word (``Completed``)."""
+    return normalize_status(job.details.status)[1]

@@ -97,7 +97,7 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, AzureServiceError):
         return str(exc)
     error = getattr(exc, "error", None)
-    code = getattr(error, "code", None)
+    code = getattr(error, "code", None) or getattr(exc, "error_code", None)  # storage's
     message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
     message = (str(message).strip() or repr(exc)).splitlines()[0][:300]
     status = getattr(exc, "status_code", None)
