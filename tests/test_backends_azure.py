@@ -505,6 +505,8 @@ def test_the_estimator_runs_in_a_worker_and_its_figures_are_drawn(home, store):
     text = job._repr_mimebundle_()["text/plain"]
     assert f"{small['physical_qubits']:,} physical qubits" in text
     assert "counts" not in text
+    widget = job.widget  # the live widget shows the same figures once the job has ended
+    assert wait_for(lambda: f"{big['physical_qubits']:,}</b>" in widget.message.value)
 
 
 def test_a_larger_error_budget_needs_no_more_qubits(home, store):

@@ -277,7 +277,7 @@ async def test_bad_submissions_are_400_with_the_reason_and_write_nothing(jp_fetc
         assert job_total(store) == 0, body  # nothing half-written
     _, data = await call(jp_fetch, "jobs", method="POST",
                          body={"qasm": BELL_QASM2, "backend": "nope"})
-    assert data["backends"] == ["aer", "fast"]
+    assert data["backends"] == ["aer", "azure-estimator", "fast"]
     _, listing = await call(jp_fetch, "jobs")
     assert listing["total"] == 0
     assert not Path("/tmp/pwned").exists()
@@ -502,10 +502,13 @@ async def test_a_running_job_carries_its_progress_in_the_list_and_alone(jp_fetch
     [done] = add_jobs(store, 1)
     store.progress(running, 30, 120)
     code, job = await call(jp_fetch, "jobs", running)
-    assert code == 200 and job["progress"] == {"done": 30, "total": 120}
+    assert code == 200 and job["progress"] == {"done": 30, "total": 120, "phase": None}
+    store.note(running, "transpiling")  # a worker's phase
+    code, job = await call(jp_fetch, "jobs", running)
+    assert code == 200 and job["progress"] == {"done": 30, "total": 120, "phase": "transpiling"}
     code, data = await call(jp_fetch, "jobs")
     by_id = {j["id"]: j for j in data["jobs"]}
-    assert by_id[running]["progress"] == {"done": 30, "total": 120}
+    assert by_id[running]["progress"] == {"done": 30, "total": 120, "phase": "transpiling"}
     assert by_id[done]["progress"] is None  # it never reported any
 
 

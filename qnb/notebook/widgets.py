@@ -196,7 +196,7 @@ class JobWidget(widgets.VBox):
     def _show_header(self, rec: JobRecord, now: float) -> None:
         seconds = rec.elapsed(now)
         state = (rec.status, rec.provider_status, rec.queue_position, rec.estimated_start,
-                 rec.progress_done, rec.estimated_end,
+                 rec.progress_done, rec.progress_total, rec.estimated_end,
                  int(seconds) if not rec.is_final and seconds >= 1 else seconds)
         if state == self._last:
             return
@@ -217,7 +217,8 @@ class JobWidget(widgets.VBox):
             self.table.value = expectation_table_html(pubs)
             self.counts_box.layout.display = None
             return
-        estimates = self.job.result().extra.get("resource_estimates")
+        estimates = (None if rec.primitive else
+                     self.job.result().extra.get("resource_estimates"))
         if estimates is not None:  # a resource estimate: figures, no counts
             from .estimates import estimates_html
 
