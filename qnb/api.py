@@ -106,7 +106,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
         from .pennylane.tapes import encode_pennylane
 
         payload_format, payload, summary = encode_pennylane(items[0], provider)
-        num_circuits = 1
+        num_circuits = summary.get("num_tapes", 1)
     elif kind in pubs.KINDS:
         coerced = pubs.coerce(kind, items, shots=shots, precision=precision)
         check_circuits([p.circuit for p in coerced], provider.max_qubits(), profile.name,
@@ -132,7 +132,8 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     check_limits(cfg, store, len(payload))
     record = JobRecord(
         id=new_job_id(), backend=profile.name, provider=profile.provider,
-        status=JobStatus.QUEUED, shots=0 if kind == pubs.ESTIMATOR else shots, seed=seed,
+        status=JobStatus.QUEUED, seed=seed,
+        shots=0 if kind == pubs.ESTIMATOR or summary.get("analytic") else shots,
         created_at=time.time(), name=name or _default_name(items, kind),
         num_circuits=num_circuits, summary=summary,
         options={"profile": profile.to_spec(), "run": run},

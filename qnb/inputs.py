@@ -14,7 +14,7 @@ from .primitives import pubs
 
 def _is_pennylane(value: Any) -> bool:
     module = type(value).__module__ or ""
-    return module.startswith("pennylane")
+    return module.startswith(("pennylane", "qnb.pennylane"))  # qnb.qubit's TapeBatch too
 
 
 def normalize(value: Any, primitive: str | None = None) -> tuple[str, list[Any]]:

@@ -18,7 +18,8 @@ class AerProvider(Provider):
 
     kind: ClassVar[str] = "local"
     simulator: ClassVar[bool] = True
-    payload_formats: ClassVar[tuple[str, ...]] = ("qpy", "sampler-pubs", "estimator-pubs")
+    payload_formats: ClassVar[tuple[str, ...]] = ("qpy", "sampler-pubs", "estimator-pubs",
+                                                  "pennylane-batch")
     fields: ClassVar[dict[str, Field]] = {
         "method": Field(str),  # Aer's simulation method: automatic, statevector, ...
         "device": Field(str),  # CPU or GPU
@@ -55,6 +56,10 @@ class AerProvider(Provider):
                             shots=shots, seed=seed, precision=options.get("precision"),
                             optimization_level=self.options.get("optimization_level"),
                             options=options.get("primitive_options"))
+        if payload_format == "pennylane-batch":  # the qnb.qubit device's tapes, exactly
+            from .aer_tapes import run_tapes
+
+            return run_tapes(simulator(self.options), payload, seed)
         if self.options.get("executor") == "dask":
             return dask_executor.run_on_dask(self.options, payload, shots, seed)
         return run_circuits(simulator(self.options), decode(payload), shots, seed,

@@ -19,6 +19,49 @@ from typing import Any
 from ..circuits import PENNYLANE, QPY
 from ..models import SubmitError
 
+#: the payload format of a ``qnb.qubit`` batch (run by ``backends.aer_tapes``)
+BATCH = "pennylane-batch"
+
+
+class TapeBatch:
+    """The tapes one ``qnb.qubit`` execution runs as one job, each with the wires it runs on
+    (the device's), already decomposed to the gates the device declares."""
+
+    def __init__(self, tapes: list[Any], wires: list[list[Any]]) -> None:
+        self.tapes = list(tapes)
+        self.wires = [list(w) for w in wires]
+
+    @property
+    def shots(self) -> Any:
+        """The most shots any tape takes (None when all are analytic), as ``own_shots`` reads."""
+        from pennylane.measurements import Shots
+
+        return Shots(max((t.shots.total_shots or 0 for t in self.tapes), default=0) or None)
+
+    def encode(self, provider: Any) -> tuple[str, bytes, dict[str, Any]]:
+        if BATCH not in getattr(provider, "payload_formats", ()):
+            raise SubmitError(f"backend {provider.name!r} (provider {provider.provider_name()!r}) "
+                              "cannot run qnb.qubit's tapes exactly")
+        width = max(len(w) for w in self.wires)
+        limit = provider.max_qubits()
+        if limit is not None and width > limit:
+            raise SubmitError(f"qnb.qubit runs on {width} wires but backend "
+                              f"{provider.name!r} takes at most {limit}")
+        summaries = [summarize_tape(t, w) for t, w in zip(self.tapes, self.wires, strict=True)]
+        gates: Counter[str] = Counter()
+        for one in summaries:
+            gates.update(one["gate_counts"])
+        summary = {**summaries[0], "num_qubits": width,
+                   "depth": max(s["depth"] for s in summaries),
+                   "gate_counts": dict(gates.most_common()), "num_tapes": len(self.tapes),
+                   "measurements": [m for s in summaries for m in s["measurements"]],
+                   "analytic": not any(t.shots for t in self.tapes)}
+        import cloudpickle  # a measurement class defined in a notebook goes by value
+
+        payload = cloudpickle.dumps({"tapes": self.tapes, "wires": self.wires})
+        return BATCH, payload, summary
+
+
 #: PennyLane measurement processes a job can return, by class name.
 MEASUREMENTS = {"CountsMP": "counts", "ProbabilityMP": "probs", "ExpectationMP": "expval",
                 "VarianceMP": "var", "SampleMP": "sample"}
@@ -89,7 +132,10 @@ def summarize_tape(tape: Any, wires: list[Any]) -> dict[str, Any]:
 
 
 def encode_pennylane(obj: Any, provider: Any) -> tuple[str, bytes, dict[str, Any]]:
-    """``(payload format, payload, summary)`` for a QNode/tape on ``provider``'s backend."""
+    """``(payload format, payload, summary)`` for a QNode/tape (or a ``TapeBatch``) on
+    ``provider``'s backend."""
+    if isinstance(obj, TapeBatch):
+        return obj.encode(provider)
     tape = to_tape(obj)
     if not tape.measurements:
         raise SubmitError("the PennyLane circuit returns no measurement; end it with e.g. "
