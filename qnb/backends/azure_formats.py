@@ -156,7 +156,10 @@ def qasm2(qc: Any) -> bytes:
 
 def qir(qc: Any) -> bytes:
     """The circuit as QIR (base profile) by the Quantum Development Kit; a clear error if
-    the ``qdk`` package is missing."""
+    the ``qdk`` package is missing. The QDK's telemetry is turned off first."""
+    import os
+
+    os.environ["QDK_PYTHON_TELEMETRY"] = "none"
     try:
         from qdk import TargetProfile
         from qdk.qiskit import QSharpBackend
