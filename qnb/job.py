@@ -91,9 +91,15 @@ class Job:
         return self.qnb_status()
 
     def progress(self) -> tuple[int, int] | None:
-        """``(done, total)`` circuits, read afresh, for a job that reports its progress (a
-        many-circuit local or Dask job); None for one that does not."""
+        """``(done, total)`` circuits of the current phase (``progress_phase()``), read
+        afresh, for a job that reports its progress (a many-circuit local or Dask job); None
+        for one that does not."""
         return self.refresh().progress()
+
+    def progress_phase(self) -> str | None:
+        """What ``progress()`` counts now, read afresh: "transpiling", then "simulating",
+        for a many-circuit local job while it runs; None otherwise."""
+        return self.refresh().progress_phase()
 
     @property
     def backend(self) -> str:

@@ -168,6 +168,10 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+#: the phases of a local run whose circuits ``JobRecord.progress()`` counts, in order
+PROGRESS_PHASES = ("transpiling", "simulating")
+
+
 @dataclass
 class JobRecord:
     """One row of the store: everything known about a job except its payload and result."""
@@ -232,7 +236,8 @@ class JobRecord:
                          "progress_done", "progress_total"):
             d.pop(internal)
         known = self.progress()
-        d["progress"] = {"done": known[0], "total": known[1]} if known else None
+        d["progress"] = ({"done": known[0], "total": known[1], "phase": self.progress_phase()}
+                         if known else None)
         return d
 
     def progress(self) -> tuple[int, int] | None:
@@ -242,3 +247,13 @@ class JobRecord:
             return None
         total = self.progress_total
         return (total, total) if self.status == "DONE" else (self.progress_done or 0, total)
+
+    def progress_phase(self) -> str | None:
+        """What ``progress()`` counts while the job runs: one of ``PROGRESS_PHASES``
+        ("transpiling", then "simulating"); None for a job that reports no phase, or ended.
+
+        The worker shows the phase as the job's provider status (``JobStore.note``), which
+        says what is being done with the job, and counts that phase's circuits."""
+        if self.status != "RUNNING" or self.progress_total is None:
+            return None
+        return self.provider_status if self.provider_status in PROGRESS_PHASES else None

@@ -1,6 +1,7 @@
-"""Progress of the job a worker process runs: circuits done out of all, written to the store
-as the run goes (``Store.progress``), read by ``job.progress()``, widgets, REST and the
-sidebar.
+"""Progress of the job a worker process runs: the phase (``models.PROGRESS_PHASES``:
+transpiling, then simulating) and its circuits done out of all, written to the store as the
+run goes (``JobStore.progress``; the phase as the job's provider status, ``JobStore.note``),
+read by ``job.progress()`` / ``job.progress_phase()``, widgets, REST and the sidebar.
 
 A worker runs one job at a time: the runner's worker wraps each run in ``reporting`` and the
 simulator and Dask code call ``report`` between parts of a run, from the thread that runs
@@ -27,16 +28,22 @@ class _Reporter:
         self.job_id = job_id
         self.thread = threading.get_ident()  # parts run by other threads are not the job's
         self.last = 0.0
+        self.phase: str | None = None
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, phase: str | None) -> None:
         now = time.monotonic()
-        if done < total and now - self.last < MIN_INTERVAL:
+        new_phase = phase is not None and phase != self.phase
+        if done < total and not new_phase and now - self.last < MIN_INTERVAL:
             return
         self.last = now
         from .store import get_store
 
         try:
-            get_store(self.home).progress(self.job_id, done, total)
+            store = get_store(self.home)
+            if new_phase:  # the phase first: its count starts afresh right after
+                store.note(self.job_id, phase)
+                self.phase = phase
+            store.progress(self.job_id, done, total)
         except Exception as exc:  # progress is a courtesy: the run goes on without it
             log.info("progress of %s not written: %s", self.job_id, exc)
 
@@ -60,7 +67,9 @@ def active() -> bool:
     return _current is not None and _current.thread == threading.get_ident()
 
 
-def report(done: int, total: int) -> None:
-    """``done`` of ``total`` circuits have run (written at most every ``MIN_INTERVAL``)."""
+def report(done: int, total: int, phase: str | None = None) -> None:
+    """``done`` of ``total`` circuits have gone through ``phase`` (one of
+    ``models.PROGRESS_PHASES``; None: the phase is not told). Written at most every
+    ``MIN_INTERVAL``, except the first report of a phase and the last of a count."""
     if active():
-        _current(done, total)  # type: ignore[misc]
+        _current(done, total, phase)  # type: ignore[misc]

@@ -2,7 +2,7 @@
 // job's results per PUB), actions.
 // Plain DOM with injected callbacks, so it renders (and is tested) without JupyterLab.
 import type { IJob, PubResult } from './job';
-import { canCancel, isActive, isEstimatorPub, isSamplerPub } from './job';
+import { canCancel, describeProgress, isActive, isEstimatorPub, isSamplerPub } from './job';
 import {
   formatCount,
   formatGateCounts,
@@ -309,7 +309,7 @@ export class JobDetails {
     add('Status', status);
     add('Provider status', job.provider_status);
     if (job.progress) {
-      add('Progress', `${formatCount(job.progress.done)} of ${formatCount(job.progress.total)} circuits`);
+      add('Progress', describeProgress(job.progress, formatCount));
     }
     if (job.estimated_end && job.status === 'RUNNING') {
       add('Estimated end', formatTimestamp(job.estimated_end));

@@ -116,6 +116,17 @@ export interface ICircuitSummary {
 export interface IJobProgress {
   done: number;
   total: number;
+  /**
+   * What `done` counts while a local job runs: "transpiling", then "simulating" (each
+   * phase counts its circuits from 0); null (or absent) when the job tells no phase.
+   */
+  phase?: string | null;
+}
+
+/** "transpiling 40 of 120 circuits" (or "40 of 120 circuits" without a phase). */
+export function describeProgress(progress: IJobProgress, count: (n: number) => string = String): string {
+  const counted = `${count(progress.done)} of ${count(progress.total)} circuits`;
+  return progress.phase ? `${progress.phase} ${counted}` : counted;
 }
 
 export interface IJob {

@@ -1,6 +1,6 @@
 // The jobs table: rows keyed by job id and updated in place, so a tick every
 // 500 ms does not rebuild the DOM (focus and hover survive).
-import { compareBlocker, IJob } from './job';
+import { compareBlocker, describeProgress, IJob, IJobProgress } from './job';
 import {
   formatRelativeTime,
   formatTimestamp,
@@ -193,10 +193,13 @@ export function updateJobRow(
   time.classList.toggle('qnb-mod-waiting', timing.kind === 'wait');
 }
 
-/** Show (or remove) a bar of `done` of `total` circuits under the status badge. */
+/**
+ * Show (or remove) a bar of `done` of `total` circuits under the status badge; its phase
+ * ("transpiling", "simulating") in its text and as `data-phase` (the two look different).
+ */
 export function updateProgressBar(
   cell: HTMLElement,
-  progress: { done: number; total: number } | null,
+  progress: IJobProgress | null,
   doc: Document = document
 ): void {
   let bar = cell.querySelector<HTMLProgressElement>('progress.qnb-RowProgress');
@@ -211,9 +214,16 @@ export function updateProgressBar(
   }
   bar.max = progress.total;
   bar.value = progress.done;
-  const text = `${progress.done} of ${progress.total} circuits`;
+  const text = describeProgress(progress);
   setAttr(bar, 'title', text);
   setAttr(bar, 'aria-label', text);
+  if ((bar.dataset.phase ?? '') !== (progress.phase ?? '')) {
+    if (progress.phase) {
+      bar.dataset.phase = progress.phase;
+    } else {
+      delete bar.dataset.phase;
+    }
+  }
 }
 
 /**

@@ -21,7 +21,8 @@ TEMPLATE_CACHE_SIZE = 64  # transpiled ansatz templates kept per process (``ansa
 
 #: Aer's shift between the seeds of successive circuits in one run (controller_execute.hpp)
 AER_SEED_STRIDE = 2113
-#: a job of at least this many circuits runs in ``PROGRESS_PARTS`` parts and reports each
+#: a job of at least this many circuits is transpiled, then run, in ``PROGRESS_PARTS`` parts,
+#: and reports each (its phase, and circuits done)
 PROGRESS_MIN_CIRCUITS = 20
 PROGRESS_PARTS = 10
 
@@ -176,6 +177,25 @@ def _compile(sim: Any, base: tuple, todo: dict[tuple, tuple[Any, ansatz.Angles |
         _TEMPLATES.popitem(last=False)
 
 
+def transpile_reporting(sim: Any, circuits: list[Any], seed: int | None,
+                        optimization_level: int | None,
+                        num_processes: int | None = None) -> list[Any]:
+    """``transpile``, in parts that each report progress ("transpiling", circuits done) when
+    the job has many circuits and someone follows it: a large job's transpile can take
+    longer than its run. Each circuit is transpiled alone anyway (same seed, same result)."""
+    n = len(circuits)
+    if n < PROGRESS_MIN_CIRCUITS or not progress.active():
+        return transpile(sim, circuits, seed, optimization_level, num_processes)
+    size = math.ceil(n / PROGRESS_PARTS)
+    compiled: list[Any] = []
+    progress.report(0, n, "transpiling")
+    for start in range(0, n, size):
+        compiled += transpile(sim, circuits[start:start + size], seed, optimization_level,
+                              num_processes)
+        progress.report(len(compiled), n, "transpiling")
+    return compiled
+
+
 def chunk_seed(seed: int | None, start: int) -> int | None:
     """The seed Aer gives circuit ``start`` of a batch run with ``seed_simulator=seed``.
 
@@ -196,10 +216,10 @@ def execute_reporting(sim: Any, compiled: list[Any], shots: int,
         return execute(sim, compiled, shots, seed)
     size = math.ceil(n / PROGRESS_PARTS)
     counts: list[dict[str, int]] = []
-    progress.report(0, n)
+    progress.report(0, n, "simulating")
     for start in range(0, n, size):
         counts += execute(sim, compiled[start:start + size], shots, chunk_seed(seed, start))
-        progress.report(len(counts), n)
+        progress.report(len(counts), n, "simulating")
     return counts
 
 
@@ -222,7 +242,7 @@ def run_circuits(sim: Any, circuits: list[Any], shots: int, seed: int | None,
     circuit in the whole batch) and ``num_processes=1`` (Dask supplies the parallelism).
     """
     t0 = time.perf_counter()
-    compiled = transpile(sim, circuits, seed, optimization_level, num_processes)
+    compiled = transpile_reporting(sim, circuits, seed, optimization_level, num_processes)
     t1 = time.perf_counter()
     counts = execute_reporting(sim, compiled, shots,
                                seed if seed_simulator == "seed" else seed_simulator)
@@ -263,8 +283,8 @@ def transpile_pubs(sim: Any, kind: str, pubs: list[Any], seed: int | None,
     Estimator observables laid out on the transpiled circuits' qubits."""
     from ..primitives.pubs import on_circuits
 
-    return on_circuits(kind, pubs, transpile(sim, [p.circuit for p in pubs], seed,
-                                             optimization_level))
+    return on_circuits(kind, pubs, transpile_reporting(sim, [p.circuit for p in pubs], seed,
+                                                       optimization_level))
 
 
 def run_pubs(sim: Any, kind: str, pubs: list[Any], *, shots: int, seed: int | None,

@@ -151,27 +151,32 @@ def job_header_html(rec: Any, now: float) -> str:
         left = rec.estimated_end - now
         extra.append(f"about {duration(float(max(1, int(left))))} left" if left > 0
                      else "taking longer than usual")
-    if rec.provider_status and rec.provider_status.lower() != str(rec.status).lower():
+    phase = rec.progress_phase()
+    if (rec.provider_status and rec.provider_status.lower() != str(rec.status).lower()
+            and rec.provider_status != phase):  # a phase shows with its bar
         extra.append(html.escape(rec.provider_status))
     known = rec.progress() if not rec.is_final else None
     return (f"<div class='qnb-job-header' data-status='{rec.status}' style='font-size:13px'>"
             f"{name}<code>{rec.id}</code> · {html.escape(rec.backend)} · {_work(rec)} · "
             f"{status_badge(str(rec.status))} · <span class='qnb-elapsed'>{elapsed}</span>"
-            + (f" {progress_html(*known)}" if known else "")
+            + (f" {progress_html(*known, phase=phase)}" if known else "")
             + (f" <span style='opacity:.7'>({'; '.join(extra)})</span>" if extra else "")
             + "</div>")
 
 
-def progress_html(done: int, total: int) -> str:
-    """A small bar in the theme's colours, and ``done/total circuits``."""
+def progress_html(done: int, total: int, phase: str | None = None) -> str:
+    """A small bar in the theme's colours, and ``done/total circuits`` after the phase they
+    count (``transpiling 40/120 circuits``)."""
     share = 100 * done / total if total else 0
+    label = f"{html.escape(phase)} " if phase else ""
     return ("<span class='qnb-progress' role='progressbar' "
-            f"aria-valuenow='{done}' aria-valuemax='{total}'>"
+            f"aria-valuenow='{done}' aria-valuemax='{total}' "
+            f"aria-valuetext='{label}{done} of {total} circuits'>"
             "<span style='display:inline-block;vertical-align:middle;width:80px;height:6px;"
             "border-radius:3px;background:var(--jp-layout-color3, #ddd);overflow:hidden'>"
             f"<span style='display:block;height:100%;width:{share:.0f}%;"
             "background:var(--jp-brand-color1, #1976d2)'></span></span> "
-            f"{done}/{total} circuits</span>")
+            f"{label}{done}/{total} circuits</span>")
 
 
 def _work(rec: Any) -> str:

@@ -33,6 +33,24 @@ describe('job rows', () => {
     expect(createJobRow(makeJob({ status: 'RUNNING' }), NOW).querySelector('progress')).toBeNull();
   });
 
+  it('tells the phase a running job\'s bar counts: transpiling, then simulating', () => {
+    const transpiling = makeJob({
+      id: '3f2a9c1b7d4e', status: 'RUNNING', progress: { done: 40, total: 120, phase: 'transpiling' }
+    });
+    const row = createJobRow(transpiling, NOW);
+    const bar = () => row.cells[2].querySelector('progress.qnb-RowProgress') as HTMLProgressElement;
+    expect(bar().getAttribute('aria-label')).toBe('transpiling 40 of 120 circuits');
+    expect(bar().title).toBe('transpiling 40 of 120 circuits');
+    expect(bar().dataset.phase).toBe('transpiling');
+    updateJobRow(row, { ...transpiling, progress: { done: 60, total: 120, phase: 'simulating' } }, NOW);
+    expect([bar().value, bar().max]).toEqual([60, 120]);
+    expect(bar().getAttribute('aria-label')).toBe('simulating 60 of 120 circuits');
+    expect(bar().dataset.phase).toBe('simulating');
+    updateJobRow(row, { ...transpiling, progress: { done: 70, total: 120, phase: null } }, NOW);
+    expect(bar().getAttribute('aria-label')).toBe('70 of 120 circuits');
+    expect(bar().dataset.phase).toBeUndefined();
+  });
+
   it('shows the id when the job has no name', () => {
     const row = createJobRow(makeJob({ id: '3f2a9c1b7d4e', name: null }), NOW);
     expect(row.cells[0].textContent).toBe('3f2a9c1b7d4e');
@@ -246,6 +264,18 @@ describe('JobDetails', () => {
       'Running for': '59 s'
     });
     expect(node.querySelector('.qnb-Histogram')).toBeNull();
+  });
+
+  it('shows the phase a running job\'s progress counts', () => {
+    const details = new JobDetails(handlers());
+    const fields = () => Object.fromEntries(
+      Array.from(details.node.querySelectorAll('dt')).map(dt => [dt.textContent, dt.nextElementSibling!.textContent])
+    );
+    const running = makeJob({ status: 'RUNNING', provider_status: 'transpiling' });
+    details.update({ ...running, progress: { done: 1200, total: 4000, phase: 'transpiling' } }, NOW);
+    expect(fields().Progress).toBe('transpiling 1,200 of 4,000 circuits');
+    details.update({ ...running, progress: { done: 60, total: 4000, phase: 'simulating' } }, NOW);
+    expect(fields().Progress).toBe('simulating 60 of 4,000 circuits');
   });
 
   it.each(JOB_STATUSES.map(s => [s]))('enables Cancel only while active (%s)', status => {
