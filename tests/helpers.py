@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pg_server import on_postgres, shared_server
+
 __all__ = ["JupyterServer", "assert_store_intact", "bell", "direct_aer_counts",
            "free_port", "ghz", "isolated_home", "start_jupyter", "wait_for"]
 
@@ -110,9 +112,20 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 60.0,
         time.sleep(interval)
 
 
-def assert_store_intact(home: Path) -> None:
+def assert_store_intact(home: Path, url: str | None = None) -> None:
+    """The store passes its integrity check (PRAGMA integrity_check on SQLite; on a
+    PostgreSQL store, ``url``, its schema whole and no job without its payload)."""
     import sqlite3
 
+    if url:
+        from qnb.store import open_store
+
+        store = open_store(home, url=url)
+        try:
+            assert store.integrity_check() == "ok"
+        finally:
+            store.close()
+        return
     db = home / "jobs.sqlite"
     if db.exists():
         conn = sqlite3.connect(db)
@@ -145,6 +158,10 @@ def isolated_home(base: Path, config: str = "", env: dict[str, str] | None = Non
             mp.setenv(key, value)
         mp.chdir(workdir or base)
         mp.setattr(defaults, "_chosen", None)
+        url = (env or {}).get("QNB_STORE")
+        if on_postgres() and not url:
+            url = shared_server().fresh_database()
+            mp.setenv("QNB_STORE", url)
         if config:
             (home / "config.toml").write_text(textwrap.dedent(config))
         try:
@@ -152,7 +169,7 @@ def isolated_home(base: Path, config: str = "", env: dict[str, str] | None = Non
         finally:
             stop_runner(home)
             forget_store(home)
-    assert_store_intact(home)
+    assert_store_intact(home, url)
 
 
 # -- a separate Jupyter server process ----------------------------------------------------

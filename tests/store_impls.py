@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qnb.store import JobStore, SQLiteStore
+from pg_server import shared_server
+
+from qnb.store import JobStore, SQLiteStore, open_store
 
 
 @dataclass
@@ -39,10 +41,23 @@ def _sqlite_damage(store: JobStore) -> str:
     return str(path)
 
 
+def _pg_make(home: Path) -> JobStore:
+    return open_store(home, url=shared_server().fresh_database())
+
+
+def _pg_damage(store: JobStore) -> str:
+    """Drop the jobs table, as a wrong migration or a careless admin would."""
+    store._conn().execute("DROP TABLE jobs CASCADE")  # type: ignore[attr-defined]
+    return store.url
+
+
 IMPLS: list[Impl] = [
     Impl("sqlite", make=lambda home: SQLiteStore.in_home(home),
          reopen=lambda store: SQLiteStore(store.path),  # type: ignore[attr-defined]
          damage=_sqlite_damage, file_backups=True),
+    Impl("postgresql", make=_pg_make,
+         reopen=lambda store: open_store(store.home, url=store.url),
+         damage=_pg_damage, file_backups=False),
 ]
 
 

@@ -7,7 +7,9 @@
   ``claims``, ``reads``, ``ledger``, ``sessions``, ``prune``), over the few dialect parts
   each database fills in (``sql/base.py``);
 - ``sqlite/``: the default store, one SQLite file in ``QNB_HOME`` (its connections,
-  dialect, schema, upkeep, backups and recovery).
+  dialect, schema, upkeep, backups and recovery);
+- ``postgres/``: a store that a team shares on PostgreSQL (its connections, dialect,
+  schema and upkeep).
 
 ``open_store`` / ``get_store`` choose the store: ``QNB_STORE`` (or ``[store] url`` in
 ``config.toml``) when set, else the SQLite file of ``QNB_HOME``.
@@ -66,8 +68,13 @@ def open_store(home: Path | None = None, url: str | None = None) -> JobStore:
     scheme = url.split(":", 1)[0].lower()
     if scheme == "sqlite":
         return SQLiteStore(Path(url.split("://", 1)[-1]))
-    raise StoreError(f"qnb store URL scheme {scheme!r} is not one qnb knows (sqlite); "
-                     f"check QNB_STORE or [store] url in {home / 'config.toml'}")
+    if scheme in ("postgresql", "postgres"):
+        # imported here: psycopg stays off the start-up path of a kernel on SQLite
+        from .postgres.store import PostgresStore
+
+        return PostgresStore(url, home)
+    raise StoreError(f"qnb store URL scheme {scheme!r} is not one qnb knows (sqlite, "
+                     f"postgresql); check QNB_STORE or [store] url in {home / 'config.toml'}")
 
 
 _stores: dict[Path, JobStore] = {}

@@ -53,6 +53,8 @@ class SQLBase:
     LOCK_ROWS = ""
     #: the usage ledger's row number, in order of entry
     USAGE_ROW = "rowid"
+    #: a tag's jobs, read from the tag's rows first (they are in ``seq`` order)
+    TAG_JOIN = "job_tags t JOIN jobs j ON j.seq = t.seq"
 
     @property
     def home(self) -> Path:
@@ -69,6 +71,11 @@ class SQLBase:
 
     def snapshot(self) -> AbstractContextManager[None]:
         raise NotImplementedError
+
+    def _announce(self, c: Connection, what: str) -> None:
+        """Tell other processes, when the transaction on ``c`` commits, that a job waits
+        ("submit") or has ended ("end <id>"); stores whose processes share a machine wake
+        each other through ``qnb/waiters.py`` instead, and do nothing here."""
 
     def _read_failed(self, exc: Exception) -> None:
         """A read failed with ``exc``: raise a clearer error if there is one to give."""

@@ -8,11 +8,11 @@ from collections.abc import Collection, Iterable
 
 from ...models import JobRecord, JobStatus
 from ..records import COLUMNS, to_record
-from .base import SQLBase, guarded
-from .transitions import move
+from .base import guarded
+from .transitions import Transitions
 
 
-class Claims(SQLBase):
+class Claims(Transitions):
     """The queue: claims, and what waits or runs."""
 
     def claim(self, job_id: str) -> JobRecord | None:
@@ -20,7 +20,7 @@ class Claims(SQLBase):
         meanwhile (or is no longer queued)."""
         with self._write() as c:
             attempts = c.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if attempts is None or not move(
+            if attempts is None or not self._move(
                     c, job_id, JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
                     where="AND cancel_requested = 0 AND submitting = 0 AND remote_id IS NULL",
                     sets={"attempts": attempts[0] + 1,
@@ -42,7 +42,7 @@ class Claims(SQLBase):
             return None  # nothing to claim
         with self._write() as c:
             pick = c.execute(head + self.LOCK_ROWS, names).fetchone()
-            if pick is None or not move(
+            if pick is None or not self._move(
                     c, pick[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
                     sets={"attempts": pick[1] + 1,
                           "provider_status": "running on a local worker",

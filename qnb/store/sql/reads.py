@@ -51,7 +51,7 @@ class Reads(SQLBase):
                 if t and t.strip()]
         source, order = "jobs j", "j.seq"
         if tags:
-            source, order = "job_tags t CROSS JOIN jobs j ON j.seq = t.seq", "t.seq"  # t first
+            source, order = self.TAG_JOIN, "t.seq"
             where.append("t.tag = ?")
             args.append(tags[0])
         for one in tags[1:]:

@@ -53,6 +53,13 @@ def set_fields(c: Connection, job_id: str, values: dict[str, Any]) -> None:
 class Transitions(SQLBase):
     """The moves of a job's status, and the changes that are not moves."""
 
+    def _move(self, c: Connection, job_id: str, to: JobStatus, **how: Any) -> bool:
+        """``move``, and listeners told when a job waits (again) or has ended."""
+        moved = move(c, job_id, to, **how)
+        if moved and (to is JobStatus.QUEUED or to.is_final):
+            self._announce(c, "submit" if to is JobStatus.QUEUED else f"end {job_id}")
+        return moved
+
     def add_job(self, record: JobRecord, payload_format: str, payload: bytes) -> JobRecord:
         """Write a new QUEUED job and its payload in one transaction."""
         if record.status is not JobStatus.QUEUED:
@@ -88,6 +95,8 @@ class Transitions(SQLBase):
                       (record.id, now, str(record.status)))
             if record.status.is_final:
                 enter_usage(c, record.id, result)
+            else:
+                self._announce(c, "submit")
         return record
 
 
@@ -129,7 +138,7 @@ class Transitions(SQLBase):
             if row is None or JobStatus(row[0]).is_final:
                 return False
             if row[0] != str(status):
-                return move(c, job_id, status, only_from=[JobStatus(row[0])],
+                return self._move(c, job_id, status, only_from=[JobStatus(row[0])],
                                   sets=info, detail=provider_status)
             set_fields(c, job_id, info)
             return True
@@ -147,7 +156,7 @@ class Transitions(SQLBase):
             crashes = row[0] + 1
             if crashes < limit:
                 note = f"re-queued: {reason}"
-                move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
+                self._move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
                            sets={"crashes": crashes, "provider_status": note,
                                  "started_at": None, "progress_done": None,
                                  "progress_total": None, "estimated_end": None},
@@ -155,7 +164,7 @@ class Transitions(SQLBase):
                 return JobStatus.QUEUED
             times = "once" if crashes == 1 else f"{crashes} times"
             error = f"{reason}; it crashed its worker {times}, so it is not run again"
-            move(c, job_id, JobStatus.ERROR, only_from=[JobStatus.RUNNING],
+            self._move(c, job_id, JobStatus.ERROR, only_from=[JobStatus.RUNNING],
                        sets={"crashes": crashes, "error": error, "provider_status": "error"},
                        detail=error)
             return JobStatus.ERROR
@@ -164,7 +173,7 @@ class Transitions(SQLBase):
     def requeue(self, job_id: str, reason: str) -> bool:
         """RUNNING -> QUEUED: local work lost with a stopped runner, to be run again."""
         with self._write() as c:
-            return move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
+            return self._move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
                               sets={"provider_status": reason, "started_at": None,
                                     "progress_done": None, "progress_total": None,
                                     "estimated_end": None},
@@ -187,7 +196,7 @@ class Transitions(SQLBase):
         if error is not None:
             sets["error"] = error
         with self._write() as c:
-            if not move(c, job_id, status, only_from=only_from, sets=sets,
+            if not self._move(c, job_id, status, only_from=only_from, sets=sets,
                               detail=error or provider_status):
                 return False
             if result is not None:
@@ -213,7 +222,7 @@ class Transitions(SQLBase):
                 raise JobNotFound(f"no job with id {job_id!r}")
             status = JobStatus(row[0])
             held_remotely = row[1] is not None or bool(row[2])
-            if status is JobStatus.QUEUED and not held_remotely and move(
+            if status is JobStatus.QUEUED and not held_remotely and self._move(
                     c, job_id, JobStatus.CANCELLED, only_from=[JobStatus.QUEUED],
                     sets={"cancel_requested": True, "error": "cancelled before it started",
                           "provider_status": "cancelled"},

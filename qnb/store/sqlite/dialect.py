@@ -29,6 +29,9 @@ def like_pattern(text: str) -> str:
 class SQLiteDialect(SQLBase):
     """How SQLite says what the shared SQL leaves open."""
 
+    # CROSS JOIN: SQLite's way to keep the tag's rows first (its planner never reorders it)
+    TAG_JOIN = "job_tags t CROSS JOIN jobs j ON j.seq = t.seq"
+
     def _next_seq(self, c: Connection) -> int:
         # the write lock (BEGIN IMMEDIATE) is held: no other insert can take the same number
         return c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]

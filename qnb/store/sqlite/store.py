@@ -22,7 +22,7 @@ from .dialect import SQLiteDialect
 from .maintenance import Maintenance
 
 
-class SQLiteStore(Transitions, Claims, Reads, Ledger, Sessions, Pruning, Maintenance,
+class SQLiteStore(Claims, Transitions, Reads, Ledger, Sessions, Pruning, Maintenance,
                   SQLiteDialect, Connections):
     """Thread-safe access to one job store file. Cheap to create; connections are per thread."""
 

@@ -1,0 +1,1 @@
+"""The shared store on PostgreSQL (psycopg 3): connections, dialect, schema and upkeep."""

@@ -1,0 +1,172 @@
+"""The PostgreSQL store's connections: one per thread (and process), in autocommit for
+reads; write transactions that take one advisory lock, so that sequence numbers and event
+ids commit in the order they were drawn (the metrics and the change feed read "rows after
+N"); read snapshots; and what a database error means for the user, named by the store's URL
+without its password."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.numeric import NumericLoader
+
+from ...models import StoreError
+from ..sql.base import Cursor, SQLBase
+from .schema import CHANNEL, SCHEMA_VERSION, WRITE_LOCK, migrate
+
+CONNECT_TIMEOUT = 10  # seconds before an unreachable server is reported
+
+
+def redact(url: str) -> str:
+    """``url`` as it may be shown: user, host, port and database, never a password."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://(a URL that cannot be parsed)"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    host = parts.get("host") or ""
+    port = f":{parts['port']}" if parts.get("port") else ""
+    if host.startswith("/"):  # a Unix socket's folder
+        return f"postgresql://{user}/{parts.get('dbname', '')}?host={host}"
+    return f"postgresql://{user}{host}{port}/{parts.get('dbname', '')}"
+
+
+def _scrub(text: str, url: str) -> str:
+    """An error's text with the URL's password, if any, taken out."""
+    with suppress(psycopg.ProgrammingError):
+        password = conninfo_to_dict(url).get("password")
+        if password:
+            text = text.replace(str(password), "***")
+    return text
+
+
+class _Number(NumericLoader):
+    """``numeric`` (what SUM of integers gives) as an int when whole, else a float: the
+    values the SQLite store gives, which JSON and the CLI print alike."""
+
+    def load(self, data: Any) -> Any:
+        value = super().load(data)
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
+class Conn:
+    """A psycopg connection that takes the shared SQL's ``?`` placeholders."""
+
+    def __init__(self, raw: psycopg.Connection) -> None:
+        self.raw = raw
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        return self.raw.execute(self._sql(sql), tuple(params))  # type: ignore[return-value]
+
+    def executemany(self, sql: str, params: Any) -> None:
+        with self.raw.cursor() as cur:
+            cur.executemany(self._sql(sql), [tuple(p) for p in params])
+
+
+class Connections(SQLBase):
+    """One PostgreSQL database, shared by every runner, server and kernel that names it."""
+
+    def __init__(self, url: str, home: Path) -> None:
+        self._url = url
+        self._home = Path(home)
+        self.where = redact(url)
+        self._local = threading.local()
+        try:
+            migrate(self._conn().raw, self.where)
+        except psycopg.Error as exc:
+            raise self._explain(exc, "cannot prepare its schema") from exc
+
+    @property
+    def home(self) -> Path:
+        return self._home
+
+    @property
+    def url(self) -> str:
+        return self.where
+
+    def identity(self) -> tuple[Any, ...]:
+        row = self._conn().execute(
+            "SELECT system_identifier FROM pg_control_system()").fetchone()
+        return ("postgresql", row[0], self._conn().raw.info.dbname)
+
+    def _explain(self, exc: BaseException, doing: str) -> StoreError:
+        text = _scrub(" ".join(str(exc).split()), self._url)
+        if isinstance(exc, psycopg.OperationalError) and "connect" in doing:
+            return StoreError(f"qnb job store {self.where}: cannot connect: {text}; check "
+                              "QNB_STORE (or [store] url) and that the server is running")
+        return StoreError(f"qnb job store {self.where}: {doing}: {text}; nothing was saved")
+
+    # -- connections and transactions -------------------------------------------------
+    def _conn(self) -> Conn:
+        conn: Conn | None = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != os.getpid() or conn.raw.closed:
+            try:
+                raw = psycopg.connect(self._url, autocommit=True,
+                                      connect_timeout=CONNECT_TIMEOUT,
+                                      application_name="qnb")
+            except psycopg.Error as exc:
+                raise self._explain(exc, "cannot connect") from exc
+            raw.adapters.register_loader("numeric", _Number)
+            conn = Conn(raw)
+            self._local.conn = conn
+            self._local.pid = os.getpid()
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
+            conn.raw.close()
+        self._local.conn = None
+
+    @contextmanager
+    def _write(self) -> Iterator[Conn]:
+        """One short write transaction, after the writes before it (an advisory lock held to
+        its end): rolled back whole on any error. A connection lost midway is reported, and
+        the next call connects afresh; nothing of the transaction was written."""
+        conn = self._conn()
+        try:
+            with conn.raw.transaction():
+                conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                conn.raw.execute("SELECT nextval('qnb_changes')")
+                yield conn
+        except psycopg.Error as exc:
+            if conn.raw.closed or isinstance(exc, psycopg.OperationalError):
+                self.close()
+            raise self._explain(exc, "cannot write") from exc
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every read of this thread inside sees the same state."""
+        conn = self._conn()
+        with conn.raw.transaction():
+            conn.raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield None
+
+    def _announce(self, c: Any, what: str) -> None:
+        """``NOTIFY qnb_jobs``: delivered to every listener when the transaction commits."""
+        c.execute("SELECT pg_notify(?, ?)", (CHANNEL, what))
+
+    def _read_failed(self, exc: Exception) -> None:
+        if isinstance(exc, psycopg.Error):
+            if isinstance(exc, psycopg.OperationalError):
+                self.close()
+            raise self._explain(exc, "cannot read") from exc
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn().execute("SELECT MAX(version) FROM qnb_schema").fetchone()[0]
+
+    @property
+    def schema_target(self) -> int:
+        return SCHEMA_VERSION
