@@ -70,6 +70,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     Bad input raises ``SubmitError`` and writes nothing. ``home`` is the ``QNB_HOME`` to use
     (default: the environment's).
     """
+    from .backends.azure_estimator import PROVIDER as ESTIMATES
     from .backends.registry import make_provider
     from .circuits import QPY, check_circuits, encode, summarize
     from .inputs import normalize
@@ -133,7 +134,8 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     record = JobRecord(
         id=new_job_id(), backend=profile.name, provider=profile.provider,
         status=JobStatus.QUEUED, seed=seed,
-        shots=0 if kind == pubs.ESTIMATOR or summary.get("analytic") else shots,
+        shots=0 if (kind == pubs.ESTIMATOR or summary.get("analytic")
+                    or profile.provider == ESTIMATES) else shots,  # no shots are run
         created_at=time.time(), name=name or _default_name(items, kind),
         num_circuits=num_circuits, summary=summary,
         options={"profile": profile.to_spec(), "run": run},

@@ -46,6 +46,8 @@ class JobResult:
 
     def get_counts(self, index: int = 0) -> dict[str, int]:
         """Counts of circuit ``index``, like ``qiskit.result.Result.get_counts``."""
+        if "resource_estimates" in self.extra:
+            raise ValueError(_no_counts(self.job_id, self.backend))
         try:
             return dict(self.counts_list[index])
         except IndexError:
@@ -55,6 +57,12 @@ class JobResult:
 
     def __len__(self) -> int:
         return len(self.counts_list)
+
+
+def _no_counts(job_id: str, backend: str) -> str:
+    return (f"job {job_id} on {backend!r} is a resource estimate: it ran no shots and has no "
+            "counts; its figures (physical qubits, runtime, T factories, error budget) are "
+            "job.estimates()")
 
 
 class Job:
@@ -238,7 +246,12 @@ class Job:
         return self._result
 
     def counts(self, index: int = 0) -> dict[str, int]:
-        """Counts of circuit (or Sampler PUB) ``index`` (waits for the job)."""
+        """Counts of circuit (or Sampler PUB) ``index`` (waits for the job); ``ValueError``
+        for a resource estimate, which has none (its figures are ``estimates()``)."""
+        from .backends.azure_estimator import is_estimate
+
+        if is_estimate(self.record):
+            raise ValueError(_no_counts(self.id, self.record.backend))
         counts_list = self._stored_result(None).get("counts", [])
         try:
             return dict(counts_list[index])
@@ -246,6 +259,25 @@ class Job:
             raise IndexError(
                 f"job {self.id} has {len(counts_list)} circuit(s) with counts; no index {index}"
             ) from None
+
+    def estimates(self, timeout: float | None = None) -> list[dict[str, Any]]:
+        """A resource estimate's figures, one dict per circuit (waits for the job):
+        ``physical_qubits``, ``runtime`` (text) and ``runtime_ns``, ``logical_qubits``,
+        ``logical_depth``, ``code_distance``, ``t_states``, ``t_factories``,
+        ``t_factory_qubits``, ``qubits_for_algorithm``, ``qubits_for_t_factories``,
+        ``rqops``, ``error_budget`` (its split: ``logical``, ``rotations``, ``tstates``),
+        and ``report``, the estimator's own report (``physicalCounts``, ``logicalQubit``,
+        ``tfactory``, ``errorBudget``, ``logicalCounts``, ``jobParams``). ``ValueError``
+        for a job that ran circuits rather than estimating them."""
+        from .backends.azure_estimator import is_estimate, summary
+
+        rec = self.record
+        if not is_estimate(rec):
+            raise ValueError(f"job {self.id} ran on backend {rec.backend!r} (provider "
+                             f"{rec.provider}), which gives counts, not resource estimates: "
+                             "read job.counts() or job.result()")
+        return [{**summary(e), "report": e}
+                for e in self._stored_result(timeout).get("resource_estimates", [])]
 
     def cancel(self) -> JobStatus:
         """Cancel the job: at once when queued; the runner stops it when running."""

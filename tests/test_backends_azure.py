@@ -507,6 +507,35 @@ def test_the_estimator_runs_in_a_worker_and_its_figures_are_drawn(home, store):
     assert "counts" not in text
     widget = job.widget  # the live widget shows the same figures once the job has ended
     assert wait_for(lambda: f"{big['physical_qubits']:,}</b>" in widget.message.value)
+    # the header says what the job is: an estimate of two circuits, not a run of shots
+    assert "resource estimate · 2 circuits" in widget.header.value
+    assert "shots" not in widget.header.value and "shots" not in html
+    assert job.record.shots == 0
+
+
+def test_an_estimate_has_figures_not_counts(home, store):
+    from qnb.server.service import JobService
+
+    job = qnb.submit(qft(10), backend="azure-estimator", name="qft10")
+    assert job.wait(timeout=240) is JobStatus.DONE, store.get(job.id).error
+    (figures,) = job.estimates()
+    report = figures["report"]  # the estimator's own report is kept beside the figures
+    assert figures["physical_qubits"] == report["physicalCounts"]["physicalQubits"] > 0
+    assert figures["t_factories"] == report["physicalCounts"]["breakdown"]["numTfactories"] >= 1
+    assert figures["runtime"] == report["physicalCountsFormatted"]["runtime"]
+    assert set(figures["error_budget"]) == {"logical", "rotations", "tstates"}
+    for read in (job.counts, job.result().get_counts):
+        with pytest.raises(ValueError, match=r"resource estimate.*job\.estimates\(\)"):
+            read()
+    # the sidebar's REST answer carries the same figures, the raw report left out
+    detail = JobService(home).get_job(job.id)
+    assert detail["counts"] == [] and detail["shots"] == 0
+    assert detail["estimates"] == [{k: v for k, v in figures.items() if k != "report"}]
+    counted = qnb.submit(bell(), backend="aer", shots=10)
+    with pytest.raises(ValueError, match="gives counts, not resource estimates"):
+        counted.estimates()
+    assert counted.wait(timeout=60) is JobStatus.DONE
+    assert "estimates" not in JobService(home).get_job(counted.id)
 
 
 def test_a_larger_error_budget_needs_no_more_qubits(home, store):

@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 
 from .base import BackendInfo, Field, ProfileError, Provider
 
+#: the provider whose jobs are resource estimates: figures per circuit, no counts, no shots
+PROVIDER = "azure-estimator"
 QUBIT_MODELS = ("qubit_gate_ns_e3", "qubit_gate_ns_e4", "qubit_gate_us_e3", "qubit_gate_us_e4",
                 "qubit_maj_ns_e4", "qubit_maj_ns_e6")
 QEC_SCHEMES = ("surface_code", "floquet_code")
@@ -95,6 +97,11 @@ class AzureEstimatorProvider(Provider):
             report = estimate(qasm3.dumps(logical), self.params() or None)
         data = dict(report)
         return {key: data[key] for key in KEPT if key in data}
+
+
+def is_estimate(record: Any) -> bool:
+    """Whether a job (its record) is a resource estimate rather than a run with counts."""
+    return getattr(record, "provider", None) == PROVIDER
 
 
 def summary(estimate: dict[str, Any]) -> dict[str, Any]:

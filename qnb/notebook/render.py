@@ -180,7 +180,12 @@ def progress_html(done: int, total: int, phase: str | None = None) -> str:
 
 
 def _work(rec: Any) -> str:
-    if rec.primitive:
+    from ..backends.azure_estimator import is_estimate
+
+    if is_estimate(rec):  # no shots: figures per circuit
+        work = "resource estimate" + (
+            f" · {rec.num_circuits} circuits" if rec.num_circuits > 1 else "")
+    elif rec.primitive:
         work = (f"{rec.primitive.capitalize()} · {rec.num_circuits} PUB"
                 + ("s" if rec.num_circuits > 1 else ""))
         if rec.primitive == "sampler":

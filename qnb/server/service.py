@@ -87,7 +87,8 @@ class JobService:
     def get_job(self, job_id: str) -> dict[str, Any]:
         """One job; a DONE job carries its ``counts`` (and ``mitigated`` counts when made), and
         a primitive job its ``pubs``: per PUB the shape, and ``evs``/``stds`` (Estimator) or
-        ``counts`` per parameter point (Sampler)."""
+        ``counts`` per parameter point (Sampler); a resource estimate its ``estimates``, per
+        circuit the figures of ``azure_estimator.summary``."""
         record = self._record(job_id)
         data = job_json(record)
         if record.status is JobStatus.DONE:
@@ -96,6 +97,10 @@ class JobService:
             for key in ("mitigated", "pubs"):
                 if key in result:
                     data[key] = result[key]
+            if "resource_estimates" in result:  # a resource estimate's figures, no counts
+                from ..backends.azure_estimator import summary
+
+                data["estimates"] = [summary(e) for e in result["resource_estimates"]]
         return data
 
     def usage(self, *, by: str | None = None, since: str | None = None) -> dict[str, Any]:
