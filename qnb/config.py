@@ -21,7 +21,8 @@ ESTIMATOR_BACKEND = "azure-estimator"
 _TOP_KEYS = {"default_backend", "backends", "runner", "limits", "store"}
 _STORE_KEYS = {"url": str}
 _RUNNER_KEYS = {"idle_timeout": (int, float), "workers": int, "max_attempts": int,
-                "max_crashes": int, "backups": int, "keep_days": (int, float)}
+                "max_crashes": int, "backups": int, "keep_days": (int, float),
+                "check_every": (int, float)}
 _LIMIT_KEYS = {"max_queued": int, "max_payload_mb": (int, float)}
 #: what a store takes: jobs waiting at once, and the size of one job's circuits
 DEFAULT_LIMITS = {"max_queued": 100_000, "max_payload_mb": 100}
@@ -161,7 +162,7 @@ def _read(path: Path, cfg: Config) -> None:
                 raise _err(path, text, table, key, f"unknown key (allowed: {', '.join(keys)})")
             if isinstance(value, bool) or not isinstance(value, keys[key]):
                 raise _err(path, text, table, key, f"wrong type {type(value).__name__}")
-            if (table == "limits" or key == "keep_days") and value <= 0:
+            if (table == "limits" or key in ("keep_days", "check_every")) and value <= 0:
                 raise _err(path, text, table, key, "must be positive")
             into[key] = value
     backends = data.get("backends", {})

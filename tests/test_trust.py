@@ -199,7 +199,8 @@ def test_the_runner_ends_cleanly_on_sigterm_and_the_cli_on_sigint(tmp_path):
     env = {**os.environ, "QNB_HOME": str(home)}
     runner = subprocess.Popen([sys.executable, "-m", "qnb.runner", "--home", str(home)],
                               env=env, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: (home / "runner.json").exists(), 60, "the runner to start")
+    wait_for(lambda: '"serving"' in (home / "runner.json").read_text()
+             if (home / "runner.json").exists() else False, 60, "the runner to start")
     started = time.monotonic()
     runner.send_signal(signal.SIGTERM)
     _, err = runner.communicate(timeout=30)

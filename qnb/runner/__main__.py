@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     start_fork_server()
     from ..config import load_config
     from .service import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CRASHES, Runner
+    from .upkeep import HEALTH_CHECK_SECONDS
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                     max_crashes=int(runner_cfg.get("max_crashes", DEFAULT_MAX_CRASHES)),
                     backups=int(runner_cfg.get("backups", 7)),
                     keep_days=runner_cfg.get("keep_days"),
+                    check_every=float(runner_cfg.get("check_every", HEALTH_CHECK_SECONDS)),
                     lock_fd=lock_fd)
     return runner.serve()
 

@@ -26,7 +26,7 @@ from typing import Any
 from ..backends.base import Provider
 from ..backends.registry import make_provider, provider_kind
 from ..files import write_json_atomic
-from ..models import JobRecord, JobStatus, StoreError
+from ..models import JobRecord, JobStatus, StoreCorrupt, StoreError
 from ..store import DEFAULT_BACKUPS, corrupt_message, open_store
 from ..threads import lasting_pool
 from .control import RunnerFiles, acquire_lock
@@ -34,7 +34,7 @@ from .local import LocalJobs
 from .outcomes import Inbox, describe_exception
 from .remote import RemoteJobs
 from .results import end_job
-from .upkeep import Upkeep
+from .upkeep import HEALTH_CHECK_SECONDS, Upkeep
 
 log = logging.getLogger("qnb.runner")
 
@@ -53,7 +53,8 @@ class Runner:
                  idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, max_crashes: int = DEFAULT_MAX_CRASHES,
                  backups: int = DEFAULT_BACKUPS, io_threads: int = 8,
-                 keep_days: float | None = None, lock_fd: int | None = None) -> None:
+                 keep_days: float | None = None, check_every: float = HEALTH_CHECK_SECONDS,
+                 lock_fd: int | None = None) -> None:
         self.home = Path(home)
         self._lock_fd = lock_fd  # taken by __main__ before its imports, or by serve()
         self.files = RunnerFiles(self.home)
@@ -63,6 +64,7 @@ class Runner:
         self.max_crashes = max_crashes
         self.backups = backups  # daily backups kept (0: none)
         self.keep_days = keep_days  # finished jobs older than this are pruned (None: kept)
+        self.check_every = check_every  # seconds between health checks of the store
         self._signal = 0
         self.io_threads = io_threads
         self.providers: dict[str, Provider] = {}
@@ -91,7 +93,8 @@ class Runner:
             log.error("%s", corrupt_message(self.store.url, verdict))
             return 2
         self._ledger_row = self.store.ended_after(0)[1]  # jobs ended before start: not ours
-        self.upkeep = Upkeep(self.store, backups=self.backups, keep_days=self.keep_days)
+        self.upkeep = Upkeep(self.store, lambda: open_store(self.home), backups=self.backups,
+                             keep_days=self.keep_days, check_every=self.check_every)
         self.inbox = Inbox()
         self._open_fifo()
         self.local = LocalJobs(self.store, self.workers, max_crashes=self.max_crashes)
@@ -104,6 +107,9 @@ class Runner:
             self._recover()
             self.local.start()  # after recovering: workers claim what waits at once
             self._loop()
+        except StoreCorrupt as exc:  # a health check found it, or SQLite reported it
+            log.error("%s; this runner stops serving it", exc)
+            return 2
         finally:
             self._shutdown()
         return 128 + self._signal if self._signal else 0  # 143 after SIGTERM, 130 SIGINT

@@ -1,6 +1,13 @@
 """Backups of the SQLite job store: consistent online copies (SQLite's backup API) under
 ``QNB_HOME/backups/``, made by ``qnb backup`` and by the runner at most once a day, keeping
-the newest ``runner.backups`` (default 7); ``qnb restore FILE`` puts one back."""
+the newest ``runner.backups`` (default 7); ``qnb restore FILE`` puts one back.
+
+Every backup in the rotation was verified when it was made: the store is checked first
+(``quick_check``; a damaged store is marked, reported and never copied), and the copy is
+checked before it takes its place. Rotation only follows a new verified backup, which it
+keeps: it never removes the newest verified good backup, so a store damaged under a
+long-lived runner cannot push the good copies out.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +16,14 @@ import sqlite3
 import time
 from pathlib import Path
 
-from ...models import StoreError
-from .connection import CORRUPT_MARK, STORE_FILE, set_aside
+from ...models import StoreCorrupt, StoreError
+from .connection import CORRUPT_MARK, STORE_FILE, corrupt_message, set_aside
 from .maintenance import Maintenance, copy_file
 
 BACKUP_DIR = "backups"
 DEFAULT_KEEP = 7
 DAY = 24 * 3600.0
+SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def backups(home: Path) -> list[Path]:
@@ -24,12 +32,57 @@ def backups(home: Path) -> list[Path]:
 
 
 def make_backup(store: Maintenance, home: Path, keep: int = DEFAULT_KEEP) -> Path:
-    """A new backup of ``store``; the oldest beyond ``keep`` are removed."""
+    """A new verified backup of ``store``; then the oldest beyond ``keep`` are removed.
+
+    ``StoreCorrupt`` (the store is marked damaged, nothing is written under ``backups/``)
+    when the store fails its ``quick_check``; ``StoreError`` (nothing kept, nothing removed)
+    when the copy fails its own."""
+    if keep < 1:
+        raise StoreError(f"keep must be at least 1 backup, not {keep}")
+    verdict = store.quick_check()  # a damaged store is marked here
+    if verdict != "ok":
+        raise StoreCorrupt(corrupt_message(store.path, f"quick_check: {verdict[:300]}")
+                           + "; it was not backed up, and the backups were left as they are")
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    dest = store.backup(home / BACKUP_DIR / f"jobs-{stamp}.sqlite")
+    dest = home / BACKUP_DIR / f"jobs-{stamp}.sqlite"
+    partial = dest.with_name(f".{dest.name}.partial")  # not a backup until it is checked
+    try:
+        store.backup(partial)
+        copied = _seal(partial)
+        if copied != "ok":
+            raise StoreError(f"the backup of {store.path} failed its check ({copied[:300]}); "
+                             "it was not kept, and the backups were left as they are")
+        partial.replace(dest)
+    finally:
+        for leftover in (partial, *(partial.with_name(partial.name + s) for s in SIDE_FILES)):
+            leftover.unlink(missing_ok=True)
     for old in backups(home)[:-keep]:
-        old.unlink(missing_ok=True)
+        if old != dest:  # the newest verified backup stays, whatever the names say
+            old.unlink(missing_ok=True)
     return dest
+
+
+def _seal(path: Path) -> str:
+    """Make the copy ``path`` one self-contained file (a rollback journal, not WAL: no side
+    files to lose) and check it: "ok", or what is wrong."""
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA journal_mode = DELETE")
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check(20)")]
+    except sqlite3.DatabaseError as exc:
+        rows = [str(exc)]
+    return "ok" if rows == ["ok"] else "; ".join(rows)
+
+
+def check_file(path: Path) -> str:
+    """``PRAGMA quick_check`` of the SQLite file ``path``, read-only: "ok", or what is wrong."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro",
+                                                uri=True)) as conn:
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check(20)")]
+    except sqlite3.DatabaseError as exc:
+        rows = [str(exc)]
+    return "ok" if rows == ["ok"] else "; ".join(rows)
 
 
 def due(home: Path, every: float = DAY) -> bool:
@@ -44,14 +97,7 @@ def restore(home: Path, source: Path) -> str:
     open (the caller checks both). A line saying what was done."""
     if not source.is_file():
         raise StoreError(f"no backup at {source}")
-    try:
-        conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        verdict = str(exc)
+    verdict = check_file(source)
     if verdict != "ok":
         raise StoreError(f"{source} is not a sound job store ({verdict}); nothing was changed")
     db = home / STORE_FILE
