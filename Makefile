@@ -12,7 +12,7 @@ setup:
 	@scripts/setup.sh
 
 test-setup:
-	@scripts/setup.sh --browser
+	@scripts/setup.sh --test
 
 lab: setup
 	$(VENV)/bin/jupyter lab --port=$(PORT) $(ROOT_FLAG) notebooks/01-quickstart.ipynb

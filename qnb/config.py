@@ -22,7 +22,7 @@ _TOP_KEYS = {"default_backend", "backends", "runner", "limits", "store"}
 _STORE_KEYS = {"url": str}
 _RUNNER_KEYS = {"idle_timeout": (int, float), "workers": int, "max_attempts": int,
                 "max_crashes": int, "backups": int, "keep_days": (int, float),
-                "check_every": (int, float)}
+                "check_every": (int, float), "lease_seconds": (int, float)}
 _LIMIT_KEYS = {"max_queued": int, "max_payload_mb": (int, float)}
 #: what a store takes: jobs waiting at once, and the size of one job's circuits
 DEFAULT_LIMITS = {"max_queued": 100_000, "max_payload_mb": 100}

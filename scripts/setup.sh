@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything qnb needs on a fresh machine: a virtualenv from the lock file, the
 # JupyterLab extension built from labextension/, qnb installed (editable) with its server
-# and lab extensions enabled. With --browser, also Debian's Chromium for the browser tests.
+# and lab extensions enabled. With --test, also what the tests start: Debian's Chromium (the
+# browser tests) and Debian's PostgreSQL server (the shared store's tests; they start their
+# own server, so none is left running). --browser is the old name of --test.
 # Safe to run again: steps whose inputs did not change are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +11,7 @@ ROOT=$(pwd)
 PY=${PYTHON:-python3}
 VENV="$ROOT/.venv"
 browser=0
-[[ "${1:-}" == "--browser" ]] && browser=1
+[[ "${1:-}" == "--browser" || "${1:-}" == "--test" ]] && browser=1
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 
@@ -67,12 +69,27 @@ if [[ -f qnb/labextension/package.json ]]; then
 fi
 "$VENV/bin/jupyter" server extension enable --sys-prefix qnb >/dev/null 2>&1 || true
 
+apt_packages=()
 if [[ $browser == 1 && ! -x /usr/bin/chromium ]]; then
-  log "installing Debian's Chromium for the browser tests"
+  apt_packages+=(chromium)
+fi
+# initdb and pg_trgm/citext (postgresql-contrib) for the shared store's tests
+if [[ $browser == 1 ]] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  apt_packages+=(postgresql postgresql-contrib)
+fi
+if (( ${#apt_packages[@]} )); then
+  log "installing Debian's ${apt_packages[*]} for the tests"
   SUDO=""
   [[ $(id -u) != 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  # the package's own cluster is not wanted: the tests make their own, as the postgres user
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+  if compgen -G "/etc/postgresql/*/main" >/dev/null && command -v pg_dropcluster >/dev/null; then
+    for conf in /etc/postgresql/*/main; do
+      version=$(basename "$(dirname "$conf")")
+      $SUDO pg_ctlcluster "$version" main stop 2>/dev/null || true
+    done
+  fi
 fi
 # Check both extensions (output captured first: grep -q would cut the pipe under pipefail).
 labexts=$("$VENV/bin/jupyter" labextension list 2>&1 | sed 's/\x1b\[[0-9;]*m//g')

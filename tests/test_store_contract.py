@@ -244,3 +244,69 @@ def test_a_url_opens_the_same_store(kind, store):
     again = open_store(store.home, url=store.url)
     assert again.get(job).id == job and again.url == store.url
     assert again.identity() == store.identity()
+
+
+def remote_job(store: JobStore, follower: int | None) -> str:
+    job = add(store, provider="ibm-runtime").id
+    assert store.begin_submit(job, follower=follower)
+    store.attach_remote(job, f"remote-{job}")
+    return job
+
+
+def test_runners_hold_leases_that_they_renew_and_that_expire(store):
+    store.join(11, host="node-a", pid=100, workers=2, lease=60, service=True)
+    store.join(22, host="node-a", pid=100, workers=1, lease=0.01)  # same host and pid: no matter
+    time.sleep(0.05)
+    assert {r["id"]: r["alive"] for r in store.runners()} == {11: True, 22: False}
+    assert store.beat(11, lease=60, running=1, following=2)
+    assert store.expire_runners() == [22]
+    assert not store.beat(22, lease=60)  # too late: its lease is gone, and so may its jobs be
+    [only] = store.runners()
+    assert (only["host"], only["workers"], only["running"], only["following"],
+            only["service"]) == ("node-a", 2, 1, 2, True)
+    store.leave(11)
+    assert store.runners() == []
+
+
+def test_a_gone_runners_local_jobs_are_orphaned_and_its_remote_jobs_adopted_once(store):
+    store.join(1, host="a", pid=1, workers=1, lease=60)
+    store.join(2, host="b", pid=2, workers=1, lease=60)
+    held = add(store).id
+    assert store.claim_next(5, 1).id == held  # a worker of runner 1 runs it
+    followed = remote_job(store, follower=1)
+    mine = remote_job(store, follower=2)
+    assert store.orphaned() == [] and store.adopt(2) == []  # runner 1 is alive
+    assert store.follower(followed) == 1
+    assert store.expire_runners(all_but=2) == [1]  # e.g. runner 1's home lock was taken over
+    assert [r.id for r in store.orphaned()] == [held]
+    assert [r.id for r in store.adopt(2)] == [followed]
+    assert store.follower(followed) == 2 and store.follower(mine) == 2
+    assert store.adopt(3) == []  # already followed by a runner with a lease
+    store.leave(2)  # a clean stop hands its remote jobs on at once
+    assert store.follower(mine) is None
+    store.join(3, host="c", pid=3, workers=1, lease=60)
+    assert {r.id for r in store.adopt(3)} == {followed, mine}
+
+
+def _adopt(url: str, home: str, runner: int, out) -> None:
+    store = open_store(Path(home), url=url)
+    store.join(runner, host=f"host-{runner}", pid=runner, workers=1, lease=60)
+    taken = []
+    for _ in range(20):
+        taken += [r.id for r in store.adopt(runner, limit=3)]
+    out.put(taken)
+
+
+def test_remote_jobs_are_adopted_by_exactly_one_runner_among_several(store):
+    jobs = [remote_job(store, follower=None) for _ in range(40)]
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_adopt, args=(store.url, str(store.home), r, out))
+             for r in (101, 102, 103)]
+    for p in procs:
+        p.start()
+    taken = [job for _ in procs for job in out.get(timeout=120)]
+    for p in procs:
+        p.join(30)
+    assert sorted(taken) == sorted(jobs)
+    assert {store.follower(j) for j in jobs} <= {101, 102, 103}

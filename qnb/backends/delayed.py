@@ -8,7 +8,9 @@ connection error, and ``outage_seconds`` (starting ``outage_after`` seconds afte
 submission) makes every call about that job fail so for that long; both then recover.
 
 The service's state is files under ``$QNB_HOME/delayed-service/`` (a JSON record and the
-result of each job), so jobs outlive the runner that submitted them, as on a real service.
+result of each job), so jobs outlive the runner that submitted them, as on a real service;
+``service_dir`` puts them elsewhere, so that runners of several homes sharing a store reach
+one service, as they would a cloud.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class DelayedProvider(Provider):
         "retry_timeout": Field(_NUMBER),  # seconds of errors before the runner gives up
         "max_qubits": Field(int),
         "description": Field(str),
+        "service_dir": Field(str),  # the service's folder (default: $QNB_HOME/delayed-service)
     }
 
     def __init__(self, spec: dict[str, Any]) -> None:
@@ -79,11 +82,11 @@ class DelayedProvider(Provider):
                            f"Aer behind a simulated service: {q:g} s queue, {r:g} s run")
 
     # -- the service's files --------------------------------------------------------------
-    @staticmethod
-    def service_dir() -> Path:
+    def service_dir(self) -> Path:
         from ..config import qnb_home
 
-        path = qnb_home() / SERVICE_DIR
+        given = self.options.get("service_dir")
+        path = Path(given).expanduser() if given else qnb_home() / SERVICE_DIR
         private_dir(path)
         return path
 

@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="worker processes (default: CPU count)")
     parser.add_argument("--idle-timeout", type=float, help="exit after this many idle seconds")
     parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+    parser.add_argument("--serve", action="store_true",
+                        help="run as a long-lived service: never exit when idle")
     args = parser.parse_args(argv)
     if args.home:
         os.environ["QNB_HOME"] = str(args.home)
@@ -35,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start_fork_server()
     from ..config import load_config
+    from .leases import DEFAULT_LEASE_SECONDS
     from .service import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CRASHES, Runner
     from .upkeep import HEALTH_CHECK_SECONDS
 
@@ -60,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
                     backups=int(runner_cfg.get("backups", 7)),
                     keep_days=runner_cfg.get("keep_days"),
                     check_every=float(runner_cfg.get("check_every", HEALTH_CHECK_SECONDS)),
-                    lock_fd=lock_fd)
+                    lease_seconds=float(os.environ.get("QNB_RUNNER_LEASE")
+                                        or runner_cfg.get("lease_seconds")
+                                        or DEFAULT_LEASE_SECONDS),
+                    service=args.serve, lock_fd=lock_fd)
     return runner.serve()
 
 

@@ -35,12 +35,13 @@ STOP_GRACE_SECONDS = 1.0  # a stopping pool waits this long for idle workers to 
 class LocalJobs:
     """The runner's worker processes, and the local jobs they hold."""
 
-    def __init__(self, store: JobStore, workers: int, *, max_crashes: int = 2) -> None:
+    def __init__(self, store: JobStore, workers: int, *, max_crashes: int = 2,
+                 runner: int | None = None) -> None:
         self.store = store
         self.home = store.home
         self.workers = workers
         self.max_crashes = max_crashes
-        self.runner = os.getpid()
+        self.runner = runner if runner is not None else os.getpid()  # the runner's lease id
         self.procs: dict[int, tuple[Any, Connection]] = {}  # pid -> (process, our pipe end)
         self._cancelling: set[int] = set()  # workers stopped to cancel the job they held
 

@@ -33,8 +33,9 @@ class RemoteJobs:
     """Every remote job this runner follows."""
 
     def __init__(self, store: JobStore, provider_for: Callable[[JobRecord], Provider],
-                 io: Executor, inbox: Inbox, finish: Finish) -> None:
+                 io: Executor, inbox: Inbox, finish: Finish, runner: int | None = None) -> None:
         self.store = store
+        self.runner = runner  # the lease id: the store records this runner follows its jobs
         self.provider_for = provider_for
         self.io = io
         self.inbox = inbox
@@ -59,7 +60,7 @@ class RemoteJobs:
     # -- submitting and following -----------------------------------------------------------
     def submit(self, rec: JobRecord, provider: Provider) -> None:
         """Hand a QUEUED job to its service (the store marks it as being handed over)."""
-        if not self.store.begin_submit(rec.id):
+        if not self.store.begin_submit(rec.id, follower=self.runner):
             return
         self.handing.add(rec.id)
         fmt, payload = self.store.payload(rec.id)
@@ -75,7 +76,7 @@ class RemoteJobs:
                    rec.seed, run)
 
     def reattach(self, rec: JobRecord) -> None:
-        """Follow a job a previous runner submitted, by its remote id."""
+        """Follow a job another runner (or an earlier one) submitted, by its remote id."""
         self.schedule.follow(rec.id, rec.remote_id, delay=0.0)
 
     def poll_due(self, now: float | None = None) -> None:

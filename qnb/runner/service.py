@@ -1,7 +1,9 @@
-"""The runner process: one per ``QNB_HOME``. Its main loop, step by step: wait to be woken
-(or for the next poll), replace dead workers, write what the remote helpers finished, honour
-cancel requests, hand queued remote jobs to their services, poll the remote jobs that are
-due, beat the heart, and exit when idle.
+"""The runner process: one per ``QNB_HOME``; several, of several homes or machines, may serve
+one shared store, each holding a lease on it (``leases``). Its main loop, step by step: wait
+to be woken (or for the next poll), replace dead workers, write what the remote helpers
+finished, honour cancel requests, hand queued remote jobs to their services, poll the
+remote jobs that are due, beat the heart (renewing the lease), take over what runners gone
+left behind, and exit when idle (never, as a service).
 
 The local half is ``local.LocalJobs``: worker processes that claim and run local jobs
 themselves (``worker``), so that no local job waits for this loop. The remote half
@@ -30,6 +32,7 @@ from ..models import JobRecord, JobStatus, StoreCorrupt, StoreError
 from ..store import DEFAULT_BACKUPS, corrupt_message, open_store
 from ..threads import lasting_pool
 from .control import RunnerFiles, acquire_lock
+from .leases import DEFAULT_LEASE_SECONDS, Lease
 from .local import LocalJobs
 from .outcomes import Inbox, describe_exception
 from .remote import RemoteJobs
@@ -54,8 +57,11 @@ class Runner:
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, max_crashes: int = DEFAULT_MAX_CRASHES,
                  backups: int = DEFAULT_BACKUPS, io_threads: int = 8,
                  keep_days: float | None = None, check_every: float = HEALTH_CHECK_SECONDS,
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS, service: bool = False,
                  lock_fd: int | None = None) -> None:
         self.home = Path(home)
+        self.lease_seconds = lease_seconds
+        self.service = service  # a long-lived service: never exits when idle
         self._lock_fd = lock_fd  # taken by __main__ before its imports, or by serve()
         self.files = RunnerFiles(self.home)
         self.workers = workers or max(1, os.cpu_count() or 1)
@@ -97,15 +103,21 @@ class Runner:
                              keep_days=self.keep_days, check_every=self.check_every)
         self.inbox = Inbox()
         self._open_fifo()
-        self.local = LocalJobs(self.store, self.workers, max_crashes=self.max_crashes)
+        self.lease = Lease(self.store, workers=self.workers, seconds=self.lease_seconds,
+                           service=self.service, max_attempts=self.max_attempts,
+                           finish=self._finish, follow=self._follow, nudge=self.inbox.nudge)
+        self.local = LocalJobs(self.store, self.workers, max_crashes=self.max_crashes,
+                               runner=self.lease.id)
         self.remote = RemoteJobs(self.store, self._provider,
                                  lasting_pool("qnb-remote", self.io_threads), self.inbox,
-                                 self._finish)
-        log.info("runner %s serving %s with %d workers", os.getpid(), self.home, self.workers)
+                                 self._finish, runner=self.lease.id)
+        log.info("runner %s (lease %x) serving %s with %d workers", os.getpid(), self.lease.id,
+                 self.store.url, self.workers)
         self._heartbeat(force=True)
         try:
-            self._recover()
-            self.local.start()  # after recovering: workers claim what waits at once
+            self.lease.start()  # takes over what stopped runners left
+            self._taken_over = time.monotonic()
+            self.local.start()  # after that: workers claim what waits at once
             self._loop()
         except StoreCorrupt as exc:  # a health check found it, or SQLite reported it
             log.error("%s; this runner stops serving it", exc)
@@ -140,6 +152,9 @@ class Runner:
         self._close_fifo()
         self._handle_events()  # write what the helpers have finished before going
         self.local.stop()
+        if hasattr(self, "lease"):
+            with contextlib.suppress(StoreError):
+                self.lease.end()  # its remote jobs are another runner's to follow now
         with contextlib.suppress(FileNotFoundError):
             self.files.info.unlink()
         log.info("runner %s stopped", os.getpid())
@@ -149,12 +164,18 @@ class Runner:
         if not force and now - self._last_beat < 2.0:
             return
         self._last_beat = now
+        running, following = self.local.running(), len(self.remote.schedule.jobs)
         write_json_atomic(self.files.info, {
             "pid": os.getpid(), "state": "serving", "started_at": self.started_at,
-            "heartbeat": now,
-            "workers": self.workers, "running_local": self.local.running(),
-            "following_remote": len(self.remote.schedule.jobs), "finished": self._ended(),
+            "heartbeat": now, "lease": f"{self.lease.id:x}", "store": self.store.url,
+            "workers": self.workers, "running_local": running,
+            "following_remote": following, "finished": self._ended(),
             "python": sys.executable})
+        if not force and not self.lease.renew(running, following):
+            log.error("this runner's lease on %s expired before it was renewed (was the "
+                      "runner paused?); its jobs may be another runner's now: it stops",
+                      self.store.url)
+            self.stopping = True
 
     def _ended(self) -> int:
         """Jobs that ended since this runner started, by anyone (its workers end theirs)."""
@@ -162,26 +183,16 @@ class Runner:
         self.finished += new
         return self.finished
 
-    # -- recovery -----------------------------------------------------------------------
-    def _recover(self) -> None:
-        """Pick up what a previous runner left: re-queue lost local work, re-attach remote."""
-        for rec in self.store.unfinished():
-            if rec.remote_id:
-                self.remote.reattach(rec)
-            elif rec.submitting:
-                self._finish(rec.id, JobStatus.ERROR, error=(
-                    "the runner stopped while submitting this job to the service; it may or "
-                    "may not have reached it, so it is not sent again"))
-            if rec.remote_id or rec.submitting or rec.status is not JobStatus.RUNNING:
-                continue
-            lost = rec.attempts - rec.crashes  # runs a stopped runner lost, this one included
-            if lost < self.max_attempts:
-                self.store.requeue(rec.id, "re-queued: the runner running it stopped")
-                log.warning("re-queued job %s lost by a stopped runner", rec.id)
-            else:
-                self._finish(rec.id, JobStatus.ERROR, error=(
-                    f"the runner stopped while running this job {lost} times; "
-                    "it is not run again"))
+    # -- taking over ---------------------------------------------------------------------
+    def _follow(self, rec: JobRecord) -> None:
+        """Follow a remote job this runner adopted (``leases``), by its remote id."""
+        self.remote.reattach(rec)
+
+    def _take_over_if_due(self) -> None:
+        """Every third of a lease, what runners whose lease expired left behind."""
+        if time.monotonic() - self._taken_over >= self.lease.every:
+            self._taken_over = time.monotonic()
+            self.lease.take_over()
 
     # -- main loop ----------------------------------------------------------------------
     def _loop(self) -> None:
@@ -194,6 +205,7 @@ class Runner:
             self._dispatch()
             self.remote.poll_due()
             self._heartbeat()
+            self._take_over_if_due()
             self.upkeep.run(self.local.running)
             if self.remote.sessions:
                 self.remote.end_sessions()
@@ -217,6 +229,8 @@ class Runner:
                     pass
 
     def _idle_expired(self) -> bool:
+        if self.service:
+            return False
         if self.remote.active or self.store.busy():
             self.last_busy = time.monotonic()
             return False
@@ -286,6 +300,8 @@ class Runner:
             if self.remote.holds(job_id):
                 self.remote.cancel(job_id)  # once no other call about it is under way
                 continue
+            if self.lease.held_elsewhere(job_id):
+                continue  # another runner's, with a lease: it answers the cancel
             rec = self.store.get(job_id)
             if not rec.remote_id and not rec.submitting:
                 # Not ours (a stopped runner's): nothing runs it any more.

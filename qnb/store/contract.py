@@ -20,7 +20,7 @@ Times are POSIX seconds. ``JobNotFound`` names an unknown id; ``StoreError`` (an
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -44,8 +44,17 @@ class JobStore(Protocol):
     def identity(self) -> tuple[Any, ...]:
         """What tells this store apart from another put in its place (a restore)."""
 
+    @property
+    def shared(self) -> bool:
+        """Whether runners of other machines (or homes) may serve it beside one another."""
+
     def close(self) -> None:
         """Close this thread's connection (a later call opens another)."""
+
+    def listen(self, callback: Callable[[str], None]) -> Any:
+        """Call ``callback("submit")`` / ``callback("end <id>")`` from a thread for writes
+        made anywhere; an object with ``stop()``, or None where the processes of one
+        machine wake each other instead (``qnb/waiters.py``)."""
 
     def snapshot(self) -> AbstractContextManager[None]:
         """A read transaction: the reads of this thread inside see one state of the store."""
@@ -58,8 +67,9 @@ class JobStore(Protocol):
                    result: dict[str, Any] | None = None) -> JobRecord:
         """Write a job as it already is, in any status, with its result (imports, recovery)."""
 
-    def begin_submit(self, job_id: str) -> bool:
-        """Mark a QUEUED job as being handed to its service (never twice)."""
+    def begin_submit(self, job_id: str, follower: int | None = None) -> bool:
+        """Mark a QUEUED job as being handed to its service by runner ``follower`` (never
+        twice)."""
 
     def attach_remote(self, job_id: str, remote_id: str,
                       provider_state: dict[str, Any] | None = None) -> None:
@@ -136,6 +146,32 @@ class JobStore(Protocol):
 
     def cancel_requests(self) -> list[str]:
         """Ids of unfinished jobs whose cancel was asked for."""
+
+    # -- runners as leases -----------------------------------------------------------------
+    def join(self, runner: int, *, host: str, pid: int, workers: int, lease: float,
+             service: bool = False) -> None:
+        """Runner ``runner`` (a random id) serves the store for ``lease`` seconds."""
+
+    def beat(self, runner: int, *, lease: float, running: int = 0, following: int = 0) -> bool:
+        """Renew the lease; False if it had expired and was removed."""
+
+    def leave(self, runner: int) -> None:
+        """End the lease now; the remote jobs it followed wait to be adopted."""
+
+    def runners(self) -> list[dict[str, Any]]:
+        """Every runner with a lease: id, host, pid, workers, heartbeat, alive, ..."""
+
+    def expire_runners(self, *, all_but: int | None = None) -> list[int]:
+        """Remove expired leases (or every lease but ``all_but``'s); their ids."""
+
+    def orphaned(self) -> list[JobRecord]:
+        """RUNNING local jobs whose runner has no lease any more."""
+
+    def adopt(self, runner: int, *, limit: int = 500) -> list[JobRecord]:
+        """Remote jobs no runner with a lease follows, now followed by ``runner``."""
+
+    def follower(self, job_id: str) -> int | None:
+        """The runner following a remote job, if any."""
 
     # -- reading --------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRecord:

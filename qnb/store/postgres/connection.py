@@ -19,6 +19,7 @@ from psycopg.types.numeric import NumericLoader
 
 from ...models import StoreError
 from ..sql.base import Cursor, SQLBase
+from .listen import Listener
 from .schema import CHANNEL, SCHEMA_VERSION, WRITE_LOCK, migrate
 
 CONNECT_TIMEOUT = 10  # seconds before an unreachable server is reported
@@ -87,9 +88,14 @@ class Connections(SQLBase):
         except psycopg.Error as exc:
             raise self._explain(exc, "cannot prepare its schema") from exc
 
+    shared = True
+
     @property
     def home(self) -> Path:
         return self._home
+
+    def listen(self, callback: Any) -> Listener:
+        return Listener(self._url, self.where, callback)
 
     @property
     def url(self) -> str:
@@ -130,7 +136,7 @@ class Connections(SQLBase):
         self._local.conn = None
 
     @contextmanager
-    def _write(self) -> Iterator[Conn]:
+    def _write(self, *, counted: bool = True) -> Iterator[Conn]:
         """One short write transaction, after the writes before it (an advisory lock held to
         its end): rolled back whole on any error. A connection lost midway is reported, and
         the next call connects afresh; nothing of the transaction was written."""
@@ -138,7 +144,8 @@ class Connections(SQLBase):
         try:
             with conn.raw.transaction():
                 conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                conn.raw.execute("SELECT nextval('qnb_changes')")
+                if counted:
+                    conn.raw.execute("SELECT nextval('qnb_changes')")
                 yield conn
         except psycopg.Error as exc:
             if conn.raw.closed or isinstance(exc, psycopg.OperationalError):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: ``pg_advisory_lock`` keys: migrations, and the order of writes (see ``connection``)
 MIGRATION_LOCK = 0x716E6201
 WRITE_LOCK = 0x716E6202
@@ -113,6 +113,25 @@ MIGRATIONS: dict[int, str] = {
         tags           TEXT NOT NULL DEFAULT '[]'
     );
     CREATE INDEX usage_finished ON usage (finished_at);
+    """,
+    # As SQLite's version 8: runners as leases, the runner following each remote job, and a
+    # progress phase.
+    2: """
+    CREATE TABLE runners (
+        id          BIGINT PRIMARY KEY,
+        host        TEXT NOT NULL,
+        pid         INTEGER NOT NULL,
+        workers     INTEGER NOT NULL,
+        service     INTEGER NOT NULL DEFAULT 0,
+        started_at  DOUBLE PRECISION NOT NULL,
+        heartbeat   DOUBLE PRECISION NOT NULL,
+        expires_at  DOUBLE PRECISION NOT NULL,
+        running     INTEGER NOT NULL DEFAULT 0,
+        following   INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE jobs ADD COLUMN follower BIGINT;
+    ALTER TABLE jobs ADD COLUMN phase TEXT;
+    CREATE INDEX jobs_follower ON jobs (follower) WHERE follower IS NOT NULL;
     """,
 }
 

@@ -13,6 +13,7 @@ from ..sql.claims import Claims
 from ..sql.ledger import Ledger
 from ..sql.prune import Pruning
 from ..sql.reads import Reads
+from ..sql.runners import Runners
 from ..sql.sessions import Sessions
 from ..sql.transitions import Transitions
 from .connection import Connections
@@ -20,6 +21,6 @@ from .dialect import PostgresDialect
 from .maintenance import Maintenance
 
 
-class PostgresStore(Claims, Transitions, Reads, Ledger, Sessions, Pruning, Maintenance,
+class PostgresStore(Claims, Transitions, Reads, Ledger, Sessions, Runners, Pruning, Maintenance,
                     PostgresDialect, Connections):
     """Thread-safe access to one shared store; connections are per thread."""

@@ -55,6 +55,15 @@ class SQLBase:
     USAGE_ROW = "rowid"
     #: a tag's jobs, read from the tag's rows first (they are in ``seq`` order)
     TAG_JOIN = "job_tags t JOIN jobs j ON j.seq = t.seq"
+    #: whether runners on other machines (or homes) may serve this store beside one
+    #: another; a store that is a file of one home has one runner, the home's lock holder
+    shared = False
+
+    def listen(self, callback: Callable[[str], None]) -> Any:
+        """Call ``callback("submit")`` when a job is queued and ``callback("end <id>")`` when
+        one ends, from a thread, for writes made anywhere; an object with ``stop()``, or None
+        where processes of one machine wake each other (``qnb/waiters.py``) instead."""
+        return None
 
     @property
     def home(self) -> Path:
@@ -64,9 +73,10 @@ class SQLBase:
         """This thread's connection, outside any transaction (reads in autocommit)."""
         raise NotImplementedError
 
-    def _write(self) -> AbstractContextManager[Connection]:
+    def _write(self, *, counted: bool = True) -> AbstractContextManager[Connection]:
         """One short write transaction that other writers wait for; rolled back whole on
-        any error, which comes out as a ``StoreError`` saying nothing was saved."""
+        any error, which comes out as a ``StoreError`` saying nothing was saved. Not
+        ``counted``: a write the change counter need not tell of (a runner's heartbeat)."""
         raise NotImplementedError
 
     def snapshot(self) -> AbstractContextManager[None]:

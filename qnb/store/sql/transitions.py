@@ -100,15 +100,18 @@ class Transitions(SQLBase):
         return record
 
 
-    def begin_submit(self, job_id: str) -> bool:
-        """Mark a QUEUED job as being handed to its remote service. From here until
-        ``attach_remote``, nobody can tell whether the service has it: a runner that stops
-        in between leaves the job to ``recover`` (ERROR), never to a second submission."""
+    def begin_submit(self, job_id: str, follower: int | None = None) -> bool:
+        """Mark a QUEUED job as being handed to its remote service by runner ``follower``
+        (which follows it from then on). From here until ``attach_remote``, nobody can tell
+        whether the service has it: a runner that stops in between leaves the job to the
+        runner that adopts it (ERROR), never to a second submission. False if another runner
+        took it first."""
         with self._write() as c:
             cur = c.execute(
-                "UPDATE jobs SET submitting = 1, provider_status = 'submitting', updated_at = ? "
-                "WHERE id = ? AND status = 'QUEUED' AND submitting = 0 AND remote_id IS NULL "
-                "AND cancel_requested = 0", (time.time(), job_id))
+                "UPDATE jobs SET submitting = 1, provider_status = 'submitting', updated_at = ?, "
+                "follower = ? WHERE id = ? AND status = 'QUEUED' AND submitting = 0 "
+                "AND remote_id IS NULL AND cancel_requested = 0",
+                (time.time(), follower, job_id))
             return cur.rowcount == 1
 
 

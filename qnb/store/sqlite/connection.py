@@ -135,7 +135,7 @@ class Connections(SQLBase):
             self._local.conn = None
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, counted: bool = True) -> Iterator[sqlite3.Connection]:
         """One short write transaction (``BEGIN IMMEDIATE``: the write lock is taken first, so
         what is read inside cannot change before the write); rolled back whole on any error."""
         conn = self._conn()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ...models import StoreError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Migration N takes a store from version N-1 to N. Never edit a released entry: append.
 MIGRATIONS: dict[int, str] = {
@@ -147,6 +147,24 @@ MIGRATIONS: dict[int, str] = {
                COALESCE(started_at, finished_at) - created_at,
                COALESCE(finished_at - started_at, 0), tags
         FROM jobs WHERE status IN ('DONE', 'ERROR', 'CANCELLED') AND finished_at IS NOT NULL;
+    """,
+    # Runners as leases (a random id, a heartbeat, an expiry), not pids or locks, so that
+    # several can serve one store; the runner following each remote job; a progress phase.
+    8: """
+    CREATE TABLE runners (
+        id          INTEGER PRIMARY KEY,
+        host        TEXT NOT NULL,
+        pid         INTEGER NOT NULL,
+        workers     INTEGER NOT NULL,
+        service     INTEGER NOT NULL DEFAULT 0,
+        started_at  REAL NOT NULL,
+        heartbeat   REAL NOT NULL,
+        expires_at  REAL NOT NULL,
+        running     INTEGER NOT NULL DEFAULT 0,
+        following   INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE jobs ADD COLUMN follower INTEGER;
+    ALTER TABLE jobs ADD COLUMN phase TEXT;
     """,
 }
 

@@ -15,6 +15,7 @@ from ..sql.claims import Claims
 from ..sql.ledger import Ledger
 from ..sql.prune import Pruning
 from ..sql.reads import Reads
+from ..sql.runners import Runners
 from ..sql.sessions import Sessions
 from ..sql.transitions import Transitions
 from .connection import STORE_FILE, Connections
@@ -22,7 +23,7 @@ from .dialect import SQLiteDialect
 from .maintenance import Maintenance
 
 
-class SQLiteStore(Claims, Transitions, Reads, Ledger, Sessions, Pruning, Maintenance,
+class SQLiteStore(Claims, Transitions, Reads, Ledger, Sessions, Runners, Pruning, Maintenance,
                   SQLiteDialect, Connections):
     """Thread-safe access to one job store file. Cheap to create; connections are per thread."""
 

@@ -1,25 +1,20 @@
-"""The ``qnb`` command line: submit OpenQASM files and follow jobs from a terminal."""
+"""The commands about jobs: submit, jobs, show, tag, cancel, export, prune, usage."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from .ledger import GROUPS
-from .models import QnbError, StoreError
-
-
-def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, indent=2, sort_keys=True))
+from ..ledger import GROUPS
+from ..models import QnbError
+from .common import print_json
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from .api import submit
+    from ..api import submit
 
     path = Path(args.file)
     try:
@@ -27,7 +22,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"qnb: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
-    from .cirq.convert import from_file_text
+    from ..cirq.convert import from_file_text
 
     job = submit(from_file_text(text), backend=args.backend, shots=args.shots, name=args.name or path.stem,
                  seed=args.seed, origin="cli", tags=args.tag)
@@ -37,8 +32,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _show(job_id: str, as_json: bool) -> int:
-    from .notebook.render import duration
-    from .store import get_store
+    from ..notebook.render import duration
+    from ..store import get_store
 
     store = get_store()
     rec = store.get(job_id)
@@ -48,7 +43,7 @@ def _show(job_id: str, as_json: bool) -> int:
         data.pop("options", None)
         if result is not None:
             data["counts"] = result.get("counts")
-        _print_json(data)
+        print_json(data)
     else:
         print(f"id:        {rec.id}\nname:      {rec.name or ''}\nbackend:   {rec.backend}"
               f"\nstatus:    {rec.status}\nshots:     {rec.shots}"
@@ -72,19 +67,19 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
     """The job filters of ``jobs`` and ``export`` (``SubmitError`` for a bad status or time)."""
-    from .api import job_filters
+    from ..api import job_filters
 
     return job_filters(status=args.status, backend=args.backend, session=args.session,
                        tag=args.tag, search=args.search, since=args.since)
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from .notebook.render import duration
-    from .store import get_store
+    from ..notebook.render import duration
+    from ..store import get_store
 
     records, total = get_store().list(limit=args.limit, **_filters(args))
     if args.json:
-        _print_json({"jobs": [dict(r.to_json(), options=None) for r in records], "total": total})
+        print_json({"jobs": [dict(r.to_json(), options=None) for r in records], "total": total})
         return 0
     now = time.time()
     print(f"{'ID':<13}{'STATUS':<10}{'BACKEND':<12}{'ELAPSED':>10}  NAME")
@@ -98,7 +93,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 def cmd_tag(args: argparse.Namespace) -> int:
     """``qnb tag ID +x -y z``: add x and z, remove y; with no changes, show the tags."""
-    from .store import get_store
+    from ..store import get_store
 
     add, remove = [], []
     for change in args.changes:
@@ -114,8 +109,8 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from . import export
-    from .store import get_store
+    from .. import export
+    from ..store import get_store
 
     items = export.rows(get_store(), counts=args.counts, **_filters(args))
     if args.format == "json":
@@ -126,8 +121,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    from .models import iso, parse_duration
-    from .store import get_store
+    from ..models import iso, parse_duration
+    from ..store import get_store
 
     try:
         before = time.time() - parse_duration(args.older_than)
@@ -154,9 +149,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 def cmd_usage(args: argparse.Namespace) -> int:
     """``qnb usage [--by backend|day|tag|status] [--since WHEN]``: the ledger added up."""
-    from . import ledger
-    from .models import parse_since
-    from .store import get_store
+    from .. import ledger
+    from ..models import parse_since
+    from ..store import get_store
 
     try:
         since = parse_since(args.since)
@@ -164,7 +159,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
         raise QnbError(f"--since: {exc}") from None
     rows = get_store().usage(by=args.by, since=since)
     if args.format == "json":
-        _print_json({"by": args.by, "since": since, "groups": rows,
+        print_json({"by": args.by, "since": since, "groups": rows,
                      "cost_is_estimate": True})
     elif args.format == "csv":
         import csv
@@ -178,95 +173,15 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    from .api import get_job
+    from ..api import get_job
 
     status = get_job(args.id).cancel()
     print(f"{args.id}: {status}" + (" (cancel requested)" if not status.is_final else ""))
     return 0
 
 
-def cmd_backends(args: argparse.Namespace) -> int:
-    from .backends.listing import format_backends, list_backends
-
-    backends = list_backends()
-    if args.json:
-        _print_json([b.to_json() for b in backends])
-    else:
-        print(format_backends(backends))
-    return 0
-
-
-def cmd_runner(args: argparse.Namespace) -> int:
-    from .config import qnb_home
-    from .runner.control import lock_holder, lock_openers, runner_info, stop_runner
-
-    if args.status:
-        info = runner_info(qnb_home())
-        _print_json(info) if info else print("no runner is running")
-        return 0
-    if args.stop:
-        pid = lock_holder(qnb_home())
-        if pid is None:
-            print("no runner is running")
-            return 0
-        if not stop_runner(qnb_home()):
-            holders = ", ".join(map(str, lock_openers(qnb_home()))) or "unknown"
-            print(f"the runner (pid {pid}) did not stop: its lock is still held "
-                  f"(processes with {qnb_home() / 'runner.lock'} open: {holders})",
-                  file=sys.stderr)
-            return 1
-        print(f"stopped the runner (pid {pid}) and its workers")
-        return 0
-    from .runner.__main__ import main as runner_main
-
-    forwarded = []
-    for flag in ("workers", "idle_timeout", "metrics_port"):
-        value = getattr(args, flag)
-        if value is not None:
-            forwarded += [f"--{flag.replace('_', '-')}", str(value)]
-    return runner_main(forwarded)
-
-
-def cmd_doctor(args: argparse.Namespace) -> int:
-    from . import doctor
-    from .config import qnb_home
-
-    home = qnb_home()
-    report = doctor.recover(home) if args.recover else doctor.check(home, fix=args.fix)
-    print("\n".join(report.lines))
-    return 1 if report.problems else 0
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    from .config import qnb_home
-    from .store import get_store, make_backup
-
-    store = get_store(qnb_home())
-    dest = make_backup(store, keep=args.keep)
-    if dest is None:
-        print(f"qnb: {store.url} is a database server's store: back it up with its own tools "
-              "(pg_dump)", file=sys.stderr)
-        return 1
-    print(f"backed up to {dest}")
-    return 0
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    from .config import qnb_home
-    from .runner.control import runner_alive
-    from .store import restore
-
-    home = qnb_home()
-    if runner_alive(home):
-        raise StoreError("a runner is serving this store; stop it first ('qnb runner --stop')")
-    print(restore(home, Path(args.file)))
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qnb", description="Run and follow quantum jobs.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def add_commands(sub: Any) -> None:
+    """The subcommands of this module, on ``qnb``'s parser."""
     p = sub.add_parser("submit", help="submit an OpenQASM 2/3 file or a cirq.to_json circuit")
     p.add_argument("file")
     p.add_argument("-b", "--backend")
@@ -344,56 +259,3 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cancel", help="cancel a job")
     p.add_argument("id")
     p.set_defaults(func=cmd_cancel)
-
-    p = sub.add_parser("backends", help="list backend profiles")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_backends)
-
-    p = sub.add_parser("runner", help="run the runner in the foreground")
-    p.add_argument("--workers", type=int)
-    p.add_argument("--idle-timeout", type=float, dest="idle_timeout")
-    p.add_argument("--metrics-port", type=int, dest="metrics_port")
-    p.add_argument("--status", action="store_true", help="show the running runner, if any")
-    p.add_argument("--stop", action="store_true", help="stop the running runner")
-    p.set_defaults(func=cmd_runner)
-
-    p = sub.add_parser("doctor", help="check QNB_HOME's privacy and the store's integrity")
-    p.add_argument("--fix", action="store_true", help="make QNB_HOME private to its owner")
-    p.add_argument("--recover", action="store_true",
-                   help="rebuild a damaged store from what can still be read")
-    p.set_defaults(func=cmd_doctor)
-
-    p = sub.add_parser("backup", help="copy the job store to QNB_HOME/backups/ now")
-    p.add_argument("--keep", type=int, default=7, help="backups to keep (default 7)")
-    p.set_defaults(func=cmd_backup)
-
-    p = sub.add_parser("restore", help="replace the job store by a backup")
-    p.add_argument("file", help="a backup, e.g. QNB_HOME/backups/jobs-20261129-120000.sqlite")
-    p.set_defaults(func=cmd_restore)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run one command. Exit codes: 0 done, 1 a job did not end DONE (``--wait``), 2 qnb
-    refused (bad input, broken store or configuration), 130 interrupted (Ctrl-C), 141 the
-    reader of the output went away (``qnb jobs | head -1``)."""
-    try:
-        args = build_parser().parse_args(argv)
-        code = args.func(args)
-        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
-        return code
-    except QnbError as exc:
-        print(f"qnb: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # Python would report the pipe again when it flushes stdout at exit: point stdout
-        # at /dev/null so that the exit is quiet, as for any Unix filter.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 141
-
-
-if __name__ == "__main__":
-    sys.exit(main())

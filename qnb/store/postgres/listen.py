@@ -1,0 +1,54 @@
+"""Wake-ups across machines: a thread that ``LISTEN``s on ``qnb_jobs`` and hands each
+notification ("submit", "end <id>") to a callback. A dropped connection is retried every
+few seconds; meanwhile the callers' own slow polls keep everything moving."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import psycopg
+
+from .schema import CHANNEL
+
+log = logging.getLogger("qnb.store")
+
+RETRY_SECONDS = 2.0
+
+
+class Listener:
+    """``LISTEN qnb_jobs`` on a connection of its own, in a daemon thread."""
+
+    def __init__(self, url: str, where: str, callback: Callable[[str], None]) -> None:
+        self.url, self.where, self.callback = url, where, callback
+        self._stop = threading.Event()
+        self.connected = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="qnb-listen", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=10,
+                                     application_name="qnb-listen") as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.connected.set()
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            self._tell(note.payload)
+            except psycopg.Error as exc:
+                self.connected.clear()
+                log.warning("qnb: listening to %s failed (%s); retrying in %.0f s", self.where,
+                            " ".join(str(exc).split())[:200], RETRY_SECONDS)
+                self._stop.wait(RETRY_SECONDS)
+
+    def _tell(self, payload: str) -> None:
+        try:
+            self.callback(payload)
+        except Exception:
+            log.exception("qnb: a wake-up callback failed")
