@@ -773,6 +773,36 @@ def test_job_views_take_their_colours_from_the_theme(lab: Lab, page: Any, tmp_pa
     assert not page.qnb_errors, f"uncaught errors in the page: {page.qnb_errors}"
 
 
+def test_panel_shows_a_resource_estimate_as_figures(lab: Lab, page: Any, tmp_path: Path) -> None:
+    """A job of the built-in resource estimator, opened in the sidebar: no shots, the
+    physical qubits and runtime the estimator gave, where the qubits go and the error budget
+    as bars in the theme's colours."""
+    qft = tmp_path / "qft.qasm"
+    qft.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[4];\ncreg c[4];\n'
+                   "h q[0];\ncp(pi/2) q[1],q[0];\nh q[1];\ncp(pi/4) q[2],q[0];\n"
+                   "cp(pi/2) q[2],q[1];\nh q[2];\nccx q[0],q[1],q[3];\nt q[3];\n"
+                   "measure q -> c;\n")
+    job_id = qnb_cli("submit", str(qft), "-b", "azure-estimator", "-n", "qft4", "--wait")["id"]
+    (figures,) = lab.job(job_id)["estimates"]
+    open_jobs_panel(page)
+    page.click(row(job_id, "DONE"), timeout=UI)
+    view = details(job_id, "DONE")
+    page.wait_for_selector(f"{view} .qnb-Estimates svg.qnb-SplitBar", timeout=UI)
+    fields = page.locator(f"{view} > .qnb-Fields").inner_text()
+    assert "Resource estimate" in fields and "Shots" not in fields, fields
+    headline = page.locator(f"{view} .qnb-EstimateHeadline").inner_text()
+    assert headline == (f"{figures['physical_qubits']:,} physical qubits · runtime "
+                        f"{figures['runtime']}"), headline
+    parts = page.locator(f"{view} rect.qnb-SplitPart")
+    assert {parts.nth(i).get_attribute("data-part") for i in range(parts.count())} >= {
+        "algorithm", "t_factories", "logical"}
+    brand = page.evaluate(THEME_VAR_JS, [PANEL, "--jp-brand-color1"])
+    algorithm = page.locator(f"{view} rect.qnb-SplitPart[data-part='algorithm']")
+    assert algorithm.evaluate("r => getComputedStyle(r).fill") == brand
+    page.locator(view).screenshot(path=artifact("browser-estimate-details.png"))
+    assert not page.qnb_errors, f"uncaught errors in the page: {page.qnb_errors}"
+
+
 # Jupyter Notebook 7 (the ``notebook`` package)
 
 #: Notebook 7's left side area (a lumino panel that holds the side panels)

@@ -2,17 +2,18 @@
 
 ``labextension/src/__tests__/fixtures/job.json`` is what ``GET /qnb/api/jobs/{id}`` answers
 for a DONE job with readout-mitigated counts: the job record's JSON without ``options``
-(``qnb.server.service.job_json``) plus ``counts`` and ``mitigated``, and the ``pubs`` that a
-DONE primitive job adds. The contract is a chain
-of exact equalities, so a key added to or dropped from any link fails a test:
+(``qnb.server.service.job_json``) plus ``counts`` and ``mitigated``, the ``pubs`` that a
+DONE primitive job adds and the ``estimates`` that a DONE resource estimate adds. The
+contract is a chain of exact equalities, so a key added to or dropped from any link fails a
+test:
 
     keys of the server's JSON == keys of job.json      (this file)
     keys of job.json == JOB_KEYS                       (labextension/src/__tests__/job.spec.ts)
     JOB_KEYS == keyof IJob                             (a type-level check in labextension/src/job.ts)
 
-Listings (``GET /qnb/api/jobs``) carry the same keys minus ``counts``, ``mitigated`` and
-``pubs``, the ones that ``IJob`` marks optional. When the job JSON changes, regenerate the fixture, then
-update ``IJob`` and ``JOB_KEYS`` until ``npm test`` passes:
+Listings (``GET /qnb/api/jobs``) carry the same keys minus ``counts``, ``mitigated``,
+``pubs`` and ``estimates``, the ones that ``IJob`` marks optional. When the job JSON changes,
+regenerate the fixture, then update ``IJob`` and ``JOB_KEYS`` until ``npm test`` passes:
 
     QNB_WRITE_JOB_FIXTURE=1 .venv/bin/python -m pytest tests/test_ijob_contract.py
 """
@@ -33,7 +34,8 @@ from qnb.server.service import JobService
 
 FIXTURE = (Path(__file__).resolve().parents[1] / "labextension" / "src" / "__tests__"
            / "fixtures" / "job.json")
-DETAIL_ONLY = {"counts", "mitigated", "pubs"}  # GET /jobs/{id} of a DONE job adds these
+#: what GET /jobs/{id} of a DONE job adds
+DETAIL_ONLY = {"counts", "mitigated", "pubs", "estimates"}
 # A noisy device model: the one kind of local backend whose results carry mitigated counts.
 CONFIG = '[backends.manila]\nprovider = "ibm-fake"\ndevice = "FakeManilaV2"\n'
 
@@ -45,12 +47,15 @@ def done_job(qnb_home: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     job = qnb.submit(bell(), backend="manila", shots=200, seed=1,
                      run_options={"mitigate": True})
     estimator = qnb.submit((bell(measure=False), SparsePauliOp("ZZ")), backend="manila")
-    assert job.wait(180) == "DONE", job.record.error
-    assert estimator.wait(180) == "DONE", estimator.record.error
+    estimate = qnb.submit(bell(), backend="azure-estimator")  # the built-in resource estimator
+    for each in (job, estimator, estimate):
+        assert each.wait(180) == "DONE", each.record.error
     service = JobService(qnb_home)
     listed = [j for j in service.list_jobs()["jobs"] if j["id"] == job.id]
-    # one job with every key a DONE job can have: mitigated counts, and a primitive's PUBs
-    detail = {**service.get_job(job.id), "pubs": service.get_job(estimator.id)["pubs"]}
+    # one job with every key a DONE job can have: mitigated counts, a primitive's PUBs, and
+    # a resource estimate's figures
+    detail = {**service.get_job(job.id), "pubs": service.get_job(estimator.id)["pubs"],
+              "estimates": service.get_job(estimate.id)["estimates"]}
     return detail, listed[0]
 
 

@@ -1,8 +1,8 @@
 // The details view of one job: fields, error, counts histogram (or a primitive
-// job's results per PUB), actions.
+// job's results per PUB, or a resource estimate's figures), actions.
 // Plain DOM with injected callbacks, so it renders (and is tested) without JupyterLab.
 import type { IJob, PubResult } from './job';
-import { canCancel, describeProgress, isActive, isEstimatorPub, isSamplerPub } from './job';
+import { canCancel, describeProgress, isActive, isEstimate, isEstimatorPub, isSamplerPub } from './job';
 import {
   formatCount,
   formatGateCounts,
@@ -18,6 +18,7 @@ import {
 } from './format';
 import { renderHistogram, renderTopCounts } from './histogram';
 import { renderEstimatorPub, renderSamplerPub } from './pubs';
+import { renderEstimates } from './estimates';
 import { h } from './dom';
 
 /** PUBs drawn in the details view; more are left to `%qresult`. */
@@ -320,7 +321,10 @@ export class JobDetails {
     if (job.estimated_start) {
       add('Estimated start', formatTimestamp(job.estimated_start));
     }
-    if (job.primitive) {
+    if (isEstimate(job)) {
+      // an estimate runs no shots: the estimator counts resources per circuit
+      add('Kind', 'Resource estimate');
+    } else if (job.primitive) {
       // an Estimator job has no shots (its precision decides); its PUBs say what it ran
       add('Primitive', jobKind(job));
       if (job.shots > 0) {
@@ -365,7 +369,11 @@ export class JobDetails {
 
     // results
     if (job.status === 'DONE') {
-      parts.push(job.primitive && job.pubs?.length ? this._renderPubs(job, job.pubs) : this._renderCounts(job));
+      if (isEstimate(job)) {
+        parts.push(renderEstimates(job.estimates ?? [], doc));
+      } else {
+        parts.push(job.primitive && job.pubs?.length ? this._renderPubs(job, job.pubs) : this._renderCounts(job));
+      }
     }
     node.replaceChildren(...parts);
   }

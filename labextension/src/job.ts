@@ -25,15 +25,20 @@ export function canCancel(job: Pick<IJob, 'status' | 'cancel_requested'> | null)
 /**
  * Why a job cannot be compared with others (the sidebar's "Compare"), or null when it
  * can: only DONE jobs with counts (not Estimator jobs, whose results are expectation
- * values). A listed job carries no `counts`; a fetched one says whether it has any
+ * values, nor resource estimates). A listed job carries no `counts`; a fetched one says whether it has any
  * (for circuit 0, the one compared).
  */
-export function compareBlocker(job: Pick<IJob, 'status' | 'primitive'> & { counts?: Counts[] }): string | null {
+export function compareBlocker(
+  job: Pick<IJob, 'status' | 'primitive'> & { provider?: string; counts?: Counts[] }
+): string | null {
   if (job.status !== 'DONE') {
     return `Only finished (DONE) jobs can be compared: this one is ${job.status}`;
   }
   if (job.primitive === 'estimator') {
     return 'An Estimator job has expectation values, not counts, to compare';
+  }
+  if (job.provider === ESTIMATE_PROVIDER) {
+    return 'A resource estimate has figures (qubits, runtime), not counts, to compare';
   }
   if (job.counts !== undefined && !Object.keys(job.counts[0] ?? {}).length) {
     return 'No counts were recorded for this job';
@@ -87,6 +92,38 @@ export function isSamplerPub(pub: PubResult): pub is ISamplerPubResult {
   return 'counts' in pub && Array.isArray((pub as ISamplerPubResult).counts);
 }
 
+/** The provider whose jobs are resource estimates (figures per circuit, no counts, no shots). */
+export const ESTIMATE_PROVIDER = 'azure-estimator';
+
+/** Whether a job is a resource estimate rather than a run with counts. */
+export function isEstimate(job: Pick<IJob, 'provider'>): boolean {
+  return job.provider === ESTIMATE_PROVIDER;
+}
+
+/**
+ * One circuit's resource estimate, as `GET jobs/{id}` sends it for a DONE estimate
+ * (`qnb.backends.azure_estimator.summary`): a figure the estimator did not give is null.
+ */
+export interface IResourceEstimate {
+  physical_qubits: number | null;
+  /** The runtime in nanoseconds, and as the estimator words it ("3 millisecs"). */
+  runtime_ns: number | null;
+  runtime: string | null;
+  logical_qubits: number | null;
+  logical_depth: number | null;
+  code_distance: number | null;
+  t_states: number | null;
+  t_factories: number | null;
+  /** Physical qubits of one T factory. */
+  t_factory_qubits: number | null;
+  qubits_for_algorithm: number | null;
+  qubits_for_t_factories: number | null;
+  /** Reliable quantum operations per second. */
+  rqops: number | null;
+  /** How the total error budget is split: "logical", "rotations", "tstates". */
+  error_budget: Record<string, number>;
+}
+
 /** What the server summarizes of a job's circuits; empty when it recorded nothing. */
 export interface ICircuitSummary {
   num_qubits?: number;
@@ -108,9 +145,9 @@ export interface ICircuitSummary {
 /**
  * A job as the server sends it. Times are ISO 8601 strings in UTC.
  *
- * Listings carry every key but `counts`, `mitigated` and `pubs`; `GET jobs/{id}` adds
- * `counts` for a DONE job, `mitigated` when the job asked for readout mitigation, and
- * `pubs` for a DONE primitive job.
+ * Listings carry every key but `counts`, `mitigated`, `pubs` and `estimates`; `GET jobs/{id}`
+ * adds `counts` for a DONE job, `mitigated` when the job asked for readout mitigation,
+ * `pubs` for a DONE primitive job and `estimates` for a DONE resource estimate.
  */
 /** How far a running job has got: `done` of `total` circuits. */
 export interface IJobProgress {
@@ -180,6 +217,8 @@ export interface IJob {
   mitigated?: Counts[];
   /** One result per PUB (DONE primitive jobs, from `GET jobs/{id}` only). */
   pubs?: PubResult[];
+  /** One estimate per circuit (DONE resource estimates, from `GET jobs/{id}` only). */
+  estimates?: IResourceEstimate[];
 }
 
 /**
@@ -216,7 +255,8 @@ export const JOB_KEYS = [
   'estimated_end',
   'counts',
   'mitigated',
-  'pubs'
+  'pubs',
+  'estimates'
 ] as const satisfies readonly (keyof IJob)[];
 
 type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -325,7 +325,11 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
   };
 }
 
-/** "aer, simulator, 30 qubits": the tooltip of a backend option. */
+/**
+ * "aer, simulator, 30 qubits": the tooltip of a backend option, then on a line of its
+ * own what the backend said of itself (a remote target's availability and average
+ * queue time, or why it cannot be reached).
+ */
 export function backendTitle(backend: IBackend): string {
   const bits = [backend.provider, backend.simulator ? 'simulator' : 'hardware'];
   if (backend.num_qubits) {
@@ -334,7 +338,8 @@ export function backendTitle(backend: IBackend): string {
   if (!backend.reachable) {
     bits.push('unreachable');
   }
-  return bits.join(', ');
+  const detail = backend.detail?.trim();
+  return detail ? `${bits.join(', ')}\n${detail}` : bits.join(', ');
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 import { groupedHistogramData, MAX_GROUPED_OUTCOMES, renderGroupedHistogram } from '../histogram';
 import { compareBlocker } from '../job';
 import serverJob from './fixtures/job.json';
-import { makeEstimatorJob, makeJob, makeSamplerJob, PUBS } from './fixtures/jobs';
+import { ESTIMATE, makeEstimateJob, makeEstimatorJob, makeJob, makeSamplerJob, PUBS } from './fixtures/jobs';
 
 describe('probabilities', () => {
   it('normalises counts, clipping negative quasi-probabilities at zero', () => {
@@ -94,6 +94,9 @@ describe('compareBlocker', () => {
       'An Estimator job has expectation values, not counts, to compare'
     );
     expect(compareBlocker(makeJob({ status: 'DONE', counts: [] }))).toBe('No counts were recorded for this job');
+    expect(compareBlocker(makeEstimateJob([ESTIMATE]))).toBe(
+      'A resource estimate has figures (qubits, runtime), not counts, to compare'
+    );
   });
 });
 

@@ -87,6 +87,16 @@ describe('toolbar', () => {
     renderToolbar(view, { ...NO_FILTERS, backend: 'aer' }, [backend('aer'), backend('fake_manila')]);
     expect(view.backend.options[1]).toBe(first); // same names: the options stay
     expect(backendTitle(backend('x', { num_qubits: null }))).toBe('aer, simulator');
+    // a remote target says how it is and how long its queue is, on a line of its own
+    const target = backend('ionq-sim', {
+      provider: 'azure',
+      simulator: true,
+      num_qubits: 29,
+      detail: 'ionq.simulator: Available, average queue 3 s'
+    });
+    expect(backendTitle(target)).toBe('azure, simulator, 29 qubits\nionq.simulator: Available, average queue 3 s');
+    renderToolbar(view, { ...NO_FILTERS }, [backend('aer'), target]);
+    expect(view.backend.options[2].title).toMatch(/Available, average queue 3 s$/);
   });
 });
 

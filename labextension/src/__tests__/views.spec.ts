@@ -2,7 +2,7 @@ import { JobDetails, MAX_PUBS_SHOWN, renderTagList } from '../details';
 import { IJob, JOB_STATUSES } from '../job';
 import { createJobRow, createJobTable, emptyMessage, MAX_ROW_TAGS, reconcileRows, renderJobTable, updateJobRow } from '../table';
 import serverJob from './fixtures/job.json';
-import { makeEstimatorJob, makeJob, makeSamplerJob, PUBS } from './fixtures/jobs';
+import { ESTIMATE, makeEstimateJob, makeEstimatorJob, makeJob, makeSamplerJob, PUBS } from './fixtures/jobs';
 
 const NOW = Date.parse('2026-11-21T04:31:00.123Z');
 
@@ -378,6 +378,28 @@ describe('JobDetails', () => {
     details.update(serverJob as IJob, NOW);
     expect(details.node.querySelector('.qnb-Pub')).toBeNull();
     expect(details.node.querySelector('svg.qnb-Histogram')).not.toBeNull();
+  });
+
+  it('shows a resource estimate as one: its kind instead of shots, its figures instead of counts', () => {
+    const details = new JobDetails(handlers());
+    details.update(makeEstimateJob([ESTIMATE, { ...ESTIMATE, physical_qubits: 1200000 }]), NOW);
+    const node = details.node;
+    const fields = fieldsOf(node);
+    expect(fields).toMatchObject({ Kind: 'Resource estimate', Circuits: '2', Backend: 'azure-estimator' });
+    expect(fields).not.toHaveProperty('Shots');
+    expect(node.textContent).not.toMatch(/shots|No counts/);
+    expect(node.querySelector('.qnb-Estimates h4')!.textContent).toBe('Resource estimate');
+    expect(Array.from(node.querySelectorAll('.qnb-Estimate')).map(e => (e as HTMLElement).dataset.circuit)).toEqual(['0', '1']);
+    expect(node.querySelector('.qnb-EstimateHeadline')!.textContent).toBe(
+      'Circuit 1 of 2: 510,380 physical qubits · runtime 3 millisecs'
+    );
+    expect(node.querySelectorAll('.qnb-Estimate .qnb-QubitSplit svg.qnb-SplitBar')).toHaveLength(2);
+    expect(node.querySelectorAll('.qnb-Estimate .qnb-BudgetSplit svg.qnb-SplitBar')).toHaveLength(2);
+    expect(node.querySelector('svg.qnb-Histogram, .qnb-PubResults')).toBeNull();
+    // while it runs: the kind, and no figures yet
+    details.update(makeEstimateJob([], { status: 'RUNNING', counts: undefined, estimates: undefined }), NOW);
+    expect(fieldsOf(details.node)).toMatchObject({ Kind: 'Resource estimate' });
+    expect(details.node.querySelector('.qnb-Estimates')).toBeNull();
   });
 
   it('shows an Estimator job with a scalar PUB: kind instead of shots, value ± std', () => {
