@@ -59,11 +59,15 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def pool_workers(runner: int) -> list[int]:
+    """The worker processes of the runner ``runner`` (forked by its fork server, a child)."""
+    servers = [p for p in children(runner) if "forkserver" in cmdline(p)]
+    return [w for s in servers for w in children(s)]
+
+
 def busy_workers(runner: int) -> list[int]:
     """Worker processes of the runner that are using the CPU now (not the fork server)."""
-    # workers are forked by the fork server, a child of the runner
-    servers = [p for p in children(runner) if "forkserver" in cmdline(p)]
-    workers = [w for s in servers for w in children(s)]
+    workers = pool_workers(runner)
 
     def cpu(p: int) -> float:
         try:

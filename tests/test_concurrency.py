@@ -1,14 +1,18 @@
-"""Several processes submitting at once to one store: no job lost, none run twice, one runner."""
+"""Several processes submitting at once to one store: no job lost, none run twice; one runner
+per home, and on a shared PostgreSQL store several homes' runners sharing the work."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from fault_helpers import pool_workers
 from helpers import wait_for
+from shared_homes import shared_homes, wait_for_runners
 
 from qnb.models import JobStatus
 from qnb.runner.control import runner_alive, spawn
@@ -16,9 +20,14 @@ from qnb.runner.control import runner_alive, spawn
 HERE = Path(__file__).parent
 
 
-def submit_in_parallel(processes: int, per_process: int) -> None:
+def submit_in_parallel(processes: int, per_process: int, homes: list[Path] | None = None) -> None:
+    """``processes`` processes submitting ``per_process`` jobs each at once (to the homes
+    given in turn, else to this process's QNB_HOME)."""
+    def env(i: int) -> dict[str, str]:
+        return dict(os.environ, **({"QNB_HOME": str(homes[i % len(homes)])} if homes else {}))
+
     procs = [subprocess.Popen([sys.executable, str(HERE / "submitter.py"), str(per_process),
-                               f"p{i}"], env=dict(os.environ), stderr=subprocess.PIPE, text=True)
+                               f"p{i}"], env=env(i), stderr=subprocess.PIPE, text=True)
              for i in range(processes)]
     for p in procs:
         _, err = p.communicate(timeout=600)
@@ -65,3 +74,33 @@ def test_eight_processes_submit_250_jobs_each(qnb_home, store):
     submit_in_parallel(8, 250)
     records = wait_all_final(store, 2000, 1500)
     check_exactly_once(store, records)
+
+
+THREE_HOSTS = """
+[runner]
+workers = 2
+"""
+
+
+def test_three_runners_share_a_postgresql_store(tmp_path):
+    """Three homes (three machines) on one PostgreSQL store, a runner serving each, six
+    processes submitting to them at once: every job ends once, and the workers of more than
+    one runner ran them (a second machine's cores are used)."""
+    from qnb.store import get_store
+
+    with shared_homes(tmp_path, 3, THREE_HOSTS) as (homes, _url):
+        store = get_store()
+        procs = [spawn(home, ["--serve"]) for home in homes]
+        runners = wait_for_runners(store, 3)
+        assert {r["pid"] for r in runners} == {p.pid for p in procs}
+        for proc in procs:  # every runner's workers up before the burst
+            wait_for(lambda proc=proc: len(pool_workers(proc.pid)) == 2, 120,
+                     f"the workers of runner {proc.pid}")
+        submit_in_parallel(6, 20, homes=homes)
+        records = wait_all_final(store, 120, 300)
+        assert len({r.name for r in records}) == 120
+        check_exactly_once(store, records)
+        by_runner = Counter(r.provider_state.get("runner") for r in records)
+        assert None not in by_runner and len(by_runner) > 1, by_runner
+        assert set(by_runner) <= {r["id"] for r in runners}
+        assert all(p.poll() is None for p in procs)  # services: none gave up or idled out
