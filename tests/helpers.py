@@ -158,8 +158,8 @@ def isolated_home(base: Path, config: str = "", env: dict[str, str] | None = Non
             mp.setenv(key, value)
         mp.chdir(workdir or base)
         mp.setattr(defaults, "_chosen", None)
-        url = (env or {}).get("QNB_STORE")
-        if on_postgres() and not url:
+        url = (env or {}).get("QNB_STORE")  # "" keeps the home's SQLite file
+        if on_postgres() and url is None:
             url = shared_server().fresh_database()
             mp.setenv("QNB_STORE", url)
         if config:

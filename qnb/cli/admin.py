@@ -108,6 +108,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from ..config import qnb_home
+    from ..store import get_store
+    from ..store.transfer import load
+
+    store = get_store(qnb_home())
+    if args.file == "-":
+        imported, skipped = load(store, sys.stdin)
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as fh:
+                imported, skipped = load(store, fh)
+        except OSError as exc:
+            raise StoreError(f"cannot read {args.file}: {exc.strerror}") from None
+    print(f"imported {imported} job(s) into {store.url}"
+          + (f"; {skipped} already there, left as they were" if skipped else ""))
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     """The subcommands of this module, on ``qnb``'s parser."""
     p = sub.add_parser("backends", help="list backend profiles")
@@ -134,6 +153,11 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("backup", help="copy the job store to QNB_HOME/backups/ now")
     p.add_argument("--keep", type=int, default=7, help="backups to keep (default 7)")
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("import", help="add the jobs of a 'qnb export --format archive' file "
+                                      "to the store in use (e.g. a shared one)")
+    p.add_argument("file", help="the archive ('-' for standard input)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("restore", help="replace the job store by a backup")
     p.add_argument("file", help="a backup, e.g. QNB_HOME/backups/jobs-20261129-120000.sqlite")

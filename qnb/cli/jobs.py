@@ -112,6 +112,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .. import export
     from ..store import get_store
 
+    if args.format == "archive":  # every job whole, for ``qnb import`` into another store
+        from ..store.transfer import dump
+
+        dump(get_store(), sys.stdout, **_filters(args))
+        return 0
     items = export.rows(get_store(), counts=args.counts, **_filters(args))
     if args.format == "json":
         export.write_json(items, sys.stdout)
@@ -222,8 +227,10 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("export", help="write jobs as CSV or JSON to standard output",
                        description="Write every matching job, oldest first: id, name, backend, "
                                    "status, shots, circuits, tags, session, created/started/"
-                                   "finished times (ISO 8601 UTC) and error.")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+                                   "finished times (ISO 8601 UTC) and error; or, with "
+                                   "--format archive, every job whole (record, circuits, "
+                                   "result) for 'qnb import' into another store.")
+    p.add_argument("--format", choices=("csv", "json", "archive"), default="csv")
     filters(p)
     p.add_argument("--counts", action="store_true",
                    help="add each job's counts (or Estimator expectation values and stds)")
