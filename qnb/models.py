@@ -215,6 +215,9 @@ class JobRecord:
     progress_total: int | None = None
     #: when a running local job should end, from earlier runs of its size (``JobStore.typical_run``)
     estimated_end: float | None = None
+    #: who submitted it: the JupyterHub user under a hub, else the Unix user (``qnb.owners``);
+    #: None for a job written before owners were recorded
+    owner: str | None = None
 
     @property
     def is_final(self) -> bool:

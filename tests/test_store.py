@@ -162,7 +162,7 @@ def test_a_version_4_store_gains_tags_and_keeps_its_jobs(tmp_path):
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store.schema_version == SCHEMA_VERSION == 8
+    assert store.schema_version == SCHEMA_VERSION == 9
     old = store.get("0123456789ab")
     assert (old.tags, old.crashes, old.name) == ([], 1, "old sweep")
     assert store.list(search="SWEEP")[1] == 1

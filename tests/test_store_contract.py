@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from store_impls import impl, impl_names
 
+from qnb.budgets import Budget, BudgetExceeded, Cap, Reservation
 from qnb.models import JobNotFound, JobRecord, JobStatus, StoreError, TagError
 from qnb.store import TRANSITIONS, JobStore, make_backup, new_job_id, open_store, restore
 
@@ -310,3 +311,110 @@ def test_remote_jobs_are_adopted_by_exactly_one_runner_among_several(store):
         p.join(30)
     assert sorted(taken) == sorted(jobs)
     assert {store.follower(j) for j in jobs} <= {101, 102, 103}
+
+
+# -- owners and budgets --------------------------------------------------------------------
+def owned(store: JobStore, owner: str | None, *, provider: str = "aer",
+          reservation=None) -> JobRecord:
+    rec = JobRecord(id=new_job_id(), backend=provider, provider=provider, owner=owner,
+                    status=JobStatus.QUEUED, shots=100, created_at=time.time())
+    return store.add_job(rec, "qpy", b"circuit", reservation=reservation)
+
+
+def test_a_job_keeps_its_owner_and_lists_filter_by_owner(store):
+    alice, bob, nobody = (owned(store, o).id for o in ("alice", "bob", None))
+    assert store.get(alice).owner == "alice"
+    assert store.get_many([bob])[bob].owner == "bob"
+    assert [r.id for r in store.list(owner="alice")[0]] == [alice]
+    assert {r.id for r in store.list(owner=["alice", "bob"])[0]} == {alice, bob}
+    assert {r.id for r in store.list(owner=["bob", None])[0]} == {bob, nobody}
+    assert store.list(owner=[])[1] == 0  # nobody's view is empty, not everything
+    assert [r.id for r, _ in store.scan(owner="bob")] == [bob]
+    store.claim(alice)
+    store.finish(alice, JobStatus.DONE, result={"counts": [{"0": 100}]})
+    assert store.get(alice).to_json()["owner"] == "alice"
+
+
+def paid_cap(usd: float | None = None, qpu: float | None = None, owners=("alice",),
+             kind: str = "user", name: str = "alice") -> Cap:
+    return Cap(Budget(kind, name, usd=usd, qpu_seconds=qpu), tuple(owners), since=0.0)
+
+
+def test_a_paid_job_reserves_its_estimate_and_is_refused_past_the_cap_writing_nothing(store):
+    cap = paid_cap(usd=10.0)
+    first = owned(store, "alice", provider="braket",
+                  reservation=Reservation("alice", 6.0, None, (cap,))).id
+    [state] = store.budget_state([cap])
+    assert state["usd"] == {"cap": 10.0, "spent": 0.0, "reserved": 6.0, "left": 4.0}
+    rec = JobRecord(id=new_job_id(), backend="braket", provider="braket", owner="alice",
+                    status=JobStatus.QUEUED, shots=100, created_at=time.time())
+    with pytest.raises(BudgetExceeded) as refused:
+        store.add_job(rec, "qpy", b"circuit",
+                      reservation=Reservation("alice", 5.0, None, (cap,), "price per shot"))
+    text = str(refused.value)
+    for part in ("user alice", "cap $10.00", "spent $0.00", "reserved $6.00",
+                 "estimate is $5.00", "price per shot"):
+        assert part in text
+    assert refused.value.detail["left"] == 4.0
+    assert store.get_many([rec.id]) == {}  # nothing of the refused job was written
+    # a group's cap counts every member's jobs; another user's own cap is apart
+    group = paid_cap(usd=7.0, owners=("alice", "bob"), kind="group", name="physics")
+    with pytest.raises(BudgetExceeded, match="group physics"):
+        owned(store, "bob", provider="braket",
+              reservation=Reservation("bob", 2.0, None, (paid_cap(usd=5, owners=("bob",)),
+                                                         group)))
+    owned(store, "bob", provider="braket",
+          reservation=Reservation("bob", 2.0, None, (paid_cap(usd=5, owners=("bob",)),)))
+    assert store.budget_state([cap])[0]["usd"]["reserved"] == 6.0
+    assert first
+
+
+def test_a_reservation_is_settled_from_the_ledger_when_the_job_ends(store):
+    cap = paid_cap(usd=100.0, qpu=60.0)
+    done = owned(store, "alice", provider="ibm-runtime",
+                 reservation=Reservation("alice", 8.0, 20.0, (cap,))).id
+    unreported = owned(store, "alice", provider="ibm-runtime",
+                       reservation=Reservation("alice", 3.0, 4.0, (cap,))).id
+    never_ran = owned(store, "alice", provider="ibm-runtime",
+                      reservation=Reservation("alice", 50.0, 30.0, (cap,))).id
+    assert store.budget_state([cap])[0]["usd"]["reserved"] == 61.0
+    store.claim(done)
+    store.finish(done, JobStatus.DONE, result={
+        "counts": [{"0": 100}], "metadata": {"estimated_cost_usd": 5.5, "qpu_seconds": 12.0}})
+    store.claim(unreported)
+    store.finish(unreported, JobStatus.DONE, result={"counts": [{"0": 100}]})
+    assert store.request_cancel(never_ran) is JobStatus.CANCELLED
+    [state] = store.budget_state([cap])
+    # what the ledger says, the estimate where it says nothing, nothing for what never ran
+    assert state["usd"] == {"cap": 100.0, "spent": 8.5, "reserved": 0.0, "left": 91.5}
+    assert state["qpu_seconds"] == {"cap": 60.0, "spent": 16.0, "reserved": 0.0, "left": 44.0}
+    assert store.prune(before=time.time() + 1) == 3
+    assert store.budget_state([cap])[0]["usd"]["spent"] == 8.5  # spent stays spent
+    later = Cap(cap.budget, cap.owners, since=time.time() + 5)  # the next period
+    assert store.budget_state([later])[0]["usd"]["spent"] == 0.0
+    assert store.recent_usage("ibm-runtime")[0]["cost_estimate"] is None
+    assert [r["cost_estimate"] for r in store.recent_usage("ibm-runtime")] == [None, 5.5]
+
+
+def test_submits_at_once_never_pass_a_cap_together(kind, store):
+    import threading
+
+    cap = paid_cap(usd=5.0)
+    other = kind.reopen(store)
+    accepted, refused = [], []
+
+    def submit(on: JobStore) -> None:
+        for _ in range(4):
+            try:
+                accepted.append(owned(on, "alice", provider="braket",
+                                      reservation=Reservation("alice", 1.0, None, (cap,))).id)
+            except BudgetExceeded:
+                refused.append(1)
+
+    threads = [threading.Thread(target=submit, args=(s,)) for s in (store, other, store)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(accepted) == 5 and len(refused) == 7
+    assert store.budget_state([cap])[0]["usd"]["reserved"] == 5.0

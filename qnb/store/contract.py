@@ -11,7 +11,8 @@ every implementation):
 - a job is written whole (record, payload, tags, first event) or not at all;
 - a claim is exclusive: one job, one worker, whatever the number of processes or hosts;
 - a job that ends gets its row in the usage ledger in the same transaction, and the row
-  stays after the job is pruned;
+  stays after the job is pruned; a paid job's budget reservation is made in the
+  transaction that queues it and settled from that row in the one that ends it;
 - every operation is safe from any thread and, after a fork, from the child.
 
 Times are POSIX seconds. ``JobNotFound`` names an unknown id; ``StoreError`` (and
@@ -25,6 +26,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ..budgets import Cap, Reservation
 from ..models import JobRecord, JobStatus
 
 
@@ -60,8 +62,11 @@ class JobStore(Protocol):
         """A read transaction: the reads of this thread inside see one state of the store."""
 
     # -- status moves (each one transaction; False or None when not allowed) --------------
-    def add_job(self, record: JobRecord, payload_format: str, payload: bytes) -> JobRecord:
-        """Write a new QUEUED job with its payload."""
+    def add_job(self, record: JobRecord, payload_format: str, payload: bytes, *,
+                reservation: Reservation | None = None) -> JobRecord:
+        """Write a new QUEUED job with its payload, and for a paid job its ``reservation``
+        against its budgets: checked against every cap in the same transaction
+        (``BudgetExceeded``, nothing written, when one would be passed)."""
 
     def import_job(self, record: JobRecord, payload_format: str, payload: bytes,
                    result: dict[str, Any] | None = None) -> JobRecord:
@@ -183,8 +188,10 @@ class JobStore(Protocol):
     def list(self, *, status: str | Iterable[str] | None = None, backend: str | None = None,
              session: str | None = None, tag: str | Iterable[str] | None = None,
              search: str | None = None, since: float | None = None, limit: int = 50,
-             offset: int = 0, newest_first: bool = True) -> tuple[list[JobRecord], int]:
-        """A page of the jobs matching every filter, and how many match in all."""
+             offset: int = 0, newest_first: bool = True,
+             owner: str | Iterable[str | None] | None = None) -> tuple[list[JobRecord], int]:
+        """A page of the jobs matching every filter, and how many match in all; ``owner``
+        is one owner or several (``None`` among them: jobs without an owner)."""
 
     def scan(self, *, batch: int = 500, with_results: bool = False,
              **filters: Any) -> Iterator[tuple[JobRecord, dict[str, Any] | None]]:
@@ -235,6 +242,15 @@ class JobStore(Protocol):
 
     def active_counts(self) -> dict[tuple[str, str], int]:
         """(backend, status) -> jobs QUEUED or RUNNING now."""
+
+    # -- budgets ------------------------------------------------------------------------
+    def budget_state(self, caps: Iterable[Cap]) -> list[dict[str, Any]]:
+        """Per cap: label, period, and per limit set (usd, qpu_seconds) its cap, spent
+        (settled since the period began), reserved (unfinished jobs) and left."""
+
+    def recent_usage(self, backend: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest ledger rows of DONE jobs on ``backend`` (shots, circuits,
+        qpu_seconds, cost_estimate), newest first."""
 
     # -- upkeep ---------------------------------------------------------------------------
     def prune(self, *, before: float, statuses: Iterable[str] | None = None,

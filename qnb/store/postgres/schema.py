@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: ``pg_advisory_lock`` keys: migrations, and the order of writes (see ``connection``)
 MIGRATION_LOCK = 0x716E6201
 WRITE_LOCK = 0x716E6202
@@ -132,6 +132,25 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE jobs ADD COLUMN follower BIGINT;
     ALTER TABLE jobs ADD COLUMN phase TEXT;
     CREATE INDEX jobs_follower ON jobs (follower) WHERE follower IS NOT NULL;
+    """,
+    # As SQLite's version 9: owners (of jobs and ledger rows) and the reservations of paid
+    # jobs against their budgets.
+    3: """
+    ALTER TABLE jobs ADD COLUMN owner TEXT;
+    CREATE INDEX jobs_owner_seq ON jobs (owner, seq);
+    ALTER TABLE usage ADD COLUMN owner TEXT;
+    CREATE TABLE reservations (
+        job_id             TEXT PRIMARY KEY,
+        owner              TEXT NOT NULL,
+        backend            TEXT NOT NULL,
+        created_at         DOUBLE PRECISION NOT NULL,
+        cost               DOUBLE PRECISION NOT NULL DEFAULT 0,
+        qpu_seconds        DOUBLE PRECISION NOT NULL DEFAULT 0,
+        settled_at         DOUBLE PRECISION,
+        spent_cost         DOUBLE PRECISION,
+        spent_qpu_seconds  DOUBLE PRECISION
+    );
+    CREATE INDEX reservations_owner ON reservations (owner, settled_at);
     """,
 }
 

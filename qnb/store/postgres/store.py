@@ -9,6 +9,7 @@ or ended job is announced with ``NOTIFY qnb_jobs``.
 
 from __future__ import annotations
 
+from ..sql.budgets import Budgets
 from ..sql.claims import Claims
 from ..sql.ledger import Ledger
 from ..sql.prune import Pruning
@@ -21,6 +22,6 @@ from .dialect import PostgresDialect
 from .maintenance import Maintenance
 
 
-class PostgresStore(Claims, Transitions, Reads, Ledger, Sessions, Runners, Pruning, Maintenance,
-                    PostgresDialect, Connections):
+class PostgresStore(Claims, Transitions, Reads, Ledger, Sessions, Runners, Budgets, Pruning,
+                    Maintenance, PostgresDialect, Connections):
     """Thread-safe access to one shared store; connections are per thread."""

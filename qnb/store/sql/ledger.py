@@ -11,15 +11,16 @@ from ...ledger import COLUMNS as USAGE_COLUMNS
 from ...ledger import check_group, service_usage
 from ...models import JobRecord, JobStatus
 from .base import Connection, SQLBase, guarded
+from .budgets import settle
 
 #: A job's ledger row, from its own row as it ends (``?``: its id). Queue time is from
 #: submission until it started (or ended, if it never started); run time until it ended.
 LEDGER_ENTRY = """
     INSERT INTO usage (job_id, backend, provider, status, finished_at, shots,
-                                  circuits, queue_seconds, run_seconds, tags)
+                                  circuits, queue_seconds, run_seconds, tags, owner)
     SELECT id, backend, provider, status, COALESCE(finished_at, updated_at), shots,
            num_circuits, COALESCE(started_at, finished_at) - created_at,
-           COALESCE(finished_at - started_at, 0), tags
+           COALESCE(finished_at - started_at, 0), tags, owner
     FROM jobs WHERE id = ?
 """
 
@@ -28,6 +29,7 @@ def enter_ledger_row(c: Connection, job_id: str) -> None:
     """The ledger row of a job that has just ended (a row it had is replaced)."""
     c.execute("DELETE FROM usage WHERE job_id = ?", (job_id,))
     c.execute(LEDGER_ENTRY, (job_id,))
+    settle(c, job_id)
 
 
 def enter_usage(c: Connection, job_id: str, result: dict[str, Any] | None) -> None:
@@ -43,6 +45,7 @@ def enter_service_usage(c: Connection, job_id: str,
     if used:
         c.execute("UPDATE usage SET qpu_seconds = ?, cost_estimate = ? WHERE job_id = ?",
                   (used.get("qpu_seconds"), used.get("cost_estimate"), job_id))
+        settle(c, job_id)
 
 
 class Ledger(SQLBase):

@@ -37,13 +37,16 @@ class Reads(SQLBase):
     def _filters(self, status: str | Iterable[str] | None = None, backend: str | None = None,
                  session: str | None = None, tag: str | Iterable[str] | None = None,
                  search: str | None = None, since: float | None = None,
-                 before: float | None = None) -> tuple[str, str, list[Any], str]:
+                 before: float | None = None,
+                 owner: str | Iterable[str | None] | None = None,
+                 ) -> tuple[str, str, list[Any], str]:
         """What ``list`` and ``scan`` read for these filters, every one of which must hold:
         (the FROM source, its WHERE clause, the arguments, the ``seq`` column to order by).
 
         ``tag`` (one or several, all required) and ``search`` ignore case; ``search`` matches
         part of the name, the backend or a tag, or the start of the id; ``since`` /
-        ``before`` bound the creation time (POSIX seconds). With a tag, the query starts
+        ``before`` bound the creation time (POSIX seconds); ``owner`` is one owner or
+        several (``None`` among them: the jobs that have no owner recorded). With a tag, the query starts
         from that tag's rows of ``job_tags`` (its index is in ``seq`` order), so a page of
         a tag's jobs costs the same in a store of a million."""
         where, args = [], []
@@ -67,6 +70,14 @@ class Reads(SQLBase):
         if backend:
             where.append("j.backend = ?")
             args.append(backend)
+        if owner is not None:
+            owners = [owner] if isinstance(owner, str) else list(owner)
+            named = [o for o in owners if o is not None]
+            either = [f"j.owner IN ({', '.join('?' * len(named))})"] if named else []
+            if None in owners:
+                either.append("j.owner IS NULL")
+            where.append(f"({' OR '.join(either)})" if either else "1 = 0")
+            args += named
         if search and search.strip():
             condition, found = self._search(search.strip())
             where.append(condition)
@@ -83,10 +94,11 @@ class Reads(SQLBase):
     def list(self, *, status: str | Iterable[str] | None = None, backend: str | None = None,
              session: str | None = None, tag: str | Iterable[str] | None = None,
              search: str | None = None, since: float | None = None, limit: int = 50,
-             offset: int = 0, newest_first: bool = True) -> tuple[list[JobRecord], int]:
+             offset: int = 0, newest_first: bool = True,
+             owner: str | Iterable[str | None] | None = None) -> tuple[list[JobRecord], int]:
         """A page of jobs and the total that match the filters (see ``_filters``)."""
         source, clause, args, order = self._filters(status, backend, session, tag, search,
-                                                    since)
+                                                    since, owner=owner)
         # one tag and nothing else: its rows of job_tags alone say how many
         counted = ("job_tags t " + clause if clause == "WHERE t.tag = ?"
                    else f"{source} {clause}")

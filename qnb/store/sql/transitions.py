@@ -11,10 +11,12 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from ...budgets import Reservation
 from ...models import JobNotFound, JobRecord, JobStatus, check_tags, validate_job_id
 from ..records import COLUMNS, FIELDS, check_fields, to_column
 from ..transitions import move_changes, sources
 from .base import Connection, SQLBase
+from .budgets import reserve
 from .ledger import enter_ledger_row, enter_service_usage, enter_usage
 
 
@@ -60,11 +62,14 @@ class Transitions(SQLBase):
             self._announce(c, "submit" if to is JobStatus.QUEUED else f"end {job_id}")
         return moved
 
-    def add_job(self, record: JobRecord, payload_format: str, payload: bytes) -> JobRecord:
-        """Write a new QUEUED job and its payload in one transaction."""
+    def add_job(self, record: JobRecord, payload_format: str, payload: bytes, *,
+                reservation: Reservation | None = None) -> JobRecord:
+        """Write a new QUEUED job and its payload in one transaction, with the
+        ``reservation`` of a paid job against its budgets (``BudgetExceeded``, writing
+        nothing, if a cap would be passed)."""
         if record.status is not JobStatus.QUEUED:
             raise ValueError(f"a new job is QUEUED, not {record.status}")
-        return self._insert(record, payload_format, payload)
+        return self._insert(record, payload_format, payload, reservation=reservation)
 
 
     def import_job(self, record: JobRecord, payload_format: str, payload: bytes,
@@ -75,11 +80,14 @@ class Transitions(SQLBase):
 
 
     def _insert(self, record: JobRecord, payload_format: str, payload: bytes,
-                result: dict[str, Any] | None = None) -> JobRecord:
+                result: dict[str, Any] | None = None, *,
+                reservation: Reservation | None = None) -> JobRecord:
         record.tags = check_tags(record.tags)
         now = time.time()
         record.updated_at = now
         with self._write() as c:
+            if reservation is not None:  # first: a refusal writes nothing
+                reserve(c, record.id, record.backend, reservation, now)
             seq = self._next_seq(c)
             c.execute(
                 f"INSERT INTO jobs ({COLUMNS}, seq) VALUES ({', '.join('?' * (len(FIELDS) + 1))})",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ...models import StoreError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Migration N takes a store from version N-1 to N. Never edit a released entry: append.
 MIGRATIONS: dict[int, str] = {
@@ -165,6 +165,26 @@ MIGRATIONS: dict[int, str] = {
     );
     ALTER TABLE jobs ADD COLUMN follower INTEGER;
     ALTER TABLE jobs ADD COLUMN phase TEXT;
+    """,
+    # Owners and budgets: who submitted each job (also in its ledger row), and what each
+    # paid job reserved against its budgets, settled from the ledger when it ends. No
+    # foreign key: what was spent stays counted after the job is pruned.
+    9: """
+    ALTER TABLE jobs ADD COLUMN owner TEXT;
+    CREATE INDEX jobs_owner_seq ON jobs (owner, seq);
+    ALTER TABLE usage ADD COLUMN owner TEXT;
+    CREATE TABLE reservations (
+        job_id             TEXT PRIMARY KEY,
+        owner              TEXT NOT NULL,
+        backend            TEXT NOT NULL,
+        created_at         REAL NOT NULL,
+        cost               REAL NOT NULL DEFAULT 0,
+        qpu_seconds        REAL NOT NULL DEFAULT 0,
+        settled_at         REAL,
+        spent_cost         REAL,
+        spent_qpu_seconds  REAL
+    );
+    CREATE INDEX reservations_owner ON reservations (owner, settled_at);
     """,
 }
 

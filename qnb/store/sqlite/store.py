@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..sql.budgets import Budgets
 from ..sql.claims import Claims
 from ..sql.ledger import Ledger
 from ..sql.prune import Pruning
@@ -23,8 +24,8 @@ from .dialect import SQLiteDialect
 from .maintenance import Maintenance
 
 
-class SQLiteStore(Claims, Transitions, Reads, Ledger, Sessions, Runners, Pruning, Maintenance,
-                  SQLiteDialect, Connections):
+class SQLiteStore(Claims, Transitions, Reads, Ledger, Sessions, Runners, Budgets, Pruning,
+                  Maintenance, SQLiteDialect, Connections):
     """Thread-safe access to one job store file. Cheap to create; connections are per thread."""
 
     @classmethod
