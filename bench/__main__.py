@@ -24,6 +24,7 @@ from . import (
     primitives,
     remote,
     round_trips,
+    shared_store,
     sidebar,
     store_api,
     store_scale,
@@ -46,6 +47,9 @@ SECTIONS = {
     "bound_round_trip": bound_circuits.sequential,
     "bound_burst": bound_circuits.burst,
     "million_jobs": store_scale.million_jobs,
+    "shared_burst": shared_store.burst,
+    "shared_wakeup": shared_store.wakeup,
+    "shared_claim_growth": shared_store.claim_growth,
     "sidebar": sidebar.sidebar,
 }
 
@@ -136,6 +140,17 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         get("million_jobs", "rest_list", "search", "p95_ms"), "{:.1f} ms", lambda v: v < 50)
     row("1M jobs: runner claim, over the claim at 2,000 jobs (no growth: <= 1.5)",
         get("million_jobs", "claim_growth"), "{:.2f}", lambda v: v <= 1.5)
+    row("500 small jobs at once, PostgreSQL / SQLite, one runner (<= 1.5)",
+        get("shared_burst", "ratio"), "{:.2f}", lambda v: v <= 1.5)
+    row("the same burst on PostgreSQL, two runners of 1 worker / one runner of 2 (<= 1)",
+        get("shared_burst", "two_runners_over_one"), "{:.2f}", lambda v: v <= 1.0)
+    row("PostgreSQL: submit to a worker's claim, submitter in another home (NOTIFY), p95 "
+        "(< 10 ms)", get("shared_wakeup", "other_home", "p95_ms"), "{:.1f} ms",
+        lambda v: v < 10)
+    row("  the same, submitter in the runner's home (it pokes the workers), p95",
+        get("shared_wakeup", "same_home", "p95_ms"), "{:.1f} ms", lambda v: True)
+    row("PostgreSQL, 1M jobs: claim over the claim at 2,000 (no growth: <= 1.5)",
+        get("shared_claim_growth", "claim_growth"), "{:.2f}", lambda v: v <= 1.5)
     row("100k jobs: sidebar first rows after opening the panel (< 1 s)",
         get("sidebar", "panel_first_rows", "median_ms"), "{:.0f} ms", lambda v: v < 1000)
     row("100k jobs: sidebar frame interval while wheel-scrolling, p95 (smooth: < 34 ms)",

@@ -13,16 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .budgets import Budget
 from .models import QnbError
+from .teams import Team, read_budgets, read_team
 
 DEFAULT_BACKEND = "aer"
 #: built in beside "aer": the Quantum Development Kit's local resource estimator
 ESTIMATOR_BACKEND = "azure-estimator"
-_TOP_KEYS = {"default_backend", "backends", "runner", "limits", "store"}
+_TOP_KEYS = {"default_backend", "backends", "runner", "limits", "store", "team", "budgets"}
 _STORE_KEYS = {"url": str}
 _RUNNER_KEYS = {"idle_timeout": (int, float), "workers": int, "max_attempts": int,
                 "max_crashes": int, "backups": int, "keep_days": (int, float),
-                "check_every": (int, float), "lease_seconds": (int, float)}
+                "check_every": (int, float), "lease_seconds": (int, float), "autostart": bool}
 _LIMIT_KEYS = {"max_queued": int, "max_payload_mb": (int, float)}
 #: what a store takes: jobs waiting at once, and the size of one job's circuits
 DEFAULT_LIMITS = {"max_queued": 100_000, "max_payload_mb": 100}
@@ -67,6 +69,33 @@ def store_url(home: Path) -> str | None:
     return cfg.store.get("url") or None
 
 
+_autostart_seen: dict[Path, tuple[float, bool]] = {}
+
+
+def autostart_runner(home: Path) -> bool:
+    """Whether a submit or a wait here starts a runner when none serves ``home``: yes, unless
+    ``QNB_RUNNER_AUTOSTART=0`` or ``[runner] autostart = false`` (a team's shared store that
+    runners started as services serve). Read again only when config.toml changes."""
+    env = os.environ.get("QNB_RUNNER_AUTOSTART", "").strip().lower()
+    if env:
+        return env not in ("0", "false", "no", "off")
+    path = home / "config.toml"
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return True
+    seen = _autostart_seen.get(path)
+    if seen is None or seen[0] != mtime:
+        cfg = Config()
+        try:
+            _read(path, cfg)
+            value = bool(cfg.runner.get("autostart", True))
+        except ConfigError:
+            value = True  # a broken file is reported where it is read for its profiles
+        seen = _autostart_seen[path] = (mtime, value)
+    return seen[1]
+
+
 @dataclass(frozen=True)
 class Profile:
     """A named backend: a provider plus its settings (everything but secrets)."""
@@ -89,6 +118,9 @@ class Config:
     limits: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     store: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    #: groups and admins outside a hub, and the budgets of paid backends (``qnb/teams.py``)
+    team: Team = field(default_factory=Team)
+    budgets: list[Budget] = field(default_factory=list)
 
     def profile(self, name: str | None) -> Profile:
         """The profile called ``name`` (the default when None), or a ``ConfigError`` listing all."""
@@ -165,6 +197,15 @@ def _read(path: Path, cfg: Config) -> None:
             if (table == "limits" or key in ("keep_days", "check_every")) and value <= 0:
                 raise _err(path, text, table, key, "must be positive")
             into[key] = value
+    try:
+        if "team" in data:
+            cfg.team = read_team(data["team"])
+        if "budgets" in data:
+            cfg.budgets = read_budgets(data["budgets"])
+    except ValueError as exc:
+        where, _, msg = str(exc).partition(": ")
+        table, _, key = where.rpartition(".")
+        raise _err(path, text, table or None, key or None, msg) from None
     backends = data.get("backends", {})
     if not isinstance(backends, dict):
         raise _err(path, text, None, "backends", "must be a table of profiles")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import autostart_runner
+
 
 @dataclass(frozen=True)
 class RunnerFiles:
@@ -133,6 +135,8 @@ def ensure_runner(home: Path, *, nudge: bool = True) -> bool:
     if wake(home, nudge=nudge):
         return False
     home = Path(home).resolve()
+    if not autostart_runner(home):
+        return False  # runners started as services serve this store
     starting = _spawned.get(home)
     if starting is not None and starting.poll() is None:
         return False  # ours is still starting: it scans the queue once it is ready
