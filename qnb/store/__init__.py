@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from ..config import qnb_home, store_url
 from ..models import StoreError
@@ -73,8 +74,18 @@ def open_store(home: Path | None = None, url: str | None = None) -> JobStore:
         from .postgres.store import PostgresStore
 
         return PostgresStore(url, home)
-    raise StoreError(f"qnb store URL scheme {scheme!r} is not one qnb knows (sqlite, "
-                     f"postgresql); check QNB_STORE or [store] url in {home / 'config.toml'}")
+    raise StoreError(f"qnb job store {_without_password(url)}: the scheme {scheme!r} is not one "
+                     "qnb knows (sqlite, postgresql); check QNB_STORE or [store] url in "
+                     f"{home / 'config.toml'}")
+
+
+def _without_password(url: str) -> str:
+    """``url`` as an error may show it: any password taken out."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:  # no credentials; or not a URL: hide what may be one
+        return url if "@" not in url else f"{parts.scheme}:(hidden)@{url.rsplit('@', 1)[-1]}"
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}@{host}"))
 
 
 _stores: dict[Path, JobStore] = {}
