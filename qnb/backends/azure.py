@@ -1,8 +1,9 @@
 """``provider = "azure"``: Azure Quantum targets through the ``azure-quantum`` SDK.
 
-The runner transpiles each circuit for the target's family and encodes it in the format the
-target takes (``azure_formats``: IonQ's JSON circuit, OpenQASM 2 for Quantinuum, QIR for the
-others), then creates one Azure job per circuit (or per Sampler PUB parameter point) with
+A process forked for the hand-over (``prepare``, run by ``runner.offload``) transpiles each
+circuit for the target's family and encodes it in the format the target takes
+(``azure_formats``: IonQ's JSON circuit, OpenQASM 2 for Quantinuum, QIR for the others);
+then the runner creates one Azure job per circuit (or per Sampler PUB parameter point) with
 ``Job.from_input_data``, which uploads the input to the workspace's linked storage (a SAS URI
 from ``storage/sasUri``) and PUTs ``jobs/{id}``. The qnb job's remote id is its Azure job ids,
 space-separated, so a new runner re-attaches by them (``Workspace.get_job``). Statuses of
@@ -66,6 +67,7 @@ class AzureProvider(Provider):
     kind: ClassVar[str] = "remote"
     simulator: ClassVar[bool] = False
     payload_formats: ClassVar[tuple[str, ...]] = ("qpy", "sampler-pubs")
+    prepares: ClassVar[bool] = True  # transpiling and encoding happen in a process of their own
     fields: ClassVar[dict[str, Field]] = {
         "target": Field(str, required=True),  # ionq.simulator, quantinuum.sim.h2-1e, ...
         "resource_id": Field(str),  # /subscriptions/.../Workspaces/NAME
@@ -173,13 +175,12 @@ class AzureProvider(Provider):
     def is_transient(self, exc: BaseException) -> bool:
         return is_transient(exc)
 
-    # -- submitting (runner I/O threads) ----------------------------------------------------
-    def submit(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
-               options: dict[str, Any]) -> Submitted:
-        """Transpile and encode every circuit first (a refusal sends nothing), open the qnb
-        session's Azure session if it has none yet, then create one Azure job per circuit;
-        if one is refused, cancel those already created and raise Azure's error."""
-        _import_sdk()
+    # -- submitting: prepared in a process of its own, sent from a runner I/O thread ------
+    def prepare(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
+                options: dict[str, Any]) -> dict[str, Any]:
+        """Every circuit (or Sampler PUB parameter point) transpiled for the target's family
+        and encoded in its format, with its readout; a refusal raises here, before anything
+        is sent. The runner runs this in a process forked for it (``runner.offload``)."""
         circuits, shots_each, plan = azure_results.circuits_of(payload_format, payload, shots)
         width = self.max_qubits()
         for i, qc in enumerate(circuits):
@@ -188,17 +189,32 @@ class AzureProvider(Provider):
                                  f"takes {width}")
         level = self.options.get("optimization_level", DEFAULT_OPTIMIZATION_LEVEL)
         compiled = formats.transpile(circuits, self.format.family, seed, level)
-        inputs = [formats.encode(qc, self.format.family) for qc in compiled]
-        readouts = [formats.Readout.of(qc) for qc in compiled]
+        return {"inputs": [formats.encode(qc, self.format.family) for qc in compiled],
+                "names": [qc.name for qc in compiled], "shots": shots_each, "plan": plan,
+                "readouts": [formats.Readout.of(qc).to_json() for qc in compiled]}
+
+    def submit(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
+               options: dict[str, Any]) -> Submitted:
+        """``prepare`` then ``submit_prepared``, in this process."""
+        return self.submit_prepared(self.prepare(payload_format, payload, shots, seed, options),
+                                    shots, seed, options)
+
+    def submit_prepared(self, prepared: dict[str, Any], shots: int, seed: int | None,
+                        options: dict[str, Any]) -> Submitted:
+        """Open the qnb session's Azure session if it has none yet, then create one Azure
+        job per prepared input; if one is refused, cancel those already created and raise
+        Azure's error."""
+        _import_sdk()
         session_id = self._session(options.get("session"))
         from azure.quantum import Job
 
         ws = self._workspace()
         ids: list[str] = []
         try:
-            for i, (data, n) in enumerate(zip(inputs, shots_each, strict=True)):
+            for data, name, n in zip(prepared["inputs"], prepared["names"], prepared["shots"],
+                                     strict=True):
                 job = self._call(
-                    Job.from_input_data, ws, name=f"qnb-{compiled[i].name}"[:100],
+                    Job.from_input_data, ws, name=f"qnb-{name}"[:100],
                     target=self.target, input_data=data, content_type=self.format.content_type,
                     provider_id=self.format.provider_id,
                     input_data_format=self.format.input_data_format,
@@ -209,8 +225,8 @@ class AzureProvider(Provider):
         except BaseException:
             self._cancel_quietly(ids)
             raise
-        state: dict[str, Any] = {"shots": shots_each, "seed": seed, "plan": plan,
-                                 "readouts": [r.to_json() for r in readouts]}
+        state: dict[str, Any] = {"shots": prepared["shots"], "seed": seed,
+                                 "plan": prepared["plan"], "readouts": prepared["readouts"]}
         if session_id:
             state["session_id"] = session_id
         return Submitted(" ".join(ids), state)

@@ -108,7 +108,7 @@ class Readout:
         return " ".join(reversed(parts))
 
 
-# -- circuits to each format (runner process, after transpiling) ---------------------------
+# -- circuits to each format (a process forked for the hand-over) --------------------------
 def transpile(circuits: list[Any], family: str, seed: int | None, level: int) -> list[Any]:
     """The circuits on the family's gates, without layout (no coupling map: each logical
     qubit stays the qubit of the same index)."""

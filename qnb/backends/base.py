@@ -103,8 +103,12 @@ class Provider:
     payload_formats: ClassVar[tuple[str, ...]] = ("qpy",)
     #: whether ``options={"mitigate": True}`` (``--mitigate``) means something here.
     supports_mitigation: ClassVar[bool] = False
+    #: remote providers: whether the runner runs ``prepare`` (the CPU work of a hand-over:
+    #: transpiling, encoding) in a process of its own, then ``submit_prepared`` on its value
+    prepares: ClassVar[bool] = False
 
     def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec: dict[str, Any] = dict(spec)  # what rebuilds this adapter in another process
         self.name: str = spec["name"]
         self.options: dict[str, Any] = dict(spec.get("options", {}))
 
@@ -171,6 +175,17 @@ class Provider:
                options: dict[str, Any]) -> Submitted:
         """Send the job to the service; its remote id (and state to keep)."""
         raise TypeError(f"provider {self.provider_name()!r} is not remote")
+
+    def prepare(self, payload_format: str, payload: bytes, shots: int, seed: int | None,
+                options: dict[str, Any]) -> Any:
+        """With ``prepares``: what ``submit_prepared`` sends (picklable), made without the
+        service (a process forked for it; a refusal raised here sends nothing)."""
+        raise TypeError(f"provider {self.provider_name()!r} prepares nothing apart")
+
+    def submit_prepared(self, prepared: Any, shots: int, seed: int | None,
+                        options: dict[str, Any]) -> Submitted:
+        """With ``prepares``: ``submit`` of what ``prepare`` made."""
+        raise TypeError(f"provider {self.provider_name()!r} prepares nothing apart")
 
     def poll(self, remote_id: str) -> RemoteState:
         raise TypeError(f"provider {self.provider_name()!r} is not remote")

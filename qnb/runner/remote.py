@@ -1,7 +1,8 @@
 """The runner's remote half: hand jobs to their services, follow them on one poll schedule,
 retry what the provider calls transient, re-attach after a restart, cancel, fetch results.
 
-Service calls run on I/O threads and come back as ``Event``s; ``handle`` (on the runner's
+Service calls run on I/O threads and come back as ``Event``s (a hand-over's CPU work, for
+providers that ``prepare``, in a process of its own: ``offload``); ``handle`` (on the runner's
 main thread) turns them into store writes. The retry policy is the provider's own
 (``Provider.is_transient``, ``Provider.retry_timeout``); the poll intervals are
 ``schedule.PollSchedule``'s.
@@ -17,6 +18,7 @@ from typing import Any
 from ..backends.base import Provider, RemoteState, Submitted
 from ..models import JobRecord, JobStatus
 from ..store import JobStore
+from .offload import hand_over
 from .outcomes import Event, EventKind, Inbox, describe_exception
 from .schedule import Followed, PollSchedule
 
@@ -72,7 +74,7 @@ class RemoteJobs:
                 # the service's session an earlier job (or runner) opened: join it again
                 run["session"] = {**run["session"], "remote_id": info["remote_id"]}
         self.busy.add(rec.id)
-        self._call(EventKind.SUBMITTED, rec.id, provider.submit, fmt, payload, rec.shots,
+        self._call(EventKind.SUBMITTED, rec.id, hand_over, provider, fmt, payload, rec.shots,
                    rec.seed, run)
 
     def reattach(self, rec: JobRecord) -> None:
