@@ -42,25 +42,27 @@ def get_job(job_id: str) -> Job:
 
 def jobs(status: str | None = None, backend: str | None = None, limit: int = 50, *,
          session: Any = None, tag: Any = None, search: str | None = None,
-         since: Any = None) -> list[Job]:
-    """The newest jobs, optionally filtered by status, backend, session (an id or a
-    ``Session``), tag (or a list, all required), ``search`` text (name, backend, tag, id
-    start; any case) and creation time ``since`` (see ``qnb.api.jobs``)."""
+         since: Any = None, owner: str | None = None, team: bool = False) -> list[Job]:
+    """Your newest jobs (``owner``: a teammate's; ``team=True``: your groups'), optionally
+    filtered by status, backend, session (an id or a ``Session``), tag (or a list, all
+    required), ``search`` text (name, backend, tag, id start; any case) and creation time
+    ``since`` (see ``qnb.api.jobs``)."""
     from .api import jobs as _jobs
 
     return _jobs(status=status, backend=backend, limit=limit, session=session, tag=tag,
-                 search=search, since=since)
+                 search=search, since=since, owner=owner, team=team)
 
 
 def jobs_frame(status: str | None = None, backend: str | None = None, *, session: Any = None,
                tag: Any = None, search: str | None = None, since: Any = None,
-               counts: bool = False) -> Any:
+               counts: bool = False, owner: str | None = None, team: bool = False) -> Any:
     """Every matching job as a pandas DataFrame, oldest first, with the columns of
-    ``qnb export`` (see ``qnb.api.jobs_frame``)."""
+    ``qnb export`` (see ``qnb.api.jobs_frame``); yours, a teammate's (``owner``) or your
+    groups' (``team=True``)."""
     from .api import jobs_frame as _jobs_frame
 
     return _jobs_frame(status=status, backend=backend, session=session, tag=tag,
-                       search=search, since=since, counts=counts)
+                       search=search, since=since, counts=counts, owner=owner, team=team)
 
 
 def usage(by: str = "backend", since: Any = None) -> list[dict[str, Any]]:

@@ -12,12 +12,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .access import Caller
 from .config import Config, ConfigError, UnknownBackend, load_config, qnb_home
 from .defaults import chosen_backend
 from .job import Job
 from .models import JobRecord, JobStatus, SubmitError, check_tags, parse_since
 from .primitives.job import make_job
+from .spending import reservation
 from .store import get_store, new_job_id
+from .teams import Team, current_user, team_of
 
 DEFAULT_SHOTS = 1024
 MAX_SHOTS = 10_000_000
@@ -59,7 +62,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
            run_options: dict[str, Any] | None = None, home: Path | None = None,
            primitive: str | None = None, precision: float | None = None,
            options: dict[str, Any] | None = None, session: Any = None,
-           tags: Any = None) -> Job:
+           tags: Any = None, owner: str | None = None, team: Team | None = None) -> Job:
     """Queue ``circuits`` (a QuantumCircuit, a list, OpenQASM text, a PennyLane QNode/tape,
     or Qiskit primitive PUBs) on ``backend`` and return its ``Job`` at once, labelled with
     ``tags`` (a list of strings; see ``models.check_tags``).
@@ -68,7 +71,11 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     ``precision`` (Estimator) and the primitive's ``options``. Inside ``with
     qnb.session(...)`` the job belongs to that session (and its backend is the default).
     Bad input raises ``SubmitError`` and writes nothing. ``home`` is the ``QNB_HOME`` to use
-    (default: the environment's).
+    (default: the environment's). The job's ``owner`` is the user this process acts for
+    (``teams.current_user``) unless the caller authenticated another (the REST service,
+    which passes that user's ``team`` too).
+    A job on a paid backend reserves its estimate against its owner's budgets when it is
+    queued; one that would pass a cap raises ``BudgetExceeded`` (nothing written or sent).
     """
     from .backends.azure_estimator import PROVIDER as ESTIMATES
     from .backends.registry import make_provider
@@ -131,11 +138,14 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     provider.check_submission(payload_format, summary, run)
     store = get_store(home)
     check_limits(cfg, store, len(payload))
+    owner = owner or current_user()
+    run_shots = 0 if (kind == pubs.ESTIMATOR or summary.get("analytic")
+                      or profile.provider == ESTIMATES) else shots  # no shots are run
+    reserve = reservation(cfg, team or team_of(cfg.team), profile, owner, num_circuits,
+                          run_shots, store)
     record = JobRecord(
         id=new_job_id(), backend=profile.name, provider=profile.provider,
-        status=JobStatus.QUEUED, seed=seed,
-        shots=0 if (kind == pubs.ESTIMATOR or summary.get("analytic")
-                    or profile.provider == ESTIMATES) else shots,  # no shots are run
+        status=JobStatus.QUEUED, seed=seed, shots=run_shots, owner=owner,
         created_at=time.time(), name=name or _default_name(items, kind),
         num_circuits=num_circuits, summary=summary,
         options={"profile": profile.to_spec(), "run": run},
@@ -143,7 +153,7 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
         primitive=kind if kind in pubs.KINDS else None,
         session=session.id if session is not None else None, tags=tags,
     )
-    store.add_job(record, payload_format, payload)
+    store.add_job(record, payload_format, payload, reservation=reserve)
     from .runner import ensure_runner
 
     local = provider.kind == "local"
@@ -207,15 +217,31 @@ def _origin() -> str:
 
 
 def get_job(job_id: str) -> Job:
-    """The job with this id (``JobNotFound`` if there is none)."""
+    """The job with this id (``JobNotFound`` if there is none; ``NotAllowed`` for a job of
+    another user that this user may not see, see ``qnb.access``)."""
     store = get_store()
     record = store.get(job_id.strip() if isinstance(job_id, str) else job_id)
+    if record.owner is not None and record.owner != current_user():
+        try:
+            team = load_config().team
+        except ConfigError as exc:
+            raise SubmitError(str(exc)) from None
+        Caller.local(team).check_read(record)
     return make_job(record, store)
 
 
 def job_filters(status: Any = None, backend: str | None = None, session: Any = None,
-             tag: Any = None, search: str | None = None, since: Any = None) -> dict[str, Any]:
-    """The filters of ``jobs`` and ``jobs_frame`` as ``JobStore.list`` takes them."""
+             tag: Any = None, search: str | None = None, since: Any = None, *,
+             owner: str | None = None, team: bool = False,
+             home: Path | None = None) -> dict[str, Any]:
+    """The filters of ``jobs`` and ``jobs_frame`` as ``JobStore.list`` takes them: the jobs
+    of the current user by default, of ``owner`` (a teammate), or of every member of the
+    user's groups with ``team`` (``NotAllowed`` for an owner outside them)."""
+    try:
+        cfg = load_config(home)
+    except ConfigError as exc:
+        raise SubmitError(str(exc)) from None
+    owners = Caller.local(cfg.team).owners(owner=owner, team=team)
     try:
         when = parse_since(since)
     except ValueError as exc:
@@ -228,32 +254,37 @@ def job_filters(status: Any = None, backend: str | None = None, session: Any = N
     return {"status": [str(s).upper() for s in status] if status else None,
             "backend": backend, "session": getattr(session, "id", session),
             "tag": [tag] if isinstance(tag, str) else list(tag or []) or None,
-            "search": search, "since": when}
+            "search": search, "since": when, "owner": owners}
 
 
 def jobs(status: Any = None, backend: str | None = None, limit: int = 50, *,
          session: Any = None, tag: Any = None, search: str | None = None,
-         since: Any = None) -> list[Job]:
-    """The newest jobs, optionally only those with this status (or statuses), backend,
-    session, tag (or every tag of a list), ``search`` text (part of the name, backend or a
-    tag, or the start of the id; any case) and created ``since`` (a ``datetime``, epoch
-    seconds, ISO 8601 text or a duration ago such as ``"7d"``)."""
+         since: Any = None, owner: str | None = None, team: bool = False) -> list[Job]:
+    """The newest jobs of this user, optionally only those with this status (or statuses),
+    backend, session, tag (or every tag of a list), ``search`` text (part of the name,
+    backend or a tag, or the start of the id; any case) and created ``since`` (a
+    ``datetime``, epoch seconds, ISO 8601 text or a duration ago such as ``"7d"``);
+    ``owner``: a teammate's instead; ``team=True``: every member's of the user's groups
+    (JupyterHub groups under a hub, ``[team.groups]`` of the config otherwise)."""
     store = get_store()
     records, _ = store.list(limit=limit, **job_filters(status, backend, session, tag, search,
-                                                    since))
+                                                    since, owner=owner, team=team))
     return [make_job(r, store) for r in records]
 
 
 def jobs_frame(status: Any = None, backend: str | None = None, *, session: Any = None,
                tag: Any = None, search: str | None = None, since: Any = None,
-               counts: bool = False) -> Any:
+               counts: bool = False, owner: str | None = None, team: bool = False) -> Any:
     """Every job matching the filters of ``jobs`` as a pandas DataFrame, oldest first, with
     the columns of ``qnb export`` (``qnb.export.COLUMNS``; times as UTC timestamps, tags as
     lists); ``counts=True`` adds each job's ``counts``, or ``evs`` and ``stds``."""
     from . import export
 
+    me = current_user()
     return export.frame(export.rows(get_store(), counts=counts,
-                                    **job_filters(status, backend, session, tag, search, since)),
+                                    results_of=lambda r: r.owner in (None, me),
+                                    **job_filters(status, backend, session, tag, search, since,
+                                                  owner=owner, team=team)),
                         counts=counts)
 
 

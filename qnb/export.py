@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from .models import JobRecord, iso
 
 #: the columns of every export, in order
 COLUMNS = ("id", "name", "backend", "status", "shots", "num_circuits", "tags", "session",
-           "created_at", "started_at", "finished_at", "error")
+           "created_at", "started_at", "finished_at", "error", "owner")
 #: added by ``counts=True``: per circuit (or Sampler PUB) its counts; per Estimator PUB its
 #: expectation values and their standard deviations
 RESULT_COLUMNS = ("counts", "evs", "stds")
@@ -36,7 +36,7 @@ def row(record: JobRecord, result: dict[str, Any] | None = None, *,
         "id": record.id, "name": record.name, "backend": record.backend,
         "status": str(record.status), "shots": record.shots,
         "num_circuits": record.num_circuits, "tags": list(record.tags),
-        "session": record.session, "error": record.error,
+        "session": record.session, "error": record.error, "owner": record.owner,
         **{key: iso(getattr(record, key)) for key in TIME_COLUMNS},
     }
     if counts:
@@ -59,10 +59,15 @@ def result_values(result: dict[str, Any] | None) -> dict[str, Any]:
             "stds": [p.get("stds") for p in estimator] or None}
 
 
-def rows(store: Any, *, counts: bool = False, **filters: Any) -> Iterator[dict[str, Any]]:
-    """Every job matching ``filters`` (those of ``JobStore.list``), oldest first."""
+def rows(store: Any, *, counts: bool = False,
+         results_of: Callable[[JobRecord], bool] | None = None,
+         **filters: Any) -> Iterator[dict[str, Any]]:
+    """Every job matching ``filters`` (those of ``JobStore.list``), oldest first; with
+    ``counts``, the results of the jobs ``results_of`` allows (default all), and None for
+    the others (a teammate's job: its row, never its result)."""
     for record, result in store.scan(with_results=counts, **filters):
-        yield row(record, result, counts=counts)
+        allowed = results_of is None or results_of(record)
+        yield row(record, result if allowed else None, counts=counts)
 
 
 def write_csv(items: Iterable[dict[str, Any]], out: IO[str], *, counts: bool = False) -> int:

@@ -122,7 +122,7 @@ def test_jobs_frame_has_the_export_columns_with_results(qnb_home, store):
     df = qnb.jobs_frame(tag="frame", counts=True)
     assert list(df.columns) == ["id", "name", "backend", "status", "shots", "num_circuits",
                                 "tags", "session", "created_at", "started_at", "finished_at",
-                                "error", "counts", "evs", "stds"]
+                                "error", "owner", "counts", "evs", "stds"]
     assert list(df["id"]) == [job.id, est.id]  # oldest first
     assert list(df["tags"]) == [["frame"], ["frame"]]
     assert str(df["created_at"].dtype).startswith("datetime64")

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..ledger import GROUPS
 from ..models import QnbError
+from ..teams import current_user
 from .common import print_json
 
 
@@ -32,12 +33,14 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def _show(job_id: str, as_json: bool) -> int:
+    from ..api import get_job
     from ..notebook.render import duration
     from ..store import get_store
 
     store = get_store()
-    rec = store.get(job_id)
-    result = store.result(job_id) if rec.status == "DONE" else None
+    rec = get_job(job_id).record  # another user's job: refused unless a teammate's
+    mine = rec.owner is None or rec.owner == current_user()
+    result = store.result(job_id) if rec.status == "DONE" and mine else None
     if as_json:
         data = rec.to_json()
         data.pop("options", None)
@@ -45,7 +48,8 @@ def _show(job_id: str, as_json: bool) -> int:
             data["counts"] = result.get("counts")
         print_json(data)
     else:
-        print(f"id:        {rec.id}\nname:      {rec.name or ''}\nbackend:   {rec.backend}"
+        print(f"id:        {rec.id}\nname:      {rec.name or ''}\nowner:     {rec.owner or '-'}"
+              f"\nbackend:   {rec.backend}"
               f"\nstatus:    {rec.status}\nshots:     {rec.shots}"
               f"\nelapsed:   {duration(rec.elapsed(time.time()))}")
         if rec.tags:
@@ -70,7 +74,8 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
     from ..api import job_filters
 
     return job_filters(status=args.status, backend=args.backend, session=args.session,
-                       tag=args.tag, search=args.search, since=args.since)
+                       tag=args.tag, search=args.search, since=args.since,
+                       owner=args.owner, team=args.team)
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
@@ -82,11 +87,11 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print_json({"jobs": [dict(r.to_json(), options=None) for r in records], "total": total})
         return 0
     now = time.time()
-    print(f"{'ID':<13}{'STATUS':<10}{'BACKEND':<12}{'ELAPSED':>10}  NAME")
+    print(f"{'ID':<13}{'OWNER':<13}{'STATUS':<10}{'BACKEND':<12}{'ELAPSED':>10}  NAME")
     for r in records:
         tags = "".join(f" [{t}]" for t in r.tags)
-        print(f"{r.id:<13}{r.status:<10}{r.backend:<12}{duration(r.elapsed(now)):>10}  "
-              f"{r.name or ''}{tags}")
+        print(f"{r.id:<13}{r.owner or '-':<13}{r.status:<10}{r.backend:<12}"
+              f"{duration(r.elapsed(now)):>10}  {r.name or ''}{tags}")
     print(f"({len(records)} of {total})")
     return 0
 
@@ -117,7 +122,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         dump(get_store(), sys.stdout, **_filters(args))
         return 0
-    items = export.rows(get_store(), counts=args.counts, **_filters(args))
+    me = current_user()
+    items = export.rows(get_store(), counts=args.counts, **_filters(args),
+                        results_of=lambda r: r.owner is None or r.owner == me)
     if args.format == "json":
         export.write_json(items, sys.stdout)
     else:
@@ -158,6 +165,8 @@ def cmd_usage(args: argparse.Namespace) -> int:
     from ..models import parse_since
     from ..store import get_store
 
+    if args.budget:
+        return _budgets(args)
     try:
         since = parse_since(args.since)
     except ValueError as exc:
@@ -177,10 +186,31 @@ def cmd_usage(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_cancel(args: argparse.Namespace) -> int:
-    from ..api import get_job
+def _budgets(args: argparse.Namespace) -> int:
+    """``qnb usage --budget``: each budget that applies to this user, spent, reserved and
+    left in its current period."""
+    from ..config import load_config
+    from ..spending import budget_report, budget_table
+    from ..store import get_store
+    from ..teams import team_of
 
-    status = get_job(args.id).cancel()
+    cfg = load_config()
+    rows = budget_report(cfg, team_of(cfg.team), current_user(), get_store())
+    if args.format == "json":
+        print_json({"user": current_user(), "budgets": rows})
+    else:
+        print(budget_table(rows))
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    from ..access import Caller
+    from ..api import get_job
+    from ..config import load_config
+
+    job = get_job(args.id)
+    Caller.local(load_config().team).check_cancel(job.record)
+    status = job.cancel()
     print(f"{args.id}: {status}" + (" (cancel requested)" if not status.is_final else ""))
     return 0
 
@@ -210,6 +240,10 @@ def add_commands(sub: Any) -> None:
                        "(2026-11-20, 2026-11-20T08:00Z; UTC unless it says), epoch seconds, "
                        "or a duration ago (7d, 12h, 30m)")
         p.add_argument("--session", help="only jobs of this session id")
+        p.add_argument("--team", action="store_true", help="the jobs of every member of "
+                       "your groups (JupyterHub groups, or [team.groups]), not only yours")
+        p.add_argument("--owner", metavar="USER", help="the jobs of USER, a member of one of "
+                       "your groups, instead of yours")
 
     p = sub.add_parser("jobs", help="list jobs, newest first")
     filters(p)
@@ -256,6 +290,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--since", metavar="WHEN", help="only jobs that finished since WHEN: ISO "
                    "8601, epoch seconds, or a duration ago (7d, 12h, 30m)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--budget", action="store_true", help="instead: each budget of paid "
+                   "backends that applies to you, with what is spent, reserved and left")
     p.set_defaults(func=cmd_usage)
 
     p = sub.add_parser("show", help="show one job")

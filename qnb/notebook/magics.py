@@ -192,9 +192,13 @@ class QnbMagics(Magics):
     @argument("--since", metavar="WHEN",
               help="only jobs created since WHEN: ISO 8601, epoch seconds, or 7d, 12h, 30m ago")
     @argument("-l", "--limit", type=int, default=20, help="how many jobs (default 20)")
+    @argument("--team", action="store_true",
+              help="the jobs of every member of your groups, not only yours")
+    @argument("--owner", metavar="USER", help="the jobs of USER (a member of your groups)")
     @line_magic
     def qjobs(self, line: str) -> Any:
-        """A live table of the newest jobs of the store."""
+        """A live table of your newest jobs (``--team``: your groups' members')."""
+        from ..api import job_filters
         from ..models import JobStatus, parse_since
         from .widgets import JobsTable
 
@@ -207,9 +211,14 @@ class QnbMagics(Magics):
             since = parse_since(_unquote(args.since))
         except ValueError as exc:
             raise UsageError(f"--since: {exc}") from None
+        try:
+            owners = job_filters(owner=_unquote(args.owner), team=args.team)["owner"]
+        except QnbError as exc:
+            raise UsageError(str(exc)) from None
         return JobsTable(status=status, backend=args.backend, limit=args.limit,
                          tag=[_unquote(t) for t in args.tag] or None,
-                         search=_unquote(args.search), since=since)
+                         search=_unquote(args.search), since=since, owner=owners,
+                         show_owner=bool(args.team or args.owner))
 
     @magic_arguments()
     @argument("id", help="the job id")

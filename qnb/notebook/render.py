@@ -88,12 +88,14 @@ def duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def jobs_table_html(records: list[Any], now: float, total: int | None = None) -> str:
-    """The ``%qjobs`` table."""
+def jobs_table_html(records: list[Any], now: float, total: int | None = None, *,
+                    owners: bool = False) -> str:
+    """The ``%qjobs`` table (with an owner column for a team's jobs)."""
     from datetime import datetime
 
+    names = ("id", "owner", "name") if owners else ("id", "name")
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>" for h in
-                   ("id", "name", "backend", "status", "submitted", "elapsed", "detail"))
+                   (*names, "backend", "status", "submitted", "elapsed", "detail"))
     rows = []
     for r in records:
         submitted = datetime.fromtimestamp(r.created_at).strftime("%H:%M:%S")
@@ -102,7 +104,8 @@ def jobs_table_html(records: list[Any], now: float, total: int | None = None) ->
             detail = f"queue position {r.queue_position}; {detail}"
         rows.append(
             f"<tr data-job-id='{r.id}'><td style='font-family:monospace;padding:2px 8px'>{r.id}</td>"
-            f"<td style='padding:2px 8px'>{html.escape(r.name or '')}{_tag_chips(r)}</td>"
+            + (f"<td style='padding:2px 8px'>{html.escape(r.owner or '')}</td>" if owners else "")
+            +             f"<td style='padding:2px 8px'>{html.escape(r.name or '')}{_tag_chips(r)}</td>"
             f"<td style='padding:2px 8px'>{html.escape(r.backend)}</td>"
             f"<td style='padding:2px 8px'>{status_badge(str(r.status))}</td>"
             f"<td style='padding:2px 8px'>{submitted}</td>"
@@ -111,7 +114,8 @@ def jobs_table_html(records: list[Any], now: float, total: int | None = None) ->
             f"white-space:nowrap' title='{html.escape(detail, quote=True)}'>"
             f"{html.escape(detail[:120])}</td></tr>")
     shown = f"{len(records)} of {total} jobs" if total is not None else f"{len(records)} jobs"
-    body = "".join(rows) or "<tr><td colspan=7 style='padding:2px 8px'>no jobs yet</td></tr>"
+    body = "".join(rows) or (f"<tr><td colspan={len(names) + 5} style='padding:2px 8px'>"
+                             "no jobs yet</td></tr>")
     return (f"<div class='qnb-jobs'><table style='border-collapse:collapse;font-size:12px'>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f"<div style='font-size:11px;opacity:.7'>{shown}</div></div>")
@@ -124,9 +128,11 @@ def _tag_chips(rec: Any) -> str:
         for t in getattr(rec, "tags", None) or [])
 
 
-def jobs_table_text(records: list[Any], total: int | None = None) -> str:
+def jobs_table_text(records: list[Any], total: int | None = None, *,
+                    owners: bool = False) -> str:
     """The ``%qjobs`` table as text."""
-    lines = [f"{r.id}  {r.status:<9} {r.backend:<10} {r.name or ''}"
+    lines = [f"{r.id}  " + (f"{r.owner or '-':<12} " if owners else "")
+             + f"{r.status:<9} {r.backend:<10} {r.name or ''}"
              f"{''.join(f' [{t}]' for t in r.tags)}".rstrip() for r in records]
     shown = f"({len(records)} of {total} jobs)" if total is not None else f"({len(records)} jobs)"
     return "\n".join([*lines, shown])
@@ -156,8 +162,11 @@ def job_header_html(rec: Any, now: float) -> str:
             and rec.provider_status != phase):  # a phase shows with its bar
         extra.append(html.escape(rec.provider_status))
     known = rec.progress() if not rec.is_final else None
+    owner = getattr(rec, "owner", None)
+    by = (f"<span class='qnb-owner' title='submitted by'>{html.escape(owner)}</span> · "
+          if owner else "")
     return (f"<div class='qnb-job-header' data-status='{rec.status}' style='font-size:13px'>"
-            f"{name}<code>{rec.id}</code> · {html.escape(rec.backend)} · {_work(rec)} · "
+            f"{name}<code>{rec.id}</code> · {by}{html.escape(rec.backend)} · {_work(rec)} · "
             f"{status_badge(str(rec.status))} · <span class='qnb-elapsed'>{elapsed}</span>"
             + (f" {progress_html(*known, phase=phase)}" if known else "")
             + (f" <span style='opacity:.7'>({'; '.join(extra)})</span>" if extra else "")

@@ -280,12 +280,14 @@ class JobsTable:
 
     def __init__(self, status: str | None = None, backend: str | None = None, limit: int = 20,
                  interval: float = 1.0, *, tag: Any = None, search: str | None = None,
-                 since: float | None = None) -> None:
+                 since: float | None = None, owner: list[str | None] | None = None,
+                 show_owner: bool = False) -> None:
         from ..store import get_store
 
         self.store = get_store()
         self.filters = {"status": status, "backend": backend, "limit": limit, "tag": tag,
-                        "search": search, "since": since}
+                        "search": search, "since": since, "owner": owner}
+        self.show_owner = show_owner
         self.interval = interval
         self.html = ""
         self.text = ""
@@ -303,9 +305,10 @@ class JobsTable:
             return True
         self._next = now + self.interval
         rows, total = self.store.list(**self.filters)
-        html = jobs_table_html(rows, now, total)
+        html = jobs_table_html(rows, now, total, owners=self.show_owner)
         if html != self.html:
-            bundle = {"text/html": html, "text/plain": jobs_table_text(rows, total)}
+            bundle = {"text/html": html,
+                      "text/plain": jobs_table_text(rows, total, owners=self.show_owner)}
             with self._lock:
                 for display_id in self._displays:
                     _publish(bundle, display_id, update=True)

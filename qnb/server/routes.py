@@ -117,7 +117,8 @@ def filters_of(handler: QnbHandler) -> dict[str, str | None]:
     """The job filters of a listing's query string, as the service takes them (``tag`` may
     come several times: ``?tag=a&tag=b`` is ``?tag=a,b``)."""
     found: dict[str, str | None] = {key: handler.get_query_argument(key, None)
-                                    for key in ("status", "backend", "session", "q", "since")}
+                                    for key in ("status", "backend", "session", "q", "since",
+                                                "owner", "team")}
     found["tag"] = ",".join(handler.get_query_arguments("tag")) or None
     return found
 
@@ -170,13 +171,15 @@ class BackendsHandler(QnbHandler):
 
 
 class UsageHandler(QnbHandler):
-    """``GET /qnb/api/usage?by=backend|day|tag|status&since=WHEN``."""
+    """``GET /qnb/api/usage?by=backend|day|tag|status&since=WHEN`` (``&budget=1``: the
+    caller's budgets instead)."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
         await self.call(self.service.usage, by=self.get_query_argument("by", None),
-                        since=self.get_query_argument("since", None))
+                        since=self.get_query_argument("since", None),
+                        budget=self.get_query_argument("budget", None))
 
 
 class ChangesSocket(JupyterHandler, websocket.WebSocketHandler):

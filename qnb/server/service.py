@@ -14,9 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..access import Caller
+from ..budgets import BudgetExceeded
 from ..config import Config, ConfigError, load_config
 from ..models import JobNotFound, JobRecord, JobStatus, StoreError, SubmitError, validate_job_id
 from ..store import JobStore, get_store
+from ..teams import NotAllowed
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_LIMIT = 500
@@ -57,14 +60,24 @@ class JobService:
         return get_store(self.home)
 
     # -- reading ------------------------------------------------------------------------
+    def caller(self) -> Caller:
+        """Who a request of this Jupyter server acts for: its user (``JUPYTERHUB_USER`` under
+        a hub, else the Unix user), with the configured groups. The hub service
+        (``qnb/hub/service.py``) passes the hub's user instead."""
+        return Caller.local(self._config().team)
+
     def list_jobs(self, *, status: str | None = None, backend: str | None = None,
                   limit: str | None = None, offset: str | None = None,
                   session: str | None = None, tag: str | None = None, q: str | None = None,
-                  since: str | None = None) -> dict[str, Any]:
-        """A page of jobs, newest first, and how many match. Query values arrive as strings:
-        ``tag`` one tag or several comma-separated (a job must have all), ``q`` search text,
-        ``since`` ISO 8601, epoch seconds or a duration ago (``7d``)."""
+                  since: str | None = None, owner: str | None = None,
+                  team: str | None = None, caller: Caller | None = None) -> dict[str, Any]:
+        """A page of the caller's jobs, newest first, and how many match (``owner``: a
+        teammate's instead; ``team=1``: every member's of the caller's groups; 403 naming the
+        scope a caller lacks). Query values arrive as strings: ``tag`` one tag or several
+        comma-separated (a job must have all), ``q`` search text, ``since`` ISO 8601, epoch
+        seconds or a duration ago (``7d``)."""
         filters = _parse_filters(status, backend, session, tag, q, since)
+        filters["owner"] = self._owners(caller, owner, team)
         page = _parse_int("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT)
         start = _parse_int("offset", offset, 0, 0, None)
         records, total = self._read(lambda: self.store.list(limit=page, offset=start,
@@ -74,24 +87,32 @@ class JobService:
 
     def export_csv(self, *, status: str | None = None, backend: str | None = None,
                    session: str | None = None, tag: str | None = None, q: str | None = None,
-                   since: str | None = None, counts: str | None = None) -> str:
+                   since: str | None = None, counts: str | None = None,
+                   owner: str | None = None, team: str | None = None,
+                   caller: Caller | None = None) -> str:
         """Every job matching the filters of ``list_jobs`` as the CSV of ``qnb export``,
-        oldest first; ``counts=1`` adds the results."""
+        oldest first; ``counts=1`` adds the results (of the caller's own jobs only)."""
         from .. import export
 
+        who = caller or self.caller()
         filters = _parse_filters(status, backend, session, tag, q, since)
+        filters["owner"] = self._owners(who, owner, team)
         with_counts = _parse_flag("counts", counts)
         return self._read(lambda: export.csv_text(
-            export.rows(self.store, counts=with_counts, **filters), counts=with_counts))
+            export.rows(self.store, counts=with_counts, results_of=who.sees_result,
+                        **filters), counts=with_counts))
 
-    def get_job(self, job_id: str) -> dict[str, Any]:
+    def get_job(self, job_id: str, caller: Caller | None = None) -> dict[str, Any]:
         """One job; a DONE job carries its ``counts`` (and ``mitigated`` counts when made), and
         a primitive job its ``pubs``: per PUB the shape, and ``evs``/``stds`` (Estimator) or
         ``counts`` per parameter point (Sampler); a resource estimate its ``estimates``, per
-        circuit the figures of ``azure_estimator.summary``."""
+        circuit the figures of ``azure_estimator.summary``. Another user's job: its row
+        only, for a teammate with the team scope (403 otherwise), never its result."""
+        who = caller or self.caller()
         record = self._record(job_id)
+        _allowed(lambda: who.check_read(record))
         data = job_json(record)
-        if record.status is JobStatus.DONE:
+        if record.status is JobStatus.DONE and who.sees_result(record):
             result = self._read(lambda: self.store.result(record.id)) or {}
             data["counts"] = result.get("counts", [])
             for key in ("mitigated", "pubs"):
@@ -103,12 +124,21 @@ class JobService:
                 data["estimates"] = [summary(e) for e in result["resource_estimates"]]
         return data
 
-    def usage(self, *, by: str | None = None, since: str | None = None) -> dict[str, Any]:
+    def usage(self, *, by: str | None = None, since: str | None = None,
+              budget: str | None = None, caller: Caller | None = None) -> dict[str, Any]:
         """The usage ledger added up ``by`` backend (default), day, tag or status, for jobs
-        that finished ``since``; costs are estimates."""
+        that finished ``since``; costs are estimates. ``budget=1``: instead, each budget
+        that applies to the caller, with its cap, spent, reserved and left."""
         from ..ledger import check_group
         from ..models import parse_since
 
+        if _parse_flag("budget", budget):
+            from ..spending import budget_report
+
+            who = caller or self.caller()
+            rows = self._read(lambda: budget_report(self._config(), who.team, who.name,
+                                                    self.store))
+            return {"user": who.name, "budgets": rows}
         try:
             group = check_group(by or "backend")
         except ValueError as exc:
@@ -128,9 +158,10 @@ class JobService:
                 "default": cfg.default_backend}
 
     # -- writing ------------------------------------------------------------------------
-    def submit(self, body: bytes) -> dict[str, Any]:
+    def submit(self, body: bytes, caller: Caller | None = None) -> dict[str, Any]:
         """Queue the OpenQASM program of a JSON body through ``api.submit``, the path every
-        submission takes; nothing is written unless all is valid."""
+        submission takes, as the caller's job; nothing is written unless all is valid, and
+        nothing over a budget (403 naming it)."""
         from .. import api
 
         if len(body) > self.max_body_bytes:
@@ -138,23 +169,31 @@ class JobService:
         fields = _parse_body(body)
         qasm = _check_qasm(fields.get("qasm"))
         self._config()  # a broken server configuration is a 500, not the caller's mistake
+        who = caller or self.caller()
         try:
             job = api.submit(qasm, backend=fields.get("backend"), shots=fields.get("shots"),
                              name=fields.get("name"), seed=fields.get("seed"), origin=ORIGIN,
-                             home=self.home, tags=fields.get("tags"))
+                             home=self.home, tags=fields.get("tags"), owner=who.name,
+                             team=who.team)
+        except BudgetExceeded as exc:
+            raise ServiceError(403, str(exc), budget=exc.detail) from None
         except SubmitError as exc:
             extra = {"backends": exc.configured} if exc.configured is not None else {}
             raise ServiceError(400, str(exc), **extra) from None
         except StoreError as exc:
             raise ServiceError(503, str(exc)) from None
-        return {"id": job.id, "status": str(job.record.status), "backend": job.record.backend}
+        return {"id": job.id, "status": str(job.record.status), "backend": job.record.backend,
+                "owner": job.record.owner}
 
-    def cancel(self, job_id: str) -> dict[str, Any]:
+    def cancel(self, job_id: str, caller: Caller | None = None) -> dict[str, Any]:
         """Cancel a queued job at once, or ask the runner to stop a running one (202).
 
-        A job that has already finished cannot be cancelled: 409 with its status.
+        A job that has already finished cannot be cancelled: 409 with its status. Another
+        user's job needs the admin scope: 403 saying so.
         """
+        who = caller or self.caller()
         record = self._record(job_id)
+        _allowed(lambda: who.check_cancel(record))
         if record.is_final:
             raise self._finished(record.id, record.status)
         try:
@@ -176,6 +215,12 @@ class JobService:
                                  f"{self.max_body_bytes:,} bytes of JSON")
 
     # -- helpers ------------------------------------------------------------------------
+    def _owners(self, caller: Caller | None, owner: str | None,
+                team: str | None) -> list[str | None]:
+        who = caller or self.caller()
+        view = _parse_flag("team", team)
+        return _allowed(lambda: who.owners(owner=(owner or "").strip() or None, team=view))
+
     def _record(self, job_id: str) -> JobRecord:
         try:
             validate_job_id(job_id)
@@ -200,6 +245,14 @@ class JobService:
         return ServiceError(409, f"job {job_id} has already finished ({status}); "
                                  "only QUEUED or RUNNING jobs can be cancelled",
                             status=str(status))
+
+
+def _allowed(check: Callable[[], T]) -> T:
+    """``check()``, its refusal as a 403 naming what was missing."""
+    try:
+        return check()
+    except NotAllowed as exc:
+        raise ServiceError(403, str(exc), missing=exc.missing) from None
 
 
 def _parse_statuses(value: str | None) -> list[str] | None:
