@@ -213,6 +213,8 @@ class JobRecord:
     #: circuits run so far out of all, while a many-circuit job runs (``JobStore.progress``)
     progress_done: int | None = None
     progress_total: int | None = None
+    #: what ``progress_done`` counts: one of ``PROGRESS_PHASES`` (``JobStore.progress``)
+    phase: str | None = None
     #: when a running local job should end, from earlier runs of its size (``JobStore.typical_run``)
     estimated_end: float | None = None
     #: who submitted it: the JupyterHub user under a hub, else the Unix user (``qnb.owners``);
@@ -236,7 +238,7 @@ class JobRecord:
                     "estimated_end"):
             d[key] = iso(d[key])
         for internal in ("attempts", "crashes", "submitting", "provider_state",
-                         "progress_done", "progress_total"):
+                         "progress_done", "progress_total", "phase"):
             d.pop(internal)
         known = self.progress()
         d["progress"] = ({"done": known[0], "total": known[1], "phase": self.progress_phase()}
@@ -255,8 +257,7 @@ class JobRecord:
         """What ``progress()`` counts while the job runs: one of ``PROGRESS_PHASES``
         ("transpiling", then "simulating"); None for a job that reports no phase, or ended.
 
-        The worker shows the phase as the job's provider status (``JobStore.note``), which
-        says what is being done with the job, and counts that phase's circuits."""
+        The worker writes the phase with its count, in one step (``JobStore.progress``)."""
         if self.status != "RUNNING" or self.progress_total is None:
             return None
-        return self.provider_status if self.provider_status in PROGRESS_PHASES else None
+        return self.phase if self.phase in PROGRESS_PHASES else None

@@ -1,6 +1,6 @@
 """Progress of the job a worker process runs: the phase (``models.PROGRESS_PHASES``:
 transpiling, then simulating) and its circuits done out of all, written to the store as the
-run goes (``JobStore.progress``; the phase as the job's provider status, ``JobStore.note``),
+run goes (``JobStore.progress``, the phase and its count in one step),
 read by ``job.progress()`` / ``job.progress_phase()``, widgets, REST and the sidebar.
 
 A worker runs one job at a time: the runner's worker wraps each run in ``reporting`` and the
@@ -39,11 +39,9 @@ class _Reporter:
         from .store import get_store
 
         try:
-            store = get_store(self.home)
-            if new_phase:  # the phase first: its count starts afresh right after
-                store.note(self.job_id, phase)
+            if new_phase:
                 self.phase = phase
-            store.progress(self.job_id, done, total)
+            get_store(self.home).progress(self.job_id, done, total, self.phase)
         except Exception as exc:  # progress is a courtesy: the run goes on without it
             log.info("progress of %s not written: %s", self.job_id, exc)
 

@@ -30,7 +30,7 @@ def test_progress_is_kept_only_while_a_job_runs_and_shown_in_its_json(tmp_path):
     header = job_header_html(running, time.time())
     assert "20/50 circuits" in header and "role='progressbar'" in header
     assert "var(--jp-brand-color1" in header  # the theme's colours
-    store.note(rec.id, "transpiling")  # what the worker shows while it transpiles
+    store.progress(rec.id, 20, 50, "transpiling")  # the phase with its count, in one step
     running = store.get(rec.id)
     assert running.progress_phase() == "transpiling"
     assert running.to_json()["progress"] == {"done": 20, "total": 50, "phase": "transpiling"}
@@ -94,8 +94,8 @@ def test_a_worker_reports_transpiling_then_simulating_part_by_part(qnb_home, mon
     written = []  # (phase, done, total) as a reader sees them after each write
     real_progress = store.progress
 
-    def recording(job_id: str, done: int, total: int) -> bool:
-        wrote = real_progress(job_id, done, total)
+    def recording(job_id: str, done: int, total: int, phase: str | None = None) -> bool:
+        wrote = real_progress(job_id, done, total, phase)
         written.append((store.get(job_id).progress_phase(), *store.get(job_id).progress()))
         return wrote
 

@@ -503,7 +503,7 @@ async def test_a_running_job_carries_its_progress_in_the_list_and_alone(jp_fetch
     store.progress(running, 30, 120)
     code, job = await call(jp_fetch, "jobs", running)
     assert code == 200 and job["progress"] == {"done": 30, "total": 120, "phase": None}
-    store.note(running, "transpiling")  # a worker's phase
+    store.progress(running, 30, 120, "transpiling")  # a worker's phase, with its count
     code, job = await call(jp_fetch, "jobs", running)
     assert code == 200 and job["progress"] == {"done": 30, "total": 120, "phase": "transpiling"}
     code, data = await call(jp_fetch, "jobs")

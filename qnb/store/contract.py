@@ -103,8 +103,8 @@ class JobStore(Protocol):
     def estimate_end(self, job_id: str, seconds: float) -> bool:
         """A running job should end ``seconds`` after it started."""
 
-    def progress(self, job_id: str, done: int, total: int) -> bool:
-        """A running job has done ``done`` of ``total`` circuits."""
+    def progress(self, job_id: str, done: int, total: int, phase: str | None = None) -> bool:
+        """A running job has taken ``done`` of ``total`` circuits through ``phase``."""
 
     def note(self, job_id: str, provider_status: str, *, history: bool = False) -> None:
         """Show what the runner is doing with a job (and, with ``history``, record it)."""

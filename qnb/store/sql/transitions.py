@@ -170,7 +170,8 @@ class Transitions(SQLBase):
                 self._move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
                            sets={"crashes": crashes, "provider_status": note,
                                  "started_at": None, "progress_done": None,
-                                 "progress_total": None, "estimated_end": None},
+                                 "progress_total": None, "phase": None,
+                                 "estimated_end": None},
                            detail=note)
                 return JobStatus.QUEUED
             times = "once" if crashes == 1 else f"{crashes} times"
@@ -187,6 +188,7 @@ class Transitions(SQLBase):
             return self._move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
                               sets={"provider_status": reason, "started_at": None,
                                     "progress_done": None, "progress_total": None,
+                                    "phase": None,
                                     "estimated_end": None},
                               detail=reason)
 
@@ -252,13 +254,14 @@ class Transitions(SQLBase):
                              (float(seconds), job_id)).rowcount == 1
 
 
-    def progress(self, job_id: str, done: int, total: int) -> bool:
-        """A running job has run ``done`` of its ``total`` circuits (not a status change: no
-        event). False if it is not running."""
+    def progress(self, job_id: str, done: int, total: int, phase: str | None = None) -> bool:
+        """A running job has taken ``done`` of its ``total`` circuits through ``phase``
+        ("transpiling", "simulating"; None: not told) (not a status change: no event).
+        False if it is not running."""
         with self._write() as c:
-            return c.execute("UPDATE jobs SET progress_done = ?, progress_total = ?, "
+            return c.execute("UPDATE jobs SET progress_done = ?, progress_total = ?, phase = ?, "
                              "updated_at = ? WHERE id = ? AND status = 'RUNNING'",
-                             (int(done), int(total), time.time(), job_id)).rowcount == 1
+                             (int(done), int(total), phase, time.time(), job_id)).rowcount == 1
 
 
     def note(self, job_id: str, provider_status: str, *, history: bool = False) -> None:
