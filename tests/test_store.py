@@ -272,3 +272,15 @@ def test_prune_deletes_old_finished_jobs_with_their_data_and_reclaims_space(tmp_
     with pytest.raises(ValueError, match="only finished jobs"):
         store.prune(before=cutoff, statuses=["QUEUED"])
     assert store.integrity_check() == "ok"
+
+
+def test_a_handle_opened_before_another_process_found_damage_writes_nothing_more(tmp_path):
+    from qnb.models import StoreCorrupt
+    from qnb.store.sqlite.connection import mark_corrupt
+
+    open_before = Store(tmp_path / "jobs.sqlite")  # a kernel's handle, opened long before
+    make(open_before)
+    mark_corrupt(tmp_path / "jobs.sqlite", "quick_check: page 3 is never used")  # a runner's find
+    with pytest.raises(StoreCorrupt, match=r"jobs.sqlite is damaged.*page 3.*doctor --recover"):
+        make(open_before)
+    assert open_before.list()[1] == 1  # reads still show what was there

@@ -137,7 +137,11 @@ class Connections(SQLBase):
     @contextmanager
     def _write(self, *, counted: bool = True) -> Iterator[sqlite3.Connection]:
         """One short write transaction (``BEGIN IMMEDIATE``: the write lock is taken first, so
-        what is read inside cannot change before the write); rolled back whole on any error."""
+        what is read inside cannot change before the write); rolled back whole on any error.
+        Refused once another process has found the file damaged (its mark is beside it)."""
+        mark = mark_of(self.path)
+        if mark.exists():
+            raise StoreCorrupt(corrupt_message(self.path, mark.read_text().strip() or "marked"))
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
