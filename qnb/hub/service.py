@@ -19,6 +19,7 @@ import asyncio
 import functools
 import json
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -192,8 +193,13 @@ def make_app(home: Path, prefix: str | None = None) -> web.Application:
 
 
 async def serve(home: Path) -> None:
-    """Listen where the hub said (``$JUPYTERHUB_SERVICE_URL``) until stopped."""
+    """Listen where the hub said (``$JUPYTERHUB_SERVICE_URL``) until the hub stops the
+    service (SIGTERM) or Ctrl-C."""
     where = urlparse(os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101"))
-    app = make_app(home)
-    app.listen(where.port or 80, where.hostname or "127.0.0.1")
-    await asyncio.Event().wait()
+    server = make_app(home).listen(where.port or 80, where.hostname or "127.0.0.1")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.stop()

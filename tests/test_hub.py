@@ -1,0 +1,272 @@
+"""A real JupyterHub (the ``jupyterhub`` package, its dummy authenticator and its simple local
+spawner, no Docker) with qnb's REST API as a hub-managed service and two users in one
+group: each submits (alice from her own single-user server, bob through the service);
+each sees only their own jobs by default and the other's in the team view; one's cancel of
+the other's job is refused without the admin scope and done with it; a paid-backend submit
+(the Braket stand-in) over the budget is refused naming the cap, spent, reserved and the
+estimate. Everything is started here and stopped afterwards; waits are generous (a 2-core
+machine) and nothing is timed."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import textwrap
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import braket_standin
+import pytest
+from helpers import free_port, wait_for
+
+TESTS = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+BELL = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
+        'h q[0];\ncx q[0],q[1];\nmeasure q -> c;\n')
+QNB_CONFIG = f"""
+[runner]
+workers = 1
+
+[backends.slow-cloud]
+provider = "delayed"
+queue_seconds = 3600
+
+[backends.forte]
+provider = "braket"
+device = "{braket_standin.FORTE}"
+s3_bucket = "{braket_standin.BUCKET}"
+client_factory = "braket_standin:make_client"
+price = {{task = 0.3, shot = 0.08}}
+describe_timeout = 60
+
+[budgets.users]
+"*" = {{ usd = 10, period = "month" }}
+"""
+
+
+def hub_config(base: Path, home: Path, ports: dict[str, int], tester: str,
+               env: dict[str, str]) -> str:
+    """``jupyterhub_config.py``: what docs/deploy.md tells an administrator to write, with
+    the test's ports, a routes-only proxy and the dummy authenticator."""
+    return textwrap.dedent(f"""
+        import sys
+        c = get_config()  # noqa
+        c.JupyterHub.ip = "127.0.0.1"
+        c.JupyterHub.port = {ports['public']}
+        c.JupyterHub.hub_ip = "127.0.0.1"
+        c.JupyterHub.hub_port = {ports['hub']}
+        c.JupyterHub.db_url = "sqlite:///{base}/jupyterhub.sqlite"
+        c.JupyterHub.cookie_secret_file = "{base}/cookie_secret"
+        c.JupyterHub.proxy_class = "hub_proxy.RoutesOnly"
+        c.JupyterHub.authenticator_class = "dummy"
+        c.Authenticator.allowed_users = {{"alice", "bob", "carol"}}
+        c.JupyterHub.load_groups = {{"physics": {{"users": ["alice", "bob"]}}}}
+        c.JupyterHub.custom_scopes = {{
+            "custom:qnb:team-read": {{"description": "read the qnb jobs of your groups"}},
+            "custom:qnb:admin": {{"description": "cancel any user's qnb jobs",
+                                  "subscopes": ["custom:qnb:team-read"]}},
+        }}
+        c.JupyterHub.services = [
+            {{"name": "qnb", "url": "http://127.0.0.1:{ports['qnb']}",
+              "command": [sys.executable, "-m", "qnb.hub"],
+              "environment": {env!r},
+              "oauth_client_allowed_scopes": ["custom:qnb:team-read", "custom:qnb:admin"]}},
+            {{"name": "tester", "api_token": "{tester}"}},
+        ]
+        c.JupyterHub.load_roles = [
+            {{"name": "user", "scopes": ["self", "access:services!service=qnb"]}},
+            {{"name": "qnb-team", "scopes": ["custom:qnb:team-read"], "groups": ["physics"]}},
+            {{"name": "qnb-admin", "scopes": ["custom:qnb:admin"], "users": ["carol"]}},
+            {{"name": "qnb-service", "scopes": ["read:users:groups", "read:groups"],
+              "services": ["qnb"]}},
+            {{"name": "tester", "scopes": ["admin:users", "admin:servers", "tokens"],
+              "services": ["tester"]}},
+        ]
+        c.JupyterHub.spawner_class = "simple"
+        c.SimpleLocalProcessSpawner.home_dir_template = "{base}/homes/{{username}}"
+        c.Spawner.cmd = ["{BIN / 'jupyterhub-singleuser'}"]
+        c.Spawner.args = {["--allow-root"] if os.getuid() == 0 else []!r}  # a CI container
+        c.Spawner.environment = {env!r}
+        c.Spawner.start_timeout = 300
+        c.Spawner.http_timeout = 300
+        c.Spawner.default_url = "/lab"
+        PORTS = {{"alice": {ports['alice']}, "bob": {ports['bob']}}}
+
+        def fixed_port(spawner):
+            spawner.port = PORTS[spawner.user.name]
+
+        c.Spawner.pre_spawn_hook = fixed_port
+    """)
+
+
+@dataclass
+class Hub:
+    ports: dict[str, int]
+    tester: str
+    tokens: dict[str, str]
+    home: Path
+    log: Path
+
+    def request(self, url: str, method: str = "GET", token: str | None = None,
+                body: Any = None, timeout: float = 120) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": f"token {token or self.tester}",
+            "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as answer:
+                raw = answer.read()
+                return answer.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                return exc.code, json.loads(raw)
+            except ValueError:
+                return exc.code, raw.decode(errors="replace")
+        except (urllib.error.URLError, OSError) as exc:  # not listening (yet)
+            return 0, str(exc)
+
+    def hub_api(self, path: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
+        return self.request(f"http://127.0.0.1:{self.ports['hub']}/hub/api{path}", method,
+                            body=body)
+
+    def qnb(self, user: str, path: str, method: str = "GET", body: Any = None):
+        """The qnb hub service, as ``user`` with their own hub token."""
+        return self.request(f"http://127.0.0.1:{self.ports['qnb']}/services/qnb/api{path}",
+                            method, self.tokens[user], body)
+
+    def server(self, user: str, path: str, method: str = "GET", body: Any = None):
+        """The qnb API of ``user``'s own single-user server, with their hub token."""
+        return self.request(f"http://127.0.0.1:{self.ports[user]}/user/{user}/qnb/api{path}",
+                            method, self.tokens[user], body)
+
+    def tail(self) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-80:])
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hub")
+    home = base / "qnb-home"
+    home.mkdir(mode=0o700)
+    (home / "config.toml").write_text(QNB_CONFIG)
+    (base / "homes").mkdir()
+    ports = {name: free_port() for name in ("public", "hub", "qnb", "alice", "bob")}
+    tester = secrets.token_hex(16)
+    env = {"QNB_HOME": str(home), "QNB_RUNNER_IDLE_TIMEOUT": "300",
+           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+           "AWS_ACCESS_KEY_ID": "AKIAQNBTESTS0FAKE0ID",
+           "AWS_SECRET_ACCESS_KEY": "qnbFAKEsecret/hub0123456789abcdefghijklmn",
+           "AWS_CONFIG_FILE": str(base / "no-aws-config"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(base / "no-aws-credentials"),
+           "AWS_EC2_METADATA_DISABLED": "true",
+           braket_standin.STATE_ENV: str(base / "braket-standin")}
+    os.environ[braket_standin.STATE_ENV] = env[braket_standin.STATE_ENV]  # this process too
+    (base / "jupyterhub_config.py").write_text(hub_config(base, home, ports, tester, env))
+    log = base / "hub.log"
+    hub_env = {**os.environ, "PYTHONPATH": env["PYTHONPATH"], "QNB_HOME": str(home)}
+    hub_env.pop("JUPYTERHUB_USER", None)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([str(BIN / "jupyterhub"), "-f", "jupyterhub_config.py"],
+                                cwd=base, env=hub_env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    made = Hub(ports, tester, {}, home, log)
+    try:
+        wait_for(lambda: proc.poll() is None and made.hub_api("/")[0] == 200, timeout=180,
+                 what=lambda: f"the hub did not answer:\n{made.tail()}")
+        for user in ("alice", "bob", "carol"):
+            made.hub_api(f"/users/{user}", "POST")  # already there: 409, as wanted
+            code, token = made.hub_api(f"/users/{user}/tokens", "POST",
+                                       {"note": "qnb hub test"})
+            assert code == 201, (code, token)
+            made.tokens[user] = token["token"]
+        wait_for(lambda: made.qnb("alice", "/backends")[0] == 200, timeout=180,
+                 what=lambda: f"the qnb service did not answer:\n{made.tail()}")
+        yield made
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the hub stops its service and the servers
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(30)
+        from qnb.runner.control import stop_runner
+
+        stop_runner(home)
+        os.environ.pop(braket_standin.STATE_ENV, None)
+
+
+def test_two_users_of_one_group_see_submit_and_cancel_as_their_scopes_allow(hub):
+    # alice's own server, spawned by the hub, submits as her (JUPYTERHUB_USER)
+    code, answer = hub.hub_api("/users/alice/server", "POST")
+    assert code in (201, 202), answer
+    wait_for(lambda: hub.hub_api("/users/alice")[1]["servers"].get("", {}).get("ready"),
+             timeout=300, what=lambda: f"alice's server did not start:\n{hub.tail()}")
+    code, mine = hub.server("alice", "/jobs", "POST", {"qasm": BELL, "shots": 100})
+    assert code == 201, mine
+    # bob submits through the hub service with his own token
+    code, his = hub.qnb("bob", "/jobs", "POST", {"qasm": BELL, "backend": "slow-cloud"})
+    assert code == 201 and his["owner"] == "bob", his
+    assert hub.qnb("alice", f"/jobs/{mine['id']}")[1]["owner"] == "alice"
+    # each sees only their own jobs by default, and the other's in the team view
+    for user, own, other in (("alice", mine, his), ("bob", his, mine)):
+        code, page = hub.qnb(user, "/jobs")
+        assert [j["id"] for j in page["jobs"]] == [own["id"]], page
+        code, page = hub.qnb(user, "/jobs?team=1")
+        assert {j["id"] for j in page["jobs"]} == {own["id"], other["id"]}
+    # a token of alice's without the team scope: her own jobs, and a 403 naming the scope
+    code, narrow = hub.hub_api("/users/alice/tokens", "POST",
+                               {"note": "no team", "scopes": ["access:services!service=qnb"]})
+    assert code == 201, narrow
+    hub.tokens["alice-narrow"] = narrow["token"]
+    code, page = hub.qnb("alice-narrow", "/jobs")
+    assert code == 200 and [j["id"] for j in page["jobs"]] == [mine["id"]]
+    code, refused = hub.qnb("alice-narrow", "/jobs?team=1")
+    assert code == 403 and refused["missing"] == "custom:qnb:team-read", refused
+    code, refused = hub.qnb("alice-narrow", f"/jobs/{his['id']}")
+    assert code == 403 and refused["missing"] == "custom:qnb:team-read", refused
+    code, page = hub.qnb("carol", "/jobs?team=1")  # in no group: her own only (none)
+    assert code == 200 and page["jobs"] == []
+    code, seen = hub.qnb("carol", f"/jobs/{his['id']}")  # an admin reads any job's row
+    assert code == 200 and seen["owner"] == "bob"
+    # a teammate's job: its row, never its result
+    wait_for(lambda: hub.qnb("alice", f"/jobs/{mine['id']}")[1]["status"] == "DONE",
+             timeout=300, what=lambda: hub.tail())
+    assert sum(hub.qnb("alice", f"/jobs/{mine['id']}")[1]["counts"][0].values()) == 100
+    code, seen = hub.qnb("bob", f"/jobs/{mine['id']}")
+    assert code == 200 and seen["status"] == "DONE" and "counts" not in seen
+    # alice may not cancel bob's job; carol, with custom:qnb:admin, may
+    code, refused = hub.qnb("alice", f"/jobs/{his['id']}/cancel", "POST")
+    assert code == 403 and refused["missing"] == "custom:qnb:admin", refused
+    assert "needs the admin scope" in refused["error"]
+    assert hub.qnb("bob", f"/jobs/{his['id']}")[1]["status"] == "QUEUED"
+    code, done = hub.qnb("carol", f"/jobs/{his['id']}/cancel", "POST")
+    assert code == 202 and done["cancel_requested"], done
+    wait_for(lambda: hub.qnb("bob", f"/jobs/{his['id']}")[1]["status"] == "CANCELLED",
+             timeout=300, what=lambda: hub.tail())
+
+
+def test_a_paid_submit_over_the_budget_is_refused_with_cap_spent_reserved_and_estimate(hub):
+    braket_standin.reset(queue_seconds=600, run_seconds=0.2)  # the first stays reserved
+    code, first = hub.qnb("bob", "/jobs", "POST", {"qasm": BELL, "backend": "forte",
+                                                   "shots": 100})
+    assert code == 201, first
+    code, refused = hub.qnb("bob", "/jobs", "POST", {"qasm": BELL, "backend": "forte",
+                                                     "shots": 100})
+    assert code == 403, refused
+    for words in ("budget of user bob would be exceeded", "cap $10.00 per month",
+                  "spent $0.00", "reserved $8.30", "estimate is $8.30", "Nothing was sent"):
+        assert words in refused["error"], refused["error"]
+    assert refused["budget"]["left"] == pytest.approx(1.7)
+    code, usage = hub.qnb("bob", "/usage?budget=1")
+    assert usage["budgets"][0]["usd"]["reserved"] == pytest.approx(8.3)
+    code, page = hub.qnb("bob", "/jobs?backend=forte")
+    assert [j["id"] for j in page["jobs"]] == [first["id"]]  # the refused one was not written
+    assert hub.qnb("bob", f"/jobs/{first['id']}/cancel", "POST")[0] == 202
