@@ -57,11 +57,18 @@ class _Number(NumericLoader):
         return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _literal(text: str) -> str:
+    """``text`` as an SQL string literal (notifications go in a statement without
+    parameters, with the ``COMMIT``)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 class Conn:
     """A psycopg connection that takes the shared SQL's ``?`` placeholders."""
 
     def __init__(self, raw: psycopg.Connection) -> None:
         self.raw = raw
+        self.notes: list[str] = []  # what to NOTIFY when the write transaction commits
 
     @staticmethod
     def _sql(sql: str) -> str:
@@ -136,17 +143,29 @@ class Connections(SQLBase):
         self._local.conn = None
 
     @contextmanager
-    def _write(self, *, counted: bool = True) -> Iterator[Conn]:
-        """One short write transaction, after the writes before it (an advisory lock held to
-        its end): rolled back whole on any error. A connection lost midway is reported, and
-        the next call connects afresh; nothing of the transaction was written."""
+    def _write(self, *, counted: bool = True, ordered: bool = True) -> Iterator[Conn]:
+        """One short write transaction: rolled back whole on any error. An ``ordered`` one
+        (it adds or ends a job) comes after the ordered ones before it (an advisory lock
+        held to its end), so that job numbers and final events commit in the order they
+        were drawn; the others (claims, progress, notes) run beside them. A connection lost
+        midway is reported, and the next call connects afresh; nothing of the transaction
+        was written."""
         conn = self._conn()
+        # One round trip to begin (the lock and the change count with it) and one to end
+        # (the notifications with it): each is a trip to the server, and the lock is held
+        # from the first to the last.
+        begin = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})" if ordered else "BEGIN"
+        conn.notes = []
         try:
-            with conn.raw.transaction():
-                conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                if counted:
-                    conn.raw.execute("SELECT nextval('qnb_changes')")
+            conn.raw.execute(begin + ("; SELECT nextval('qnb_changes')" if counted else ""))
+            try:
                 yield conn
+            except BaseException:
+                if not conn.raw.closed:
+                    conn.raw.execute("ROLLBACK")
+                raise
+            notify = "".join(f"NOTIFY {CHANNEL}, {_literal(note)}; " for note in conn.notes)
+            conn.raw.execute(notify + "COMMIT")
         except psycopg.Error as exc:
             if conn.raw.closed or isinstance(exc, psycopg.OperationalError):
                 self.close()
@@ -161,8 +180,9 @@ class Connections(SQLBase):
             yield None
 
     def _announce(self, c: Any, what: str) -> None:
-        """``NOTIFY qnb_jobs``: delivered to every listener when the transaction commits."""
-        c.execute("SELECT pg_notify(?, ?)", (CHANNEL, what))
+        """``NOTIFY qnb_jobs``, sent with the transaction's ``COMMIT`` (so delivered only if
+        it commits)."""
+        c.notes.append(what)
 
     def _read_failed(self, exc: Exception) -> None:
         if isinstance(exc, psycopg.Error):

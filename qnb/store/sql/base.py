@@ -73,10 +73,14 @@ class SQLBase:
         """This thread's connection, outside any transaction (reads in autocommit)."""
         raise NotImplementedError
 
-    def _write(self, *, counted: bool = True) -> AbstractContextManager[Connection]:
-        """One short write transaction that other writers wait for; rolled back whole on
-        any error, which comes out as a ``StoreError`` saying nothing was saved. Not
-        ``counted``: a write the change counter need not tell of (a runner's heartbeat)."""
+    def _write(self, *, counted: bool = True,
+               ordered: bool = True) -> AbstractContextManager[Connection]:
+        """One short write transaction; rolled back whole on any error, which comes out as a
+        ``StoreError`` saying nothing was saved. Not ``counted``: a write the change counter
+        need not tell of (a runner's heartbeat). Not ``ordered``: one that neither adds a
+        job nor ends one, so that readers of "rows after N" (the metrics, the runner's count
+        of ended jobs) need not see it in the order of its numbers; a store whose writers
+        all wait for one another anyway (SQLite) treats both alike."""
         raise NotImplementedError
 
     def snapshot(self) -> AbstractContextManager[None]:

@@ -18,7 +18,7 @@ class Claims(Transitions):
     def claim(self, job_id: str) -> JobRecord | None:
         """QUEUED -> RUNNING for a local worker about to run it; None if it was cancelled
         meanwhile (or is no longer queued)."""
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             attempts = c.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if attempts is None or not self._move(
                     c, job_id, JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
@@ -40,7 +40,7 @@ class Claims(Transitions):
         head = f"SELECT id, attempts FROM jobs WHERE {self._WAITING} {skip}ORDER BY seq LIMIT 1"
         if self._conn().execute(head, names).fetchone() is None:
             return None  # nothing to claim
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             pick = c.execute(head + self.LOCK_ROWS, names).fetchone()
             if pick is None or not self._move(
                     c, pick[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],

@@ -29,7 +29,7 @@ class Runners(SQLBase):
              service: bool = False) -> None:
         """Runner ``runner`` serves the store from now, for ``lease`` seconds unless renewed."""
         now = time.time()
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             c.execute("DELETE FROM runners WHERE id = ?", (runner,))
             c.execute("INSERT INTO runners (id, host, pid, workers, service, started_at, "
                       "heartbeat, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -39,7 +39,7 @@ class Runners(SQLBase):
         """Renew ``runner``'s lease; False if it has none left (it expired and was removed:
         its jobs may already be someone else's)."""
         now = time.time()
-        with self._write(counted=False) as c:
+        with self._write(counted=False, ordered=False) as c:
             return c.execute(
                 "UPDATE runners SET heartbeat = ?, expires_at = ?, running = ?, following = ? "
                 "WHERE id = ? AND expires_at >= ?",
@@ -48,7 +48,7 @@ class Runners(SQLBase):
     def leave(self, runner: int) -> None:
         """``runner`` stops: its lease ends now, and the remote jobs it followed wait for
         another runner to adopt them."""
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             c.execute("UPDATE jobs SET follower = NULL WHERE follower = ?", (runner,))
             c.execute("DELETE FROM runners WHERE id = ?", (runner,))
 
@@ -67,7 +67,7 @@ class Runners(SQLBase):
         """Remove the runners whose lease has expired (with ``all_but``, every runner but
         that one: a store only one runner can serve, whose lock it holds); their ids."""
         now = time.time()
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             if all_but is not None:
                 where, args = "id != ?", (all_but,)
             else:
@@ -90,7 +90,7 @@ class Runners(SQLBase):
     def adopt(self, runner: int, *, limit: int = 500) -> list[JobRecord]:
         """The remote jobs no runner with a lease follows, now followed by ``runner`` (each
         taken by one runner only); oldest first."""
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             ids = [r[0] for r in c.execute(
                 f"SELECT id FROM jobs WHERE {_REMOTE} AND (follower IS NULL OR NOT EXISTS "
                 "(SELECT 1 FROM runners r WHERE r.id = jobs.follower)) ORDER BY seq LIMIT ?",

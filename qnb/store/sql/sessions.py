@@ -14,17 +14,17 @@ class Sessions(SQLBase):
     # -- sessions ---------------------------------------------------------------------------
     def add_session(self, session_id: str, backend: str, mode: str, max_time: float | None,
                     created_at: float) -> None:
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             c.execute("INSERT INTO sessions (id, backend, mode, max_time, created_at) "
                       "VALUES (?, ?, ?, ?, ?)", (session_id, backend, mode, max_time, created_at))
 
     def close_session(self, session_id: str) -> None:
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             c.execute("UPDATE sessions SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
                       (time.time(), session_id))
 
     def set_session_remote(self, session_id: str, remote_id: str | None) -> None:
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             c.execute("UPDATE sessions SET remote_id = ? WHERE id = ?", (remote_id, session_id))
 
     @guarded

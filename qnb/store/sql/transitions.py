@@ -114,7 +114,7 @@ class Transitions(SQLBase):
         whether the service has it: a runner that stops in between leaves the job to the
         runner that adopts it (ERROR), never to a second submission. False if another runner
         took it first."""
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             cur = c.execute(
                 "UPDATE jobs SET submitting = 1, provider_status = 'submitting', updated_at = ?, "
                 "follower = ? WHERE id = ? AND status = 'QUEUED' AND submitting = 0 "
@@ -127,7 +127,7 @@ class Transitions(SQLBase):
                       provider_state: dict[str, Any] | None = None) -> None:
         """The service accepted the job: keep its remote id (and the provider's state for
         it), so that any later runner can follow it."""
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             c.execute(
                 "UPDATE jobs SET submitting = 0, remote_id = ?, provider_state = ?, "
                 "provider_status = 'submitted', updated_at = ? WHERE id = ?",
@@ -144,7 +144,7 @@ class Transitions(SQLBase):
             raise ValueError("a finished remote job ends through finish()")
         info = {"provider_status": provider_status, "queue_position": queue_position,
                 "estimated_start": estimated_start}
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             row = c.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None or JobStatus(row[0]).is_final:
                 return False
@@ -184,7 +184,7 @@ class Transitions(SQLBase):
 
     def requeue(self, job_id: str, reason: str) -> bool:
         """RUNNING -> QUEUED: local work lost with a stopped runner, to be run again."""
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             return self._move(c, job_id, JobStatus.QUEUED, only_from=[JobStatus.RUNNING],
                               sets={"provider_status": reason, "started_at": None,
                                     "progress_done": None, "progress_total": None,
@@ -248,7 +248,7 @@ class Transitions(SQLBase):
 
     def estimate_end(self, job_id: str, seconds: float) -> bool:
         """A running job should end ``seconds`` after it started; False if it is not running."""
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             return c.execute("UPDATE jobs SET estimated_end = started_at + ? "
                              "WHERE id = ? AND status = 'RUNNING'",
                              (float(seconds), job_id)).rowcount == 1
@@ -258,7 +258,7 @@ class Transitions(SQLBase):
         """A running job has taken ``done`` of its ``total`` circuits through ``phase``
         ("transpiling", "simulating"; None: not told) (not a status change: no event).
         False if it is not running."""
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             return c.execute("UPDATE jobs SET progress_done = ?, progress_total = ?, phase = ?, "
                              "updated_at = ? WHERE id = ? AND status = 'RUNNING'",
                              (int(done), int(total), phase, time.time(), job_id)).rowcount == 1
@@ -267,7 +267,7 @@ class Transitions(SQLBase):
     def note(self, job_id: str, provider_status: str, *, history: bool = False) -> None:
         """Show what the runner is doing with a job (retrying, fetching the result); with
         ``history``, also record it in the job's events."""
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             set_fields(c, job_id, {"provider_status": provider_status})
             if history:
                 c.execute("INSERT INTO events (job_id, at, status, detail) SELECT id, ?, status, "
@@ -283,7 +283,7 @@ class Transitions(SQLBase):
         validate_job_id(job_id)
         added = check_tags(list(add))
         dropped = {t.strip().casefold() for t in remove if isinstance(t, str)}
-        with self._write() as c:
+        with self._write(ordered=False) as c:
             row = c.execute("SELECT tags, seq FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise JobNotFound(f"no job with id {job_id!r}")

@@ -135,7 +135,8 @@ class Connections(SQLBase):
             self._local.conn = None
 
     @contextmanager
-    def _write(self, *, counted: bool = True) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, counted: bool = True,
+               ordered: bool = True) -> Iterator[sqlite3.Connection]:
         """One short write transaction (``BEGIN IMMEDIATE``: the write lock is taken first, so
         what is read inside cannot change before the write); rolled back whole on any error.
         Refused once another process has found the file damaged (its mark is beside it)."""
