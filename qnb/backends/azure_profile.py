@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from . import azure_formats as formats
-from .base import ProfileError, check_optimization_level
+from .base import ProfileError, check_remote_options
 
 SECRET_KEYS = ("connection_string", "api_key", "apikey", "key", "token", "access_token",
                "client_secret", "credential", "credentials", "password", "sas", "sas_token")
@@ -47,15 +47,7 @@ def validate(options: dict[str, Any]) -> None:
     policy = options.get("job_failure_policy")
     if policy is not None and policy not in POLICIES:
         raise ProfileError(f"must be {' or '.join(map(repr, POLICIES))}", "job_failure_policy")
-    factory = options.get("workspace_factory")
-    if factory is not None and (":" not in factory or not all(factory.partition(":")[::2])):
-        raise ProfileError("must be 'package.module:function'", "workspace_factory")
-    check_optimization_level(options)
-    for key in ("retry_timeout", "describe_timeout"):
-        if key in options and options[key] <= 0:
-            raise ProfileError("must be a positive number of seconds", key)
-    if options.get("max_qubits", 1) <= 0:
-        raise ProfileError("must be a positive number of qubits", "max_qubits")
+    check_remote_options(options, "workspace_factory")
 
 
 def workspace_kwargs(options: dict[str, Any]) -> dict[str, Any]:

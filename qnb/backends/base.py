@@ -226,3 +226,17 @@ def import_factory(target: str) -> Any:
 
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
+
+
+def check_remote_options(options: dict[str, Any], factory_key: str) -> None:
+    """What every cloud profile may set alike: a stand-in client's factory (tests), the
+    transpiler's level, the retry and describe timeouts, and a qubit bound."""
+    factory = options.get(factory_key)
+    if factory is not None and (":" not in factory or not all(factory.partition(":")[::2])):
+        raise ProfileError("must be 'package.module:function'", factory_key)
+    check_optimization_level(options)
+    for key in ("retry_timeout", "describe_timeout"):
+        if key in options and options[key] <= 0:
+            raise ProfileError("must be a positive number of seconds", key)
+    if options.get("max_qubits", 1) <= 0:
+        raise ProfileError("must be a positive number of qubits", "max_qubits")

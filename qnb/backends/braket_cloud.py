@@ -42,7 +42,7 @@ from .base import (
     Provider,
     RemoteState,
     Submitted,
-    check_optimization_level,
+    check_remote_options,
     import_factory,
 )
 from .braket_status import (
@@ -136,15 +136,7 @@ class BraketProvider(Provider):
             raise ProfileError("must be a key prefix such as 'qnb/results' (no leading '/')",
                                "s3_prefix")
         check_price(options.get("price"))
-        factory = options.get("client_factory")
-        if factory is not None and (":" not in factory or not all(factory.partition(":")[::2])):
-            raise ProfileError("must be 'package.module:function'", "client_factory")
-        check_optimization_level(options)
-        for key in ("retry_timeout", "describe_timeout"):
-            if key in options and options[key] <= 0:
-                raise ProfileError("must be a positive number of seconds", key)
-        if options.get("max_qubits", 1) <= 0:
-            raise ProfileError("must be a positive number of qubits", "max_qubits")
+        check_remote_options(options, "client_factory")
 
     def max_qubits(self) -> int | None:
         return int(self.options["max_qubits"]) if "max_qubits" in self.options else None
