@@ -14,6 +14,12 @@ Afterwards every job has ended exactly once, none in ERROR but the poisonous one
 remote jobs caught in the hand-over to the service (by design: they may or may not have
 reached it), no submitted job is missing, the store is intact, and once the runner,
 kernels and servers are stopped no process of this home is left.
+
+The same chaos runs on a shared PostgreSQL store with three homes (three machines), a
+runner serving each and one ``delayed`` service folder they all reach (a cloud): the kills
+hit the runner and the workers of any home (the killed runner's home starts another, as a
+submit there would), kernels and servers take turns among the homes, and the remote jobs a
+killed runner followed are adopted by another runner once its short lease has expired.
 """
 
 from __future__ import annotations
@@ -28,13 +34,15 @@ import sqlite3
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
-from fault_helpers import busy_workers, children, cmdline, kill_runner_group, runner_pid
-from helpers import bell, ghz, isolated_home, long_circuit, wait_for
+from fault_helpers import busy_workers, kill_runner_group, pool_workers, runner_pid
+from helpers import assert_store_intact, bell, ghz, isolated_home, long_circuit, wait_for
 from kernel_helpers import execute, running_kernel, text_of
+from shared_homes import shared_homes
 
 SEED = int(os.environ.get("QNB_CHAOS_SEED") or 20261121)  # another seed: another chaos
 TOTAL_JOBS = 2000
@@ -48,6 +56,26 @@ HEAVY_JOBS = 20
 BATCHES = 40
 MAX_ATTEMPTS = MAX_CRASHES = 50
 STALL_SECONDS = 120  # no job finishing for this long, with work left: stuck
+LEASE_SECONDS = 3  # on the shared store: a killed runner's jobs are taken over after this
+FOLLOW_SECONDS = 20  # on the shared store: how long a runner kill waits for remote jobs
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Where the chaos runs: one home on SQLite, or three homes sharing PostgreSQL."""
+
+    store: str
+    homes: int
+    total_jobs: int = TOTAL_JOBS
+    kernel_jobs: int = KERNEL_JOBS
+
+    @property
+    def shared(self) -> bool:
+        return self.homes > 1
+
+
+SQLITE = Variant("sqlite", homes=1)
+POSTGRES = Variant("postgresql", homes=3)
 
 CONFIG = f"""
 [runner]
@@ -102,7 +130,8 @@ def small_sweep(n: int = 6, q: int = 4):
 class Ledger:
     """What was submitted, by whom, and what the driver did: shared by the threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, variant: Variant = SQLITE) -> None:
+        self.variant = variant
         self.lock = threading.Lock()
         self.local: list[str] = []  # plain local Aer jobs from this process
         self.remote: list[str] = []
@@ -112,6 +141,7 @@ class Ledger:
         self.cancelled: set[str] = set()
         self.actions: list[str] = []
         self.failures: list[str] = []  # exceptions of the helper threads
+        self.orphans: dict[str, int] = {}  # remote job -> the killed runner that followed it
         self.t0 = time.monotonic()
 
     def note(self, text: str) -> None:
@@ -130,7 +160,8 @@ def submit_from_here(ledger: Ledger, rng: random.Random, stop: threading.Event) 
     import qnb
 
     others = REMOTE_JOBS + REMOTE_POISON + LOCAL_POISON + DASK_JOBS + HEAVY_JOBS
-    local_total = TOTAL_JOBS - KERNEL_JOBS - len(KILLS) - others  # REST: one per kill
+    local_total = (ledger.variant.total_jobs - ledger.variant.kernel_jobs - len(KILLS)
+                   - others)  # REST: one per kill
     plan: list[str] = (["bell"] * (local_total * 2 // 3) + ["ghz"] * (local_total
                        - local_total * 2 // 3) + ["remote"] * REMOTE_JOBS
                        + ["remote-poison"] * REMOTE_POISON + ["poison"] * LOCAL_POISON
@@ -234,17 +265,20 @@ def kernel_ids(folder: Path) -> list[str]:
     return ids
 
 
-def submit_from_kernels(ledger: Ledger, folder: Path, state: dict, stop: threading.Event) -> None:
+def submit_from_kernels(ledger: Ledger, folder: Path, state: dict, stop: threading.Event,
+                        homes: list[Path]) -> None:
     """Kernels that submit a few jobs every second or two; when the driver kills one, the
-    next one takes over, until KERNEL_JOBS are recorded (then the last one stays up, idle,
-    until the end)."""
+    next one takes over (of the next home, when there are several), until the variant's
+    kernel jobs are recorded (then the last one stays up, idle, until the end)."""
     generation = 0
+    kernel_jobs = ledger.variant.kernel_jobs
     try:
         while not stop.is_set():
             generation += 1
             ids_file = folder / f"kernel-ids-{generation}.txt"
+            env = {"QNB_HOME": str(homes[generation % len(homes)])} if len(homes) > 1 else None
             try:
-                with running_kernel() as (km, kc):
+                with running_kernel(env) as (km, kc):
                     reply, out = execute(kc, KERNEL_SETUP.format(path=str(ids_file)),
                                          timeout=180)
                     assert reply["status"] == "ok", text_of(out)
@@ -252,7 +286,7 @@ def submit_from_kernels(ledger: Ledger, folder: Path, state: dict, stop: threadi
                     state["generation"] = generation
                     ledger.note(f"kernel {generation} (pid {state['pid']}) submitting")
                     while not stop.is_set():
-                        left = KERNEL_JOBS - len(kernel_ids(folder))
+                        left = kernel_jobs - len(kernel_ids(folder))
                         if left > 0:
                             reply = run_cell(km, kc, KERNEL_CELL.format(n=min(6, left)))
                             assert reply["status"] == "ok", reply
@@ -269,41 +303,75 @@ def submit_from_kernels(ledger: Ledger, folder: Path, state: dict, stop: threadi
 
 
 # -- the driver ------------------------------------------------------------------------------
-def pool_workers(runner: int) -> list[int]:
-    servers = [p for p in children(runner) if "forkserver" in cmdline(p)]
-    return [w for s in servers for w in children(s)]
-
-
 class Driver:
-    def __init__(self, home: Path, ledger: Ledger, rng: random.Random, launch, kernel: dict,
-                 base: Path) -> None:
-        self.home, self.ledger, self.rng, self.launch = home, ledger, rng, launch
-        self.kernel, self.base = kernel, base
+    def __init__(self, homes: list[Path], ledger: Ledger, rng: random.Random, launch,
+                 kernel: dict, base: Path, store) -> None:
+        self.homes, self.ledger, self.rng, self.launch = homes, ledger, rng, launch
+        self.kernel, self.base, self.store = kernel, base, store
         self.servers = 0
         self.server = self.start_server()
         self.done: dict[str, int] = {}
 
+    def pick_home(self) -> Path:
+        """The home to hit next: the one, or any of several (a draw only then, so that one
+        home's chaos stays what its seed always made)."""
+        return self.rng.choice(self.homes) if len(self.homes) > 1 else self.homes[0]
+
     def start_server(self):
         self.servers += 1
-        return self.launch(self.home, base=self.base / f"jupyter-{self.servers}")
+        return self.launch(self.pick_home(), base=self.base / f"jupyter-{self.servers}")
 
     def kill_runner(self) -> str:
         from qnb.runner.control import ensure_runner
 
-        ensure_runner(self.home)
-        pid = runner_pid(self.home, timeout=90)
-        kill_runner_group(self.home)
-        started = ensure_runner(self.home)  # as the next submit would
-        return (f"killed runner {pid} and its group; "
-                + ("started another" if started else "another was already answering"))
+        home = self.pick_home()
+        ensure_runner(home)
+        pid = runner_pid(home, timeout=90)
+        lease = self.lease_of(home, pid) if self.ledger.variant.shared else None
+        kill_runner_group(home)
+        followed = self.note_orphans(lease) if lease is not None else 0
+        started = ensure_runner(home)  # as the next submit would
+        return (f"killed runner {pid} of {home.parent.name} and its group"
+                + (f" (lease {lease:x}, following {followed} remote jobs)" if lease else "")
+                + ("; started another" if started else "; another was already answering"))
+
+    @staticmethod
+    def lease_of(home: Path, pid: int) -> int:
+        """The lease id of the runner ``pid`` of ``home``, once it serves (its heartbeat),
+        and, for up to FOLLOW_SECONDS, once it follows a remote job (so that the kill
+        leaves one for another runner to adopt)."""
+        def heartbeat() -> dict | None:
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                info = json.loads((home / "runner.json").read_text())
+                if info["pid"] == pid and "lease" in info:
+                    return info
+            return None
+
+        info = wait_for(heartbeat, 90, f"runner {pid} of {home} to serve")
+        with contextlib.suppress(AssertionError):
+            info = wait_for(lambda: (lambda i: i if i and i["following_remote"] else None)(
+                heartbeat()), FOLLOW_SECONDS, interval=0.2)
+        return int(info["lease"], 16)
+
+    def note_orphans(self, lease: int) -> int:
+        """The unfinished remote jobs the killed runner ``lease`` followed: another runner
+        must adopt each (read after the kill: a dead runner changes nothing any more)."""
+        with self.ledger.lock:
+            remote = list(self.ledger.remote)
+        orphans = [j for j in remote if self.store.follower(j) == lease
+                   and not self.store.get(j).is_final]
+        with self.ledger.lock:
+            self.ledger.orphans.update(dict.fromkeys(orphans, lease))
+        return len(orphans)
 
     def kill_worker(self) -> str | None:
         from qnb.runner.control import ensure_runner
 
+        home = self.pick_home()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            ensure_runner(self.home)
-            pid = runner_pid(self.home, timeout=90)
+            ensure_runner(home)
+            pid = runner_pid(home, timeout=90)
             busy = busy_workers(pid)
             idle = pool_workers(pid)
             victims = busy or idle
@@ -355,11 +423,11 @@ class Driver:
 
 
 # -- the checks ------------------------------------------------------------------------------
-def processes_of(home: Path) -> list[str]:
-    """Live processes of this home: its path on their command line (runner, fork server and
-    pool workers) or as their QNB_HOME (everything started with it: Dask workers, kernels,
-    servers)."""
-    marks = {str(home), str(home.resolve())}
+def processes_of(homes: list[Path]) -> list[str]:
+    """Live processes of these homes: a home's path on their command line (runner, fork
+    server and pool workers) or as their QNB_HOME (everything started with it: Dask workers,
+    kernels, servers)."""
+    marks = {str(p) for home in homes for p in (home, home.resolve())}
     found = []
     for proc in psutil.process_iter(["pid", "ppid", "cmdline", "status"]):
         if proc.pid == os.getpid() or proc.info["status"] == psutil.STATUS_ZOMBIE:
@@ -375,7 +443,7 @@ def processes_of(home: Path) -> list[str]:
 
 
 def check_jobs(store, ledger: Ledger, known: list[str], service_dir: Path) -> dict[str, int]:
-    records, total = store.list(limit=10 * TOTAL_JOBS)
+    records, total = store.list(limit=10 * ledger.variant.total_jobs)
     by_id = {r.id: r for r in records}
     assert total == len(records)
     missing = [j for j in known if j not in by_id]
@@ -419,6 +487,12 @@ def check_jobs(store, ledger: Ledger, known: list[str], service_dir: Path) -> di
     attached = sum(1 for j in ledger.remote if by_id[j].remote_id)
     assert attached <= sent <= attached + hand_over, (attached, sent, hand_over)
     tally["hand-over ERROR"] = hand_over
+    if ledger.variant.shared:  # a killed runner's remote jobs: each adopted by another runner
+        strays = {j: store.follower(j) for j, lease in ledger.orphans.items()
+                  if store.follower(j) in (lease, None)}
+        assert not strays, f"remote jobs of killed runners that no runner adopted: {strays}"
+        assert ledger.orphans, "no runner was killed while it followed a remote job"
+        tally["remote jobs adopted from killed runners"] = len(ledger.orphans)
     tally["hand-over ERROR that reached the service"] = sent - attached
     tally["total"] = total
     return tally
@@ -428,101 +502,134 @@ def check_jobs(store, ledger: Ledger, known: list[str], service_dir: Path) -> di
 @pytest.mark.timeout(1200)
 def test_jobs_survive_random_kills_of_runners_workers_kernels_and_servers(tmp_path,
                                                                           jupyter_launcher):
-    started = time.monotonic()
-    rng = random.Random(SEED)
-    ledger = Ledger()
     work = tmp_path / "work"
     work.mkdir()
     with isolated_home(tmp_path, CONFIG, workdir=work) as home:
-        from qnb.models import JobStatus
-        from qnb.runner.control import ensure_runner, runner_alive, stop_runner
-        from qnb.store import get_store
+        run_chaos(tmp_path, jupyter_launcher, SQLITE, [home], None)
 
-        store = get_store()
-        ensure_runner(home)
-        stop = threading.Event()
-        kernel_state: dict = {"pid": None}
-        threads = [
-            threading.Thread(target=submit_from_here, name="submitter", daemon=True,
-                             args=(ledger, random.Random(rng.random()), stop)),
-            threading.Thread(target=submit_from_kernels, name="kernels", daemon=True,
-                             args=(ledger, tmp_path, kernel_state, stop)),
-        ]
-        driver = Driver(home, ledger, random.Random(rng.random()), jupyter_launcher,
-                        kernel_state, tmp_path)
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_three_runners_on_postgresql_survive_random_kills(tmp_path, jupyter_launcher):
+    service = tmp_path / "delayed-service"  # one service all homes reach, as a cloud
+    # remote jobs queue longer at the service, so that killed runners leave some to adopt
+    config = CONFIG.replace("queue_seconds = 0.5\nrun_seconds = 0.2\n",
+                            "queue_seconds = 3\nrun_seconds = 0.2\n"
+                            f"service_dir = {json.dumps(str(service))}\n")
+    assert "service_dir" in config
+    with shared_homes(tmp_path, POSTGRES.homes, config,
+                      env={"QNB_RUNNER_LEASE": str(LEASE_SECONDS)}) as (homes, url):
+        run_chaos(tmp_path, jupyter_launcher, POSTGRES, homes, url)
+    assert not list((homes[0] / "delayed-service").glob("*.json"))  # all went to the shared
+
+
+def run_chaos(tmp_path: Path, jupyter_launcher, variant: Variant, homes: list[Path],
+              url: str | None) -> None:
+    """The chaos of the module's text on ``homes`` (the test process's QNB_HOME is the
+    first); ``url`` is the shared store's, if they share one."""
+    started = time.monotonic()
+    rng = random.Random(SEED)
+    ledger = Ledger(variant)
+    home = homes[0]
+    service_dir = tmp_path / "delayed-service" if variant.shared else home / "delayed-service"
+    from qnb.models import JobStatus
+    from qnb.runner.control import ensure_runner, runner_alive, stop_runner
+    from qnb.store import get_store
+
+    store = get_store()
+    for one in homes:
+        ensure_runner(one)
+    stop = threading.Event()
+    kernel_state: dict = {"pid": None}
+    threads = [
+        threading.Thread(target=submit_from_here, name="submitter", daemon=True,
+                         args=(ledger, random.Random(rng.random()), stop)),
+        threading.Thread(target=submit_from_kernels, name="kernels", daemon=True,
+                         args=(ledger, tmp_path, kernel_state, stop, homes)),
+    ]
+    driver = Driver(homes, ledger, random.Random(rng.random()), jupyter_launcher,
+                    kernel_state, tmp_path, store)
+    try:
+        for t in threads:
+            t.start()
         try:
-            for t in threads:
-                t.start()
-            try:
-                driver.run()
-            finally:
-                ledger.note(f"driver stopped after {dict(driver.done)}")
-                assert not ledger.failures, "\n".join(ledger.failures)
-            threads[0].join(timeout=300)  # the submitter finishes its plan
-            wait_for(lambda: len(kernel_ids(tmp_path)) >= KERNEL_JOBS or ledger.failures,
-                     180, "the kernels to submit their share")
-            stop.set()
-            for t in threads:
-                t.join(timeout=120)
-            assert not ledger.failures, "\n".join(ledger.failures)
-            assert driver.done == {k: KILLS.count(k) for k in set(KILLS)}, driver.done
-
-            # everything must now finish without help: one runner, started as a submit would
-            ensure_runner(home)
-            stuck: list[str] = []
-            progress = {"left": -1, "since": time.monotonic()}
-
-            def all_final() -> bool:
-                left = store.count_queued() + len(store.running())
-                if left and not runner_alive(home):
-                    stuck.append(f"the runner exited with {left} jobs unfinished")
-                if left != progress["left"]:
-                    progress.update(left=left, since=time.monotonic())
-                elif left and time.monotonic() - progress["since"] > STALL_SECONDS:
-                    stuck.append(f"no job finished for {STALL_SECONDS} s; {left} unfinished, "
-                                 f"{len(store.running())} of them RUNNING")
-                return left == 0 or bool(stuck)
-
-            wait_for(all_final, 480, interval=1.0, what=lambda: (
-                f"every job to finish; {store.count_queued()} queued, "
-                f"{len(store.running())} running"))
-            assert not stuck, (f"{stuck[0]}; the runner's log ends:\n"
-                               f"{(home / 'runner.log').read_text()[-4000:]}")
-            known = sorted({*ledger.local, *ledger.remote, *ledger.dask, *ledger.rest,
-                            *ledger.poison, *kernel_ids(tmp_path)})
-            tally = check_jobs(store, ledger, known, home / "delayed-service")
-            kernel_recorded = kernel_ids(tmp_path)
-            assert all(store.get(j).origin.startswith("kernel:") for j in kernel_recorded)
-            assert all(store.get(j).status is JobStatus.DONE or j in ledger.cancelled
-                       for j in ledger.dask), [store.get(j).error for j in ledger.dask]
+            driver.run()
         finally:
-            stop.set()
-            driver.server.stop()
-            print(f"\nchaos (seed {SEED}), what happened:", *ledger.actions, sep="\n  ")
-            for t in threads:
-                t.join(timeout=60)
-        # the check below sees this home's processes: the runner and its helpers are here now
-        before = processes_of(home)
-        assert any("-m qnb.runner --home" in p for p in before), before
-        dask = sum("spawn_main" in p for p in before)
-        assert stop_runner(home)
-        store.close()
+            ledger.note(f"driver stopped after {dict(driver.done)}")
+            assert not ledger.failures, "\n".join(ledger.failures)
+        threads[0].join(timeout=300)  # the submitter finishes its plan
+        wait_for(lambda: len(kernel_ids(tmp_path)) >= variant.kernel_jobs or ledger.failures,
+                 180, "the kernels to submit their share")
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+        assert not ledger.failures, "\n".join(ledger.failures)
+        assert driver.done == {k: KILLS.count(k) for k in set(KILLS)}, driver.done
+
+        # everything must now finish without help: a runner per home, started as a submit
+        # would
+        for one in homes:
+            ensure_runner(one)
+        stuck: list[str] = []
+        progress = {"left": -1, "since": time.monotonic()}
+
+        def all_final() -> bool:
+            left = store.count_queued() + len(store.running())
+            if left and not any(runner_alive(one) for one in homes):
+                stuck.append(f"the runners exited with {left} jobs unfinished")
+            if left != progress["left"]:
+                progress.update(left=left, since=time.monotonic())
+            elif left and time.monotonic() - progress["since"] > STALL_SECONDS:
+                stuck.append(f"no job finished for {STALL_SECONDS} s; {left} unfinished, "
+                             f"{len(store.running())} of them RUNNING")
+            return left == 0 or bool(stuck)
+
+        wait_for(all_final, 480, interval=1.0, what=lambda: (
+            f"every job to finish; {store.count_queued()} queued, "
+            f"{len(store.running())} running"))
+        assert not stuck, (f"{stuck[0]}; the runners' logs end:\n" + "\n".join(
+            (one / "runner.log").read_text()[-4000:] for one in homes))
+        known = sorted({*ledger.local, *ledger.remote, *ledger.dask, *ledger.rest,
+                        *ledger.poison, *kernel_ids(tmp_path)})
+        tally = check_jobs(store, ledger, known, service_dir)
+        kernel_recorded = kernel_ids(tmp_path)
+        assert all(store.get(j).origin.startswith("kernel:") for j in kernel_recorded)
+        assert all(store.get(j).status is JobStatus.DONE or j in ledger.cancelled
+                   for j in ledger.dask), [store.get(j).error for j in ledger.dask]
+    finally:
+        stop.set()
+        driver.server.stop()
+        print(f"\nchaos ({variant.store}, seed {SEED}), what happened:", *ledger.actions,
+              sep="\n  ")
+        for t in threads:
+            t.join(timeout=60)
+    # the check below sees these homes' processes: the runners and their helpers are here now
+    before = processes_of(homes)
+    assert any("-m qnb.runner --home" in p for p in before), before
+    dask = sum("spawn_main" in p for p in before)
+    for one in homes:
+        assert stop_runner(one)
+    store.close()
+    if url is None:
         conn = sqlite3.connect(f"file:{home / 'jobs.sqlite'}?mode=ro", uri=True)
         try:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         finally:
             conn.close()
-        left: list[str] = []
+    else:
+        assert_store_intact(home, url)
+    left: list[str] = []
 
-        def nothing_left() -> bool:
-            left[:] = processes_of(home)
-            return not left
+    def nothing_left() -> bool:
+        left[:] = processes_of(homes)
+        return not left
 
-        with contextlib.suppress(AssertionError):
-            wait_for(nothing_left, 10, interval=0.5)
-        assert not left, "processes of this home outlived the runner:\n" + "\n".join(left)
-    summary = {"seconds": round(time.monotonic() - started), **tally,
+    with contextlib.suppress(AssertionError):
+        wait_for(nothing_left, 10, interval=0.5)
+    assert not left, "processes of these homes outlived the runners:\n" + "\n".join(left)
+    summary = {"store": variant.store, "homes": len(homes),
+               "seconds": round(time.monotonic() - started), **tally,
                "kernel jobs": len(kernel_recorded), "rest jobs": len(ledger.rest),
                "cancel requests": len(ledger.cancelled), "poisonous": len(ledger.poison),
-               "processes of the home before stopping": len(before), "of them Dask": dask}
+               "processes of the homes before stopping": len(before), "of them Dask": dask}
     print("chaos, what came of it:", json.dumps(summary))

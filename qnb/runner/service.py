@@ -161,7 +161,9 @@ class Runner:
 
     def _heartbeat(self, force: bool = False) -> None:
         now = time.time()
-        if not force and now - self._last_beat < 2.0:
+        # a beat every 2 s, and at least three per lease: a short lease (QNB_RUNNER_LEASE)
+        # must not expire between two beats of a runner that is only slow for a moment
+        if not force and now - self._last_beat < min(2.0, self.lease_seconds / 3):
             return
         self._last_beat = now
         running, following = self.local.running(), len(self.remote.schedule.jobs)
