@@ -7,7 +7,8 @@ from circuits import qasm_seeds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qnb.circuits import check_circuits, normalize
+from qnb.circuits import check_circuits
+from qnb.inputs import normalize
 from qnb.models import SubmitError
 
 QASM3 = ('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\n'
