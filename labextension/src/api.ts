@@ -38,6 +38,10 @@ export interface IJobQuery {
   session?: string | null;
   /** An ISO 8601 time: only the jobs submitted since. */
   since?: string | null;
+  /** One user: only their jobs (a member of one of your groups). */
+  owner?: string | null;
+  /** "1": the jobs of every member of your groups (the Team view); unset: only yours. */
+  team?: string | null;
 }
 
 export interface IListJobsOptions extends IJobQuery {
@@ -49,7 +53,7 @@ export interface IListJobsOptions extends IJobQuery {
 export const CSV_FILENAME = 'qnb-jobs.csv';
 
 /** The filters in query-string order. */
-const FILTER_PARAMS = ['status', 'backend', 'tag', 'q', 'session', 'since'] as const;
+const FILTER_PARAMS = ['status', 'backend', 'tag', 'q', 'session', 'since', 'owner', 'team'] as const;
 
 /**
  * Build `?status=..&backend=..&tag=..&q=..&session=..&since=..&limit=..&offset=..`,
@@ -139,6 +143,30 @@ export interface IUsage {
   since: number | null;
   groups: IUsageGroup[];
   cost_is_estimate: boolean;
+}
+
+/** One limit of a budget for paid backends: its cap, what is spent, reserved and left. */
+export interface IBudgetFigures {
+  cap: number;
+  spent: number;
+  reserved: number;
+  left: number;
+}
+
+/** A budget that applies to the user: theirs, or one of their groups'. */
+export interface IBudget {
+  /** "user alice" or "group physics". */
+  budget: string;
+  /** day, week, month or year */
+  period: string;
+  usd: IBudgetFigures | null;
+  qpu_seconds: IBudgetFigures | null;
+}
+
+/** GET /qnb/api/usage?budget=1: the budgets that apply to the user (empty when none does). */
+export async function getBudgets(settings?: ServerConnection.ISettings): Promise<IBudget[]> {
+  const data = await requestAPI<{ budgets?: IBudget[] }>('usage?budget=1', { method: 'GET' }, settings);
+  return data?.budgets ?? [];
 }
 
 /** GET /qnb/api/usage?by=&since= */

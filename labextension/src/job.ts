@@ -201,6 +201,8 @@ export interface IJob {
   session: string | null;
   /** The job's tags (`%%qsubmit --tag`, `qnb.submit(tags=...)`, `qnb tag`); empty when it has none. */
   tags: string[];
+  /** Who submitted it (the JupyterHub user, else the Unix user); null for a job from before owners. */
+  owner?: string | null;
   /**
    * Circuits run out of all while a many-circuit job runs (all of them once it is DONE);
    * null for a job that reports no progress.
@@ -251,6 +253,7 @@ export const JOB_KEYS = [
   'primitive',
   'session',
   'tags',
+  'owner',
   'progress',
   'estimated_end',
   'counts',

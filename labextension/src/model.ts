@@ -8,9 +8,11 @@ import { ISignal, Signal } from '@lumino/signaling';
 import {
   cancelJob,
   exportJobsCsv,
+  getBudgets,
   getJob,
   getUsage,
   IBackend,
+  IBudget,
   IJobList,
   IListJobsOptions,
   IUsageGroup,
@@ -45,13 +47,25 @@ export interface IJobFilters {
   q: string | null;
   /** A qnb session id: only the jobs submitted in that session. */
   session: string | null;
+  /** One user: only their jobs. */
+  owner: string | null;
+  /** "1": the Team view (every member of your groups); null: only your jobs. */
+  team: string | null;
 }
 
 /** The keys of `IJobFilters`. */
-export const FILTER_KEYS: readonly (keyof IJobFilters)[] = ['status', 'backend', 'tag', 'q', 'session'];
+export const FILTER_KEYS: readonly (keyof IJobFilters)[] = ['status', 'backend', 'tag', 'q', 'session', 'owner', 'team'];
 
 /** The filters of the whole list. */
-export const NO_FILTERS: Readonly<IJobFilters> = { status: null, backend: null, tag: null, q: null, session: null };
+export const NO_FILTERS: Readonly<IJobFilters> = {
+  status: null,
+  backend: null,
+  tag: null,
+  q: null,
+  session: null,
+  owner: null,
+  team: null
+};
 
 /** Whether any filter is set. */
 export function isFiltered(filters: Partial<IJobFilters>): boolean {
@@ -450,12 +464,21 @@ export class JobsModel {
     return this._usage;
   }
 
-  /** Load the usage summary (when the panel is shown and on refresh; errors keep the last). */
+  /** The budgets for paid backends that apply to the user (spent, reserved, left). */
+  get budgets(): readonly IBudget[] {
+    return this._budgets;
+  }
+
+  /** Load the usage summary and the budgets (when the panel is shown and on refresh; errors keep the last). */
   async loadUsage(): Promise<void> {
     try {
-      const usage = await getUsage('backend', USAGE_SINCE, this._settings);
+      const [usage, budgets] = await Promise.all([
+        getUsage('backend', USAGE_SINCE, this._settings),
+        getBudgets(this._settings).catch(() => this._budgets)
+      ]);
       if (!this.isDisposed) {
         this._usage = usage.groups;
+        this._budgets = budgets;
         this._changed.emit();
       }
     } catch {
@@ -675,6 +698,7 @@ export class JobsModel {
   private _pushed = false;
   private _watchWhenHidden = false;
   private _usage: readonly IUsageGroup[] | null = null;
+  private _budgets: readonly IBudget[] = [];
   private _pushTimer: ReturnType<typeof setTimeout> | null = null;
   private _lastPushTick = 0;
 }

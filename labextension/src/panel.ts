@@ -88,7 +88,8 @@ export class JobsPanel extends SidePanel {
             model.setChecked(job, checked);
           }
         }
-      }
+      },
+      owner => this.filterOwner(owner)
     );
     this._empty = document.createElement('div');
     this._empty.className = 'qnb-Empty';
@@ -159,6 +160,14 @@ export class JobsPanel extends SidePanel {
   /** Show the list of the jobs with one tag (from a chip in a row or in the details). */
   filterTag(tag: string): void {
     this._model.setFilters({ tag });
+    if (this._model.selectedId !== null) {
+      this._model.select(null);
+    }
+  }
+
+  /** Show the list of one user's jobs (from the owner chip of a row in the Team view). */
+  filterOwner(owner: string): void {
+    this._model.setFilters({ owner });
     if (this._model.selectedId !== null) {
       this._model.select(null);
     }
@@ -240,10 +249,13 @@ export class JobsPanel extends SidePanel {
     const model = this._model;
     const now = Date.now();
     renderToolbar(this._filterBar, model.filters, model.backends, model.exporting);
-    if (model.usage !== null && model.usage !== this._usageShown) {
+    const team = !!(model.filters.team || model.filters.owner);
+    this._table.table.classList.toggle('qnb-mod-team', team);
+    if (model.usage !== null && (model.usage !== this._usageShown || model.budgets !== this._budgetsShown)) {
       this._usageShown = model.usage;
+      this._budgetsShown = model.budgets;
       const open = this._usageView.node.querySelector('details')?.open ?? false;
-      const summary = renderUsage(model.usage);
+      const summary = renderUsage(model.usage, document, model.budgets);
       summary.open = open;
       this._usageView.node.replaceChildren(summary);
     }
@@ -326,6 +338,7 @@ export class JobsPanel extends SidePanel {
   private _virtual: VirtualRows;
   private _usageView: Widget;
   private _usageShown: unknown = null;
+  private _budgetsShown: unknown = null;
   private _compareBar: ICompareBar;
   private _comparison: ComparisonView;
   private _compareView: Widget;

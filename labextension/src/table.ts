@@ -21,7 +21,8 @@ export const COLUMNS: ReadonlyArray<{ key: string; label: string; title: string 
   { key: 'backend', label: 'Backend', title: 'Backend profile' },
   { key: 'status', label: 'Status', title: 'Job status' },
   { key: 'submitted', label: 'Submitted', title: 'When the job was submitted' },
-  { key: 'time', label: 'Time', title: 'Waiting time (queued), running time, or run time (finished)' }
+  { key: 'time', label: 'Time', title: 'Waiting time (queued), running time, or run time (finished)' },
+  { key: 'owner', label: 'Owner', title: 'Who submitted the job (shown in the Team view; click: only their jobs)' }
 ];
 
 function setText(node: HTMLElement, text: string): void {
@@ -136,7 +137,7 @@ export function updateJobRow(
   setAttr(row, 'data-job-id', job.id);
   setAttr(row, 'data-status', job.status);
   row.classList.toggle('qnb-mod-cancel-requested', !!job.cancel_requested);
-  const [name, backend, status, submitted, time] = Array.from(row.cells) as HTMLElement[];
+  const [name, backend, status, submitted, time, owner] = Array.from(row.cells) as HTMLElement[];
 
   setText(name.querySelector<HTMLElement>('.qnb-JobName')!, jobLabel(job));
   const kind = jobKind(job);
@@ -191,6 +192,23 @@ export function updateJobRow(
   setText(time, timing.text);
   setAttr(time, 'title', timing.title);
   time.classList.toggle('qnb-mod-waiting', timing.kind === 'wait');
+
+  const who = job.owner ?? '';
+  if ((owner.dataset.owner ?? '') !== who || (who && !owner.firstElementChild)) {
+    owner.dataset.owner = who;
+    owner.replaceChildren(...(who ? [renderOwnerChip(who, doc)] : []));
+  }
+}
+
+/** `button.qnb-OwnerChip[data-owner]`: who submitted the job; a click shows only their jobs. */
+export function renderOwnerChip(owner: string, doc: Document = document): HTMLButtonElement {
+  const chip = doc.createElement('button');
+  chip.type = 'button';
+  chip.className = 'qnb-OwnerChip';
+  chip.dataset.owner = owner;
+  chip.textContent = owner;
+  chip.title = `Submitted by ${owner}: show only their jobs`;
+  return chip;
 }
 
 /**
@@ -289,6 +307,7 @@ export function createJobTable(
   onSession: ((session: string) => void) | null = null,
   onTag: ((tag: string) => void) | null = null,
   checks: IRowChecks | null = null,
+  onOwner: ((owner: string) => void) | null = null,
   doc: Document = document
 ): IJobTable {
   const table = doc.createElement('table');
@@ -310,6 +329,8 @@ export function createJobTable(
     (event.target as HTMLElement).closest<HTMLElement>('.qnb-SessionMarker')?.dataset.session;
   const tagOf = (event: Event): string | undefined =>
     (event.target as HTMLElement).closest<HTMLElement>('.qnb-TagChip')?.dataset.tag;
+  const ownerOf = (event: Event): string | undefined =>
+    (event.target as HTMLElement).closest<HTMLElement>('.qnb-OwnerChip')?.dataset.owner;
   const inCheckBox = (event: Event): boolean => !!(event.target as HTMLElement).closest('.qnb-CompareCheckBox');
   tbody.addEventListener('click', event => {
     if (inCheckBox(event)) {
@@ -332,6 +353,12 @@ export function createJobTable(
       onTag?.(tag);
       return;
     }
+    const owner = ownerOf(event);
+    if (owner !== undefined) {
+      event.stopPropagation(); // and an owner chip
+      onOwner?.(owner);
+      return;
+    }
     const id = rowOf(event);
     if (id) {
       onOpen(id);
@@ -345,7 +372,7 @@ export function createJobTable(
     }
   });
   tbody.addEventListener('keydown', event => {
-    if (sessionOf(event) || tagOf(event) !== undefined || inCheckBox(event)) {
+    if (sessionOf(event) || tagOf(event) !== undefined || ownerOf(event) !== undefined || inCheckBox(event)) {
       return; // Enter or Space on the marker or chip button clicks it; Space toggles the checkbox
     }
     const id = rowOf(event);

@@ -74,6 +74,14 @@ export interface IJobsToolbar {
   searchDebounce: IDebounced<[string]>;
   status: HTMLSelectElement;
   backend: HTMLSelectElement;
+  /** `select.qnb-ViewSelect`: Mine (your jobs) or Team (every member of your groups). */
+  view: HTMLSelectElement;
+  /** The owner filter chip, `.qnb-OwnerFilter[data-owner]`, in `ownerItem`. */
+  owner: HTMLElement;
+  /** The toolbar item of the owner chip, hidden while no owner filter is set. */
+  ownerItem: Widget;
+  /** Its ×, `button.qnb-ClearOwnerFilter`. */
+  clearOwner: HTMLButtonElement;
   /** `.qnb-DownloadCsvButton`: the jobs of the current filters as qnb-jobs.csv (null without `onDownload`). */
   download: ToolbarButton | null;
   /** The tag filter chip, `.qnb-TagFilter[data-tag]`, in `tagItem`. */
@@ -112,15 +120,16 @@ function selectItem(select: HTMLSelectElement): Widget {
  * by the caller) and × is a button that clears the filter.
  */
 function filterChip(
-  kind: 'Session' | 'Tag',
+  kind: 'Session' | 'Tag' | 'Owner',
   word: string,
   value: HTMLElement,
   onClear: () => void
 ): { chip: HTMLElement; clear: HTMLButtonElement } {
-  const plural = kind === 'Session' ? 'session' : 'tag';
+  const plural = kind === 'Session' ? 'session' : kind === 'Owner' ? 'user in view' : 'tag';
   const chip = document.createElement('span');
   chip.className = `qnb-Chip qnb-FilterChip qnb-${kind}Filter`;
-  chip.title = `Only the jobs ${kind === 'Session' ? 'of this qnb session' : 'with this tag'} are shown`;
+  const which = { Session: 'of this qnb session', Tag: 'with this tag', Owner: 'of this user' }[kind];
+  chip.title = `Only the jobs ${which} are shown`;
   const clear = document.createElement('button');
   clear.type = 'button';
   clear.className = `qnb-ChipRemove qnb-Clear${kind}Filter`;
@@ -141,6 +150,13 @@ function sessionChip(onClear: () => void): { chip: HTMLElement; clear: HTMLButto
   const made = filterChip('Session', 'session', id, onClear);
   made.chip.prepend(sessionIcon());
   return made;
+}
+
+/** The chip of the owner filter: "owner bob ×". */
+function ownerFilterChip(onClear: () => void): { chip: HTMLElement; clear: HTMLButtonElement } {
+  const name = document.createElement('span');
+  name.className = 'qnb-OwnerName';
+  return filterChip('Owner', 'owner', name, onClear);
 }
 
 /** The chip of the tag filter: "tag sweep-7 ×". */
@@ -256,6 +272,22 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
   backend.append(new Option(ALL_BACKENDS, ''));
   backend.addEventListener('change', () => handlers.onFilter({ backend: backend.value || null }));
 
+  const view = filterSelect('qnb-ViewSelect', 'Whose jobs', 'Your jobs, or those of every member of your groups');
+  view.append(new Option('Mine', ''), new Option('Team', '1'));
+  view.addEventListener('change', () => handlers.onFilter({ team: view.value || null, owner: null }));
+
+  const { chip: owner, clear: clearOwner } = ownerFilterChip(() => {
+    if (owner.contains(document.activeElement)) {
+      view.focus();
+    }
+    handlers.onFilter({ owner: null });
+  });
+  const ownerItem = new Widget({ node: document.createElement('div') });
+  ownerItem.addClass('qnb-FilterChipItem');
+  ownerItem.addClass('qnb-OwnerFilterItem');
+  ownerItem.node.appendChild(owner);
+  ownerItem.hide();
+
   // a chip goes away with its filter: leave the focus in the toolbar
   const { chip: tag, clear: clearTag } = tagFilterChip(() => {
     if (tag.contains(document.activeElement)) {
@@ -286,6 +318,7 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
   toolbar.addItem('search', searchItem);
   toolbar.addItem('status', selectItem(status));
   toolbar.addItem('backend', selectItem(backend));
+  toolbar.addItem('view', selectItem(view));
   toolbar.addItem(
     'refresh',
     new ToolbarButton({
@@ -307,6 +340,7 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
     toolbar.addItem('download', download);
   }
   toolbar.addItem('tag', tagItem);
+  toolbar.addItem('owner', ownerItem);
   toolbar.addItem('session', sessionItem);
   return {
     toolbar,
@@ -315,6 +349,10 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
     searchDebounce,
     status,
     backend,
+    view,
+    owner,
+    ownerItem,
+    clearOwner,
     download,
     tag,
     tagItem,
@@ -370,6 +408,7 @@ export function renderToolbar(
   }
   setValue(select, filters.backend ?? '');
   setValue(view.status, filters.status ?? '');
+  setValue(view.view, filters.team ?? '');
 
   const q = filters.q ?? '';
   if (view.search.dataset.q !== q) {
@@ -384,6 +423,7 @@ export function renderToolbar(
 
   renderChip(view.tag, view.tagItem, 'tag', '.qnb-TagName', filters.tag ?? '');
   renderChip(view.session, view.sessionItem, 'session', '.qnb-SessionId', filters.session ?? '');
+  renderChip(view.owner, view.ownerItem, 'owner', '.qnb-OwnerName', filters.owner ?? '');
 
   if (view.download && view.download.enabled === exporting) {
     view.download.enabled = !exporting;

@@ -1,6 +1,6 @@
 // The sidebar's usage summary: the usage ledger (GET /qnb/api/usage) of the last 30 days
 // per backend, folded under one line of totals. Costs are always marked as estimates.
-import type { IUsageGroup } from './api';
+import type { IBudget, IUsageGroup } from './api';
 import { formatCount } from './format';
 
 /** The period the summary covers, as the API's `since`. */
@@ -48,14 +48,50 @@ export function usageLine(groups: readonly IUsageGroup[]): string {
   return `Usage, last 30 days: ${parts.join(' · ')}`;
 }
 
-/** `details.qnb-Usage`: the line, and a table per backend when opened. */
-export function renderUsage(groups: readonly IUsageGroup[], doc: Document = document): HTMLDetailsElement {
+/**
+ * A budget's line: "Budget user alice (month): $3.40 left of $20.00 · spent $16.60 ·
+ * reserved $0.00", with its QPU seconds after a "·" when it caps those too.
+ */
+export function budgetLine(budget: IBudget): string {
+  const parts: string[] = [];
+  const money = (v: number): string => `$${v.toFixed(2)}`;
+  const secs = (v: number): string => `${v.toFixed(1)} QPU s`;
+  for (const [figures, fmt] of [
+    [budget.usd, money],
+    [budget.qpu_seconds, secs]
+  ] as const) {
+    if (figures) {
+      parts.push(
+        `${fmt(figures.left)} left of ${fmt(figures.cap)} · spent ${fmt(figures.spent)} · ` +
+          `reserved ${fmt(figures.reserved)}`
+      );
+    }
+  }
+  return `Budget ${budget.budget} (${budget.period}): ${parts.join(' · ')}`;
+}
+
+/** `details.qnb-Usage`: the line, and a table per backend when opened; each budget's line under it. */
+export function renderUsage(
+  groups: readonly IUsageGroup[],
+  doc: Document = document,
+  budgets: readonly IBudget[] = []
+): HTMLDetailsElement {
   const box = doc.createElement('details');
   box.className = 'qnb-Usage';
   const line = doc.createElement('summary');
   line.textContent = usageLine(groups);
   line.title = 'What the jobs that finished in the last 30 days used (qnb usage --since 30d)';
   box.appendChild(line);
+  for (const budget of budgets) {
+    const row = doc.createElement('div');
+    row.className = 'qnb-BudgetLine';
+    row.dataset.budget = budget.budget;
+    row.textContent = budgetLine(budget);
+    row.title = 'Paid backends only: spent (settled from the usage ledger), reserved by unfinished jobs (qnb usage --budget)';
+    const low = [budget.usd, budget.qpu_seconds].some(f => f && f.left <= 0.1 * f.cap);
+    row.classList.toggle('qnb-mod-low', low);
+    box.appendChild(row);
+  }
   if (!groups.length) {
     return box;
   }

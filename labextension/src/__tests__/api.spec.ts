@@ -8,6 +8,7 @@ import {
   cancelJob,
   CSV_FILENAME,
   exportJobsCsv,
+  getBudgets,
   getJob,
   IListJobsOptions,
   jobsCsvURL,
@@ -281,5 +282,20 @@ describe('listBackends', () => {
     const { settings, calls } = setup(() => json(body));
     await expect(listBackends(settings)).resolves.toEqual(body);
     expect(calls[0].url.pathname).toBe('/base/qnb/api/backends');
+  });
+});
+
+describe('getBudgets', () => {
+  it('GETs usage?budget=1 and returns the budgets that apply to the user', async () => {
+    const budget = {
+      budget: 'user alice',
+      period: 'month',
+      usd: { cap: 20, spent: 16.6, reserved: 0, left: 3.4 },
+      qpu_seconds: null
+    };
+    const { settings, calls } = setup(() => json({ user: 'alice', budgets: [budget] }));
+    expect(await getBudgets(settings)).toEqual([budget]);
+    expect(calls.map(c => `${c.method} ${c.url.pathname}`)).toEqual(['GET /base/qnb/api/usage']);
+    expect(calls[0].url.searchParams.get('budget')).toBe('1');
   });
 });

@@ -38,7 +38,7 @@ describe('toolbar', () => {
     view.backend.value = '';
     view.backend.dispatchEvent(new Event('change'));
     expect(handlers.onFilter.mock.calls).toEqual([[{ status: 'DONE' }], [{ backend: 'manila' }], [{ backend: null }]]);
-    expect(Array.from(view.toolbar.names())).toEqual(['search', 'status', 'backend', 'refresh', 'tag', 'session']);
+    expect(Array.from(view.toolbar.names())).toEqual(['search', 'status', 'backend', 'view', 'refresh', 'tag', 'owner', 'session']);
   });
 
   it('shows a session filter as a removable chip, and clears it with ×', () => {
@@ -307,7 +307,7 @@ describe('tag filter and CSV download', () => {
   it('has a Download CSV button, disabled while an export is on its way', () => {
     const handlers = { onFilter: jest.fn(), onRefresh: jest.fn(), onDownload: jest.fn() };
     const view = createToolbar(handlers);
-    const names = ['search', 'status', 'backend', 'refresh', 'download', 'tag', 'session'];
+    const names = ['search', 'status', 'backend', 'view', 'refresh', 'download', 'tag', 'owner', 'session'];
     expect(Array.from(view.toolbar.names())).toEqual(names);
     const download = view.download!;
     download.onClick();

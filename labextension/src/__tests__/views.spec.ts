@@ -84,7 +84,8 @@ describe('job rows', () => {
       'Backend',
       'Status',
       'Submitted',
-      'Time'
+      'Time',
+      'Owner'
     ]);
     const jobs = [makeJob({ id: 'aaaaaaaaaaaa' }), makeJob({ id: 'bbbbbbbbbbbb' })];
     renderJobTable(view, jobs, 'bbbbbbbbbbbb', NOW);
