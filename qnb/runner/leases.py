@@ -27,6 +27,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+from ..backends.registry import provider_kind
 from ..models import JobRecord, JobStatus
 from ..store import JobStore
 from ..waiters import WORKERS, poke
@@ -122,10 +123,12 @@ class Lease:
         return other in self._alive
 
     def _heard(self, what: str) -> None:
-        """A submit or an end anywhere: wake who waits on this machine."""
-        home = self.store.home
-        if what == "submit":
-            poke(home, WORKERS)
-            self.nudge()  # a remote job to hand over, perhaps
-        elif what.startswith("end "):
-            poke(home)
+        """A job queued anywhere: wake this machine's idle workers, and this runner's loop
+        when the job is (or may be) a remote one to hand over. (Ends are not for runners:
+        a kernel of this home is woken by the worker that ended its job; others poll.)"""
+        kind, _, provider = what.partition(" ")
+        if kind != "submit":
+            return
+        poke(self.store.home, WORKERS)
+        if not provider or provider_kind(provider) == "remote":
+            self.nudge()

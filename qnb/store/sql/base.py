@@ -88,8 +88,9 @@ class SQLBase:
 
     def _announce(self, c: Connection, what: str) -> None:
         """Tell other processes, when the transaction on ``c`` commits, that a job waits
-        ("submit") or has ended ("end <id>"); stores whose processes share a machine wake
-        each other through ``qnb/waiters.py`` instead, and do nothing here."""
+        ("submit <provider>" for a new job, "submit" for one queued again) or has ended
+        ("end <id>"); stores whose processes share a machine wake each other through
+        ``qnb/waiters.py`` instead, and do nothing here."""
 
     def _read_failed(self, exc: Exception) -> None:
         """A read failed with ``exc``: raise a clearer error if there is one to give."""

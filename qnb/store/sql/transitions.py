@@ -104,7 +104,7 @@ class Transitions(SQLBase):
             if record.status.is_final:
                 enter_usage(c, record.id, result)
             else:
-                self._announce(c, "submit")
+                self._announce(c, f"submit {record.provider}")
         return record
 
 
