@@ -280,7 +280,16 @@ class Job:
                 for e in self._stored_result(timeout).get("resource_estimates", [])]
 
     def cancel(self) -> JobStatus:
-        """Cancel the job: at once when queued; the runner stops it when running."""
+        """Cancel the job: at once when queued; the runner stops it when running. Another
+        user's job needs the admin scope (``NotAllowed``, see ``qnb.access``)."""
+        owner = self.record.owner
+        from .teams import current_user
+
+        if owner is not None and owner != current_user():
+            from .access import Caller
+            from .config import load_config
+
+            Caller.local(load_config(self._store.home).team).check_cancel(self.record)
         status = self._store.request_cancel(self.id)
         from .runner import wake
 

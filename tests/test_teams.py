@@ -118,6 +118,8 @@ def test_a_teammates_job_shows_its_row_but_never_its_result_and_cancel_needs_adm
     as_user(monkeypatch, "alice")
     code, _, err = run_cli(capsys, "cancel", queued)
     assert code == 2 and "needs the admin scope (custom:qnb:admin)" in err
+    with pytest.raises(NotAllowed, match="custom:qnb:admin"):
+        qnb.get_job(queued).cancel()  # the Python API refuses it too
     assert not get_store().get(queued).cancel_requested
     as_user(monkeypatch, "dave")
     code, _, err = run_cli(capsys, "show", waiting.id)
