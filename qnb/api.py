@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .access import Caller
+from .budgets import PAID_PROVIDERS
 from .config import Config, ConfigError, UnknownBackend, load_config, qnb_home
 from .defaults import chosen_backend
 from .job import Job
@@ -141,8 +142,10 @@ def submit(circuits: Any, backend: str | None = None, shots: int | None = None,
     owner = owner or current_user()
     run_shots = 0 if (kind == pubs.ESTIMATOR or summary.get("analytic")
                       or profile.provider == ESTIMATES) else shots  # no shots are run
-    reserve = reservation(cfg, team or team_of(cfg.team), profile, owner, num_circuits,
-                          run_shots, store)
+    reserve = None
+    if profile.provider in PAID_PROVIDERS:  # (the hub's groups are asked only here)
+        reserve = reservation(cfg, team or team_of(cfg.team), profile, owner, num_circuits,
+                              run_shots, store)
     record = JobRecord(
         id=new_job_id(), backend=profile.name, provider=profile.provider,
         status=JobStatus.QUEUED, seed=seed, shots=run_shots, owner=owner,
@@ -241,7 +244,10 @@ def job_filters(status: Any = None, backend: str | None = None, session: Any = N
         cfg = load_config(home)
     except ConfigError as exc:
         raise SubmitError(str(exc)) from None
-    owners = Caller.local(cfg.team).owners(owner=owner, team=team)
+    if owner is None and not team:  # one's own jobs: no groups to look up
+        owners: list[str | None] = [current_user(), None]
+    else:
+        owners = Caller.local(cfg.team).owners(owner=owner, team=team)
     try:
         when = parse_since(since)
     except ValueError as exc:
