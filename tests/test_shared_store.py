@@ -90,11 +90,11 @@ def test_a_killed_runners_jobs_are_taken_over_by_another_homes_runner(tmp_path):
 
         wait_for(held, 120, lambda: f"the first runner to run {store.get(local.id)} and "
                                     f"follow {store.get(remote.id)}", interval=0.1)
-        second = start_runner(homes[1])
-        taker = lease_of(store, second.pid)
         os.killpg(first.pid, signal.SIGKILL)  # the runner, its fork server and its workers
         first.wait(timeout=30)
         assert not runner_alive(homes[0])
+        second = start_runner(homes[1])
+        taker = lease_of(store, second.pid)
 
         # the jobs' own records, not job.wait(): a waiting kernel would start a runner of
         # its own home, and this is about the other home's
