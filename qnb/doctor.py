@@ -7,9 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config import ConfigError, store_url
 from .files import exposed, tighten
 from .models import StoreError
-from .store import CORRUPT_MARK, STORE_FILE, SQLiteStore, forget_store, salvage, set_aside
+from .store import (
+    CORRUPT_MARK,
+    STORE_FILE,
+    SQLiteStore,
+    forget_store,
+    open_store,
+    salvage,
+    set_aside,
+)
 
 
 @dataclass
@@ -42,6 +51,14 @@ def check(home: Path, *, fix: bool = False) -> Report:
                    "run 'qnb doctor --fix'")
     else:
         report.ok(f"{home} is private to its owner")
+    try:
+        url = store_url(home)
+    except ConfigError as exc:
+        report.bad(str(exc))
+        return report
+    if url:
+        _check_shared(url, home, report)
+        return report
     db = home / STORE_FILE
     if not db.exists():
         report.ok("no job store yet")
@@ -56,6 +73,29 @@ def check(home: Path, *, fix: bool = False) -> Report:
     else:
         report.bad(f"{db} fails PRAGMA quick_check: {verdict[:200]}; run 'qnb doctor --recover'")
     return report
+
+
+def _check_shared(url: str, home: Path, report: Report) -> None:
+    """A shared store (``QNB_STORE``): reachable, its schema whole, who serves it."""
+    try:
+        store = open_store(home, url=url)
+        verdict = store.integrity_check()
+    except StoreError as exc:
+        report.bad(str(exc))
+        return
+    if verdict != "ok":
+        report.bad(f"{store.url} fails its check: {verdict[:200]}")
+        return
+    report.ok(f"{store.url} is reachable and whole (schema {store.schema_version})")
+    alive = [r for r in store.runners() if r["alive"]]
+    if alive:
+        hosts = ", ".join(sorted({r["host"] for r in alive}))
+        report.ok(f"{len(alive)} runner(s) serve it (on {hosts})")
+    elif store.busy():
+        report.bad(f"jobs wait in {store.url} but no runner serves it: start 'qnb runner "
+                   "--serve' on a machine that can reach it")
+    else:
+        report.ok("no runner serves it now, and no job waits")
 
 
 def recover(home: Path) -> Report:

@@ -244,7 +244,7 @@ def test_a_cancelled_await_outside_a_kernel_interrupt_stays_a_cancel(qnb_home):
     still times out as asyncio says, and the job goes on."""
     import asyncio
 
-    from qnb.job import make_job
+    from qnb.primitives.job import make_job
     from qnb.models import JobRecord
 
     store = get_store()
