@@ -12,16 +12,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .access import Caller
-from .budgets import PAID_PROVIDERS
 from .config import Config, ConfigError, UnknownBackend, load_config, qnb_home
 from .defaults import chosen_backend
 from .job import Job
 from .models import JobRecord, JobStatus, SubmitError, check_tags, parse_since
 from .primitives.job import make_job
-from .spending import reservation
 from .store import get_store, new_job_id
-from .teams import Team, current_user, team_of
+from .teams.access import Caller
+from .teams.budgets import PAID_PROVIDERS
+from .teams.groups import Team, current_user, team_of
+from .teams.spending import reservation
 
 DEFAULT_SHOTS = 1024
 MAX_SHOTS = 10_000_000
@@ -221,7 +221,7 @@ def _origin() -> str:
 
 def get_job(job_id: str) -> Job:
     """The job with this id (``JobNotFound`` if there is none; ``NotAllowed`` for a job of
-    another user that this user may not see, see ``qnb.access``)."""
+    another user that this user may not see, see ``qnb.teams.access``)."""
     store = get_store()
     record = store.get(job_id.strip() if isinstance(job_id, str) else job_id)
     if record.owner is not None and record.owner != current_user():

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .budgets import Budget
 from .models import QnbError
-from .teams import Team, read_budgets, read_team
+from .teams.budgets import Budget
+from .teams.groups import Team, read_budgets, read_team
 
 DEFAULT_BACKEND = "aer"
 #: built in beside "aer": the Quantum Development Kit's local resource estimator
@@ -118,7 +118,7 @@ class Config:
     limits: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     store: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    #: groups and admins outside a hub, and the budgets of paid backends (``qnb/teams.py``)
+    #: groups and admins outside a hub, and the budgets of paid backends (``qnb/teams/``)
     team: Team = field(default_factory=Team)
     budgets: list[Budget] = field(default_factory=list)
 

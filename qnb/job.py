@@ -281,13 +281,13 @@ class Job:
 
     def cancel(self) -> JobStatus:
         """Cancel the job: at once when queued; the runner stops it when running. Another
-        user's job needs the admin scope (``NotAllowed``, see ``qnb.access``)."""
+        user's job needs the admin scope (``NotAllowed``, see ``qnb.teams.access``)."""
         owner = self.record.owner
-        from .teams import current_user
+        from .teams.groups import current_user
 
         if owner is not None and owner != current_user():
-            from .access import Caller
             from .config import load_config
+            from .teams.access import Caller
 
             Caller.local(load_config(self._store.home).team).check_cancel(self.record)
         status = self._store.request_cancel(self.id)

@@ -15,9 +15,9 @@ import pytest
 from helpers import bell, isolated_home
 
 import qnb
-from qnb.budgets import BudgetExceeded
 from qnb.cli import main as cli
 from qnb.models import JobStatus
+from qnb.teams.budgets import BudgetExceeded
 
 TESTS = Path(__file__).resolve().parent
 CONFIG = f"""

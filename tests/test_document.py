@@ -244,8 +244,8 @@ def test_a_cancelled_await_outside_a_kernel_interrupt_stays_a_cancel(qnb_home):
     still times out as asyncio says, and the job goes on."""
     import asyncio
 
-    from qnb.primitives.job import make_job
     from qnb.models import JobRecord
+    from qnb.primitives.job import make_job
 
     store = get_store()
     rec = JobRecord(id="a" * 12, backend="aer", provider="aer", status=JobStatus.QUEUED,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from store_impls import impl, impl_names
 
-from qnb.budgets import Budget, BudgetExceeded, Cap, Reservation
 from qnb.models import JobNotFound, JobRecord, JobStatus, StoreError, TagError
 from qnb.store import TRANSITIONS, JobStore, make_backup, new_job_id, open_store, restore
+from qnb.teams.budgets import Budget, BudgetExceeded, Cap, Reservation
 
 STATUSES = list(JobStatus)
 

@@ -21,7 +21,7 @@ from qnb.config import ConfigError, load_config
 from qnb.models import JobStatus
 from qnb.notebook.render import job_header_html, jobs_table_html
 from qnb.store import get_store
-from qnb.teams import NotAllowed
+from qnb.teams.groups import NotAllowed
 
 TEAM = """
 [team]

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..ledger import GROUPS
 from ..models import QnbError
-from ..teams import current_user
+from ..teams.groups import current_user
 from .common import print_json
 
 
@@ -190,9 +190,9 @@ def _budgets(args: argparse.Namespace) -> int:
     """``qnb usage --budget``: each budget that applies to this user, spent, reserved and
     left in its current period."""
     from ..config import load_config
-    from ..spending import budget_report, budget_table
     from ..store import get_store
-    from ..teams import team_of
+    from ..teams.groups import team_of
+    from ..teams.spending import budget_report, budget_table
 
     cfg = load_config()
     rows = budget_report(cfg, team_of(cfg.team), current_user(), get_store())
@@ -204,9 +204,9 @@ def _budgets(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    from ..access import Caller
     from ..api import get_job
     from ..config import load_config
+    from ..teams.access import Caller
 
     job = get_job(args.id)
     Caller.local(load_config().team).check_cancel(job.record)

@@ -31,9 +31,9 @@ from urllib.parse import urlparse
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
 
-from ..access import Caller
 from ..server.service import JobService, ServiceError
-from ..teams import Team
+from ..teams.access import Caller
+from ..teams.groups import Team
 from ..threads import lasting_pool
 from .client import groups_with_members, hub_get
 

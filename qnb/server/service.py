@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..access import Caller
-from ..budgets import BudgetExceeded
 from ..config import Config, ConfigError, load_config
 from ..models import JobNotFound, JobRecord, JobStatus, StoreError, SubmitError, validate_job_id
 from ..store import JobStore, get_store
-from ..teams import NotAllowed
+from ..teams.access import Caller
+from ..teams.budgets import BudgetExceeded
+from ..teams.groups import NotAllowed
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_LIMIT = 500
@@ -133,7 +133,7 @@ class JobService:
         from ..models import parse_since
 
         if _parse_flag("budget", budget):
-            from ..spending import budget_report
+            from ..teams.spending import budget_report
 
             who = caller or self.caller()
             rows = self._read(lambda: budget_report(self._config(), who.team, who.name,

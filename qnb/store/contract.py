@@ -26,8 +26,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ..budgets import Cap, Reservation
 from ..models import JobRecord, JobStatus
+from ..teams.budgets import Cap, Reservation
 
 
 @runtime_checkable

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ...budgets import LIMITS, Cap, Reservation, refusal
+from ...teams.budgets import LIMITS, Cap, Reservation, refusal
 from .base import Connection, SQLBase
 
 #: (spent, reserved) columns of ``reservations`` for each limit

@@ -11,8 +11,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ...budgets import Reservation
 from ...models import JobNotFound, JobRecord, JobStatus, check_tags, validate_job_id
+from ...teams.budgets import Reservation
 from ..records import COLUMNS, FIELDS, check_fields, to_column
 from ..transitions import move_changes, sources
 from .base import Connection, SQLBase

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .teams import NotAllowed, Team, current_user, team_of, view_owners
+from .groups import NotAllowed, Team, current_user, team_of, view_owners
 
 TEAM_SCOPE = "custom:qnb:team-read"
 ADMIN_SCOPE = "custom:qnb:admin"

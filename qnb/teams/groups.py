@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models import QnbError
 from .budgets import LIMITS, PERIODS, Budget, Cap, period_start
-from .models import QnbError
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@+-")
 
@@ -73,7 +73,7 @@ def team_of(configured: Team) -> Team:
     """The groups that apply here: the hub's, under a JupyterHub whose API lets this
     process read them (``qnb/hub/client.py``), else the configured ``[team]``."""
     if os.environ.get("JUPYTERHUB_API_URL") and os.environ.get("JUPYTERHUB_API_TOKEN"):
-        from .hub.client import hub_groups
+        from ..hub.client import hub_groups
 
         groups = hub_groups()
         if groups is not None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..config import Config, Profile
+from ..ledger import estimated_cost
 from .budgets import PAID_PROVIDERS, Reservation
-from .config import Config, Profile
-from .ledger import estimated_cost
-from .teams import Team, caps_for
+from .groups import Team, caps_for
 
 
 def comparable(rows: list[dict[str, Any]], tasks: int, shots: int) -> list[dict[str, Any]]:

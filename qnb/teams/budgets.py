@@ -7,7 +7,7 @@ seconds. A submit reserves its estimate in the same store transaction that queue
 when the job ends, the reservation is settled from the usage ledger
 (``qnb/store/sql/budgets.py``). The caps come from ``[budgets]`` in the configuration
 (``qnb/config.py``); the estimate from the profile's price or recent comparable jobs
-(``qnb/spending.py``).
+(``qnb/teams/spending.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .models import SubmitError
+from ..models import SubmitError
 
 #: the providers whose jobs cost money: only their jobs reserve and count
 PAID_PROVIDERS = frozenset({"ibm-runtime", "braket", "azure"})
