@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable
-from http.client import responses
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -31,6 +29,7 @@ from urllib.parse import urlparse
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
 
+from ..server.replies import JSONReplies
 from ..server.service import JobService, ServiceError
 from ..teams.access import Caller
 from ..teams.groups import Team
@@ -63,8 +62,10 @@ class HubTeams:
         return team
 
 
-class HubApiHandler(HubOAuthenticated, web.RequestHandler):
+class HubApiHandler(JSONReplies, HubOAuthenticated, web.RequestHandler):
     """A request to the API, acting for the hub user who made it."""
+
+    internal_error = "internal error in the qnb hub service; see its log"
 
     def initialize(self, service: JobService, teams: HubTeams, hub_auth: HubOAuth) -> None:
         self.service = service
@@ -97,22 +98,6 @@ class HubApiHandler(HubOAuthenticated, web.RequestHandler):
             self.finish(data)
             return
         self.reply(http_status, data)
-
-    def reply(self, status: int, data: dict[str, Any]) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps(data))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        message = responses.get(status_code, "error")
-        exc = (kwargs.get("exc_info") or (None, None, None))[1]
-        if isinstance(exc, web.HTTPError) and exc.log_message:
-            message = exc.log_message % exc.args if exc.args else exc.log_message
-        elif status_code >= 500:
-            message = "internal error in the qnb hub service; see its log"
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": message}))
 
     def query(self, *keys: str) -> dict[str, str | None]:
         return {key: self.get_query_argument(key, None) for key in keys}

@@ -11,7 +11,6 @@ import functools
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from http.client import responses
 from typing import Any
 
 from jupyter_core.utils import ensure_async
@@ -22,6 +21,7 @@ from tornado import web, websocket
 
 from ..threads import lasting_pool
 from .changes import ChangeFeed
+from .replies import JSONReplies
 from .service import JobService, ServiceError
 
 AUTH_RESOURCE = "qnb"
@@ -33,7 +33,7 @@ def service_pool() -> ThreadPoolExecutor:
     return lasting_pool("qnb-rest", SERVICE_THREADS)
 
 
-class QnbHandler(APIHandler):
+class QnbHandler(JSONReplies, APIHandler):
     """Common ground: the service, JSON answers and JSON errors."""
 
     auth_resource = AUTH_RESOURCE
@@ -53,21 +53,6 @@ class QnbHandler(APIHandler):
             return
         self.reply(http_status, data)
 
-    def reply(self, status: int, data: dict[str, Any]) -> None:
-        self.set_status(status)
-        self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps(data))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """Tornado's own errors (403, 404, 405, 500) in the API's JSON shape."""
-        message = responses.get(status_code, "error")
-        exc = (kwargs.get("exc_info") or (None, None, None))[1]
-        if isinstance(exc, web.HTTPError) and exc.log_message:
-            message = exc.log_message % exc.args if exc.args else exc.log_message
-        elif status_code >= 500:
-            message = "internal error in the qnb server extension; see the server log"
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": message}))
 
 
 @web.stream_request_body
