@@ -6,6 +6,11 @@ VENV := .venv
 PORT ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
+PG_TESTS := tests/test_submit.py tests/test_runner.py tests/test_cli.py tests/test_rest.py \
+	tests/test_jobs_at_scale.py tests/test_usage.py tests/test_primitives.py \
+	tests/test_waiters.py tests/test_progress.py tests/test_remote_delayed.py \
+	tests/test_transfer.py tests/test_teams.py tests/test_rest_teams.py
+
 .PHONY: lab test setup test-setup bench bench-quick lint wheel clean
 
 setup:
@@ -21,6 +26,9 @@ test: test-setup
 	$(VENV)/bin/ruff check qnb tests bench
 	cd labextension && npm test --silent
 	$(VENV)/bin/python -m pytest tests notebooks --nbval-lax -p no:cacheprovider
+	# the same interfaces once more with every test's store on PostgreSQL (a real server the
+	# tests start); the contract suite and the multi-runner tests ran on it above already
+	QNB_TEST_STORE=postgresql $(VENV)/bin/python -m pytest -p no:cacheprovider $(PG_TESTS)
 
 bench: setup
 	$(VENV)/bin/python -m bench
