@@ -511,6 +511,10 @@ def test_the_estimator_runs_in_a_worker_and_its_figures_are_drawn(home, store):
     assert "resource estimate · 2 circuits" in widget.header.value
     assert "shots" not in widget.header.value and "shots" not in html
     assert job.record.shots == 0
+    shown = subprocess.run([sys.executable, "-m", "qnb.cli", "show", job.id], text=True,
+                           capture_output=True, env=dict(os.environ), timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert f"{big['physical_qubits']:,} physical qubits" in shown.stdout  # qnb show, too
 
 
 def test_an_estimate_has_figures_not_counts(home, store):

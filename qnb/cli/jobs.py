@@ -58,7 +58,11 @@ def _show(job_id: str, as_json: bool) -> int:
             print(f"provider:  {rec.provider_status}")
         if rec.error:
             print(f"error:     {rec.error}")
-        if result is not None:
+        if result is not None and result.get("resource_estimates") is not None:
+            from ..notebook.estimates import estimates_text
+
+            print("estimate:\n" + "\n".join(estimates_text(result["resource_estimates"])))
+        elif result is not None:
             for i, counts in enumerate(result.get("counts", [])):
                 top = sorted(counts.items(), key=lambda kv: -kv[1])[:16]
                 print(f"counts[{i}]: " + ", ".join(f"{k}: {v}" for k, v in top))
