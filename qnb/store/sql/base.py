@@ -7,6 +7,7 @@ schema and upkeep (``qnb/store/sqlite/``, ``qnb/store/postgres/``)."""
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -46,8 +47,9 @@ def guarded(method: F) -> F:
     return call  # type: ignore[return-value]
 
 
-class SQLBase:
-    """The connections and dialect parts every SQL store provides."""
+class SQLBase(ABC):
+    """The connections and dialect parts every SQL store provides: the abstract ones are
+    written by each store (``sqlite/``, ``postgres/``); a store missing one cannot be made."""
 
     #: how the claiming read locks the row it picks (PostgreSQL: skip rows others hold)
     LOCK_ROWS = ""
@@ -66,13 +68,15 @@ class SQLBase:
         return None
 
     @property
+    @abstractmethod
     def home(self) -> Path:
-        raise NotImplementedError
+        """The local ``QNB_HOME`` this handle serves."""
 
+    @abstractmethod
     def _conn(self) -> Connection:
         """This thread's connection, outside any transaction (reads in autocommit)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _write(self, *, counted: bool = True,
                ordered: bool = True) -> AbstractContextManager[Connection]:
         """One short write transaction; rolled back whole on any error, which comes out as a
@@ -81,39 +85,42 @@ class SQLBase:
         job nor ends one, so that readers of "rows after N" (the metrics, the runner's count
         of ended jobs) need not see it in the order of its numbers; a store whose writers
         all wait for one another anyway (SQLite) treats both alike."""
-        raise NotImplementedError
 
+    @abstractmethod
     def snapshot(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
+        """One read transaction: every read of this thread inside sees one state."""
 
     def _announce(self, c: Connection, what: str) -> None:
         """Tell other processes, when the transaction on ``c`` commits, that a job waits
         ("submit <provider>" for a new job, "submit" for one queued again) or has ended
         ("end <id>"); stores whose processes share a machine wake each other through
         ``qnb/waiters.py`` instead, and do nothing here."""
+        return
 
     def _read_failed(self, exc: Exception) -> None:
-        """A read failed with ``exc``: raise a clearer error if there is one to give."""
+        """A read failed with ``exc``: raise a clearer error if there is one to give (by
+        default there is none: the error goes on as it is)."""
+        return
 
     # -- dialect parts of the shared SQL ------------------------------------------------
+    @abstractmethod
     def _next_seq(self, c: Connection) -> int:
         """The next job's sequence number, inside the inserting transaction."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _state_int(self, key: str) -> str:
         """SQL for the integer ``key`` of a job's ``provider_state`` (a JSON object)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _search(self, text: str) -> tuple[str, list[Any]]:
         """A condition on ``j`` (``jobs j``) for a text search: part of the name, the
         backend or a tag, or the start of the id, without regard to case."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _usage_group(self, by: str) -> tuple[str, str]:
         """(the SQL of the group key, the FROM source) for ``usage(by=...)``; ``by`` is one
         of backend, status, tag, day."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _histogram_sql(self, rows: str, queue_bounds: int, run_bounds: int) -> str:
         """The ``finished_histograms`` query over the jobs of ``rows`` (a FROM ... WHERE)."""
-        raise NotImplementedError
