@@ -178,3 +178,37 @@ def test_jobs_and_get_job_read_the_store(qnb_home):
     assert [j.id for j in qnb.jobs(status="DONE")] == [b.id, a.id]
     with pytest.raises(qnb.JobNotFound):
         qnb.get_job("ffffffffffff")
+
+
+def test_the_depth_a_job_lists_is_qiskits_own_for_every_kind_of_circuit(qnb_home):
+    # the depth comes from Qiskit's DAG (fast), so it must agree with QuantumCircuit.depth()
+    # where the two could differ: barriers, measurements onto one clbit, delays, control
+    # flow, classical variables, and random circuits
+    from qiskit import QuantumCircuit
+    from qiskit.circuit.random import random_circuit
+
+    from qnb.circuits import summarize
+
+    barriers = QuantumCircuit(3, 2)
+    barriers.h(0)
+    barriers.barrier()
+    barriers.barrier(0, 1)
+    barriers.cx(0, 1)
+    barriers.measure(0, 0)
+    barriers.measure(1, 0)
+    barriers.delay(100, 2)
+    flow = QuantumCircuit(2, 1)
+    flow.h(0)
+    flow.measure(0, 0)
+    with flow.if_test((flow.clbits[0], 1)):
+        flow.x(1)
+        flow.x(1)
+    variables = QuantumCircuit(2, 1)
+    flag = variables.add_var("flag", True)
+    variables.h(0)
+    variables.store(flag, False)
+    variables.measure(0, 0)
+    circuits = [barriers, flow, variables] + [
+        random_circuit(5, 10, measure=True, seed=s) for s in range(40)]
+    for qc in circuits:
+        assert summarize([qc])["depth"] == qc.depth(), qc
