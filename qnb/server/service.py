@@ -19,7 +19,8 @@ from ..models import JobNotFound, JobRecord, JobStatus, StoreError, SubmitError,
 from ..store import JobStore, get_store
 from ..teams.access import Caller
 from ..teams.budgets import BudgetExceeded
-from ..teams.groups import NotAllowed
+from ..teams.groups import NotAllowed, current_user
+from .forward import HubForward, foreign, involves_others
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_LIMIT = 500
@@ -39,6 +40,13 @@ class ServiceError(Exception):
         self.message = message
         self.body: dict[str, Any] = {"error": message, **extra}
 
+    @classmethod
+    def relayed(cls, http_status: int, body: dict[str, Any]) -> ServiceError:
+        """The hub service's refusal, passed on unchanged."""
+        made = cls(http_status, str(body.get("error", "")))
+        made.body = body
+        return made
+
 
 def job_json(record: JobRecord) -> dict[str, Any]:
     """A job as the REST API shows it: the record without its options (they hold the profile)."""
@@ -48,11 +56,15 @@ def job_json(record: JobRecord) -> dict[str, Any]:
 
 
 class JobService:
-    """The REST API's view of one ``QNB_HOME``: its store, configuration and runner."""
+    """The REST API's view of one ``QNB_HOME``: its store, configuration and runner. With
+    ``hub`` (a user's server in hub mode, ``forward.py``), what involves other users is the
+    hub service's to answer."""
 
-    def __init__(self, home: Path, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, home: Path, *, max_body_bytes: int = MAX_BODY_BYTES,
+                 hub: HubForward | None = None) -> None:
         self.home = Path(home)
         self.max_body_bytes = max_body_bytes
+        self.hub = hub
 
     @property
     def store(self) -> JobStore:
@@ -76,14 +88,21 @@ class JobService:
         scope a caller lacks). Query values arrive as strings: ``tag`` one tag or several
         comma-separated (a job must have all), ``q`` search text, ``since`` ISO 8601, epoch
         seconds or a duration ago (``7d``)."""
+        if self._forwards(caller, owner, team):
+            return self._relay("GET", "jobs", dict(
+                status=status, backend=backend, limit=limit, offset=offset, session=session,
+                tag=tag, q=q, since=since, owner=owner, team=team))
         filters = _parse_filters(status, backend, session, tag, q, since)
         filters["owner"] = self._owners(caller, owner, team)
         page = _parse_int("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT)
         start = _parse_int("offset", offset, 0, 0, None)
         records, total = self._read(lambda: self.store.list(limit=page, offset=start,
                                                             **filters))
-        return {"jobs": [job_json(r) for r in records], "total": total,
-                "limit": page, "offset": start}
+        data = {"jobs": [job_json(r) for r in records], "total": total, "limit": page,
+                "offset": start}
+        if owner or _parse_flag("team", team):  # whose jobs this view shows
+            data["owners"] = [o for o in filters["owner"] if o is not None]
+        return data
 
     def export_csv(self, *, status: str | None = None, backend: str | None = None,
                    session: str | None = None, tag: str | None = None, q: str | None = None,
@@ -94,6 +113,10 @@ class JobService:
         oldest first; ``counts=1`` adds the results (of the caller's own jobs only)."""
         from .. import export
 
+        if self._forwards(caller, owner, team):
+            return self._relay("GET", "jobs.csv", dict(
+                status=status, backend=backend, session=session, tag=tag, q=q, since=since,
+                counts=counts, owner=owner, team=team))
         who = caller or self.caller()
         filters = _parse_filters(status, backend, session, tag, q, since)
         filters["owner"] = self._owners(who, owner, team)
@@ -108,8 +131,10 @@ class JobService:
         ``counts`` per parameter point (Sampler); a resource estimate its ``estimates``, per
         circuit the figures of ``azure_estimator.summary``. Another user's job: its row
         only, for a teammate with the team scope (403 otherwise), never its result."""
-        who = caller or self.caller()
         record = self._record(job_id)
+        if self.hub is not None and caller is None and foreign(current_user(), record.owner):
+            return self._relay("GET", f"jobs/{record.id}", {})
+        who = caller or self.caller()
         _allowed(lambda: who.check_read(record))
         data = job_json(record)
         if record.status is JobStatus.DONE and who.sees_result(record):
@@ -134,6 +159,9 @@ class JobService:
 
         if _parse_flag("budget", budget):
             from ..teams.spending import budget_report
+
+            if self.hub is not None and caller is None:  # the service holds the budgets
+                return self._relay("GET", "usage", dict(by=by, since=since, budget=budget))
 
             who = caller or self.caller()
             rows = self._read(lambda: budget_report(self._config(), who.team, who.name,
@@ -191,8 +219,10 @@ class JobService:
         A job that has already finished cannot be cancelled: 409 with its status. Another
         user's job needs the admin scope: 403 saying so.
         """
-        who = caller or self.caller()
         record = self._record(job_id)
+        if self.hub is not None and caller is None and foreign(current_user(), record.owner):
+            return self._relay("POST", f"jobs/{record.id}/cancel", {})
+        who = caller or self.caller()
         _allowed(lambda: who.check_cancel(record))
         if record.is_final:
             raise self._finished(record.id, record.status)
@@ -215,6 +245,21 @@ class JobService:
                                  f"{self.max_body_bytes:,} bytes of JSON")
 
     # -- helpers ------------------------------------------------------------------------
+    def _forwards(self, caller: Caller | None, owner: str | None, team: str | None) -> bool:
+        """Whether a listing goes to the hub service: hub mode, for this server's own user
+        (the service itself passes its caller), asking for others' jobs."""
+        return (self.hub is not None and caller is None
+                and involves_others(current_user(), owner, team))
+
+    def _relay(self, method: str, path: str, query: dict[str, str | None]) -> Any:
+        """The hub service's answer: its JSON (or CSV text) when it agrees, else a
+        ``ServiceError`` with its status and JSON body unchanged."""
+        assert self.hub is not None
+        status, body = self.hub.relay(method, path, query)
+        if 200 <= status < 300:
+            return body
+        raise ServiceError.relayed(status, body)
+
     def _owners(self, caller: Caller | None, owner: str | None,
                 team: str | None) -> list[str | None]:
         who = caller or self.caller()
