@@ -221,10 +221,15 @@ def _origin() -> str:
 
 def get_job(job_id: str) -> Job:
     """The job with this id (``JobNotFound`` if there is none; ``NotAllowed`` for a job of
-    another user that this user may not see, see ``qnb.teams.access``)."""
+    another user that this user may not see, see ``qnb.teams.access``). In hub mode
+    (``QNB_HUB_SERVICE``) the hub service decides, and another user's job is its row."""
     store = get_store()
     record = store.get(job_id.strip() if isinstance(job_id, str) else job_id)
     if record.owner is not None and record.owner != current_user():
+        if _hub_mode():
+            from .hub import remote
+
+            return make_job(remote.get_record(record.id), store)
         try:
             team = load_config().team
         except ConfigError as exc:
@@ -246,6 +251,10 @@ def job_filters(status: Any = None, backend: str | None = None, session: Any = N
         raise SubmitError(str(exc)) from None
     if owner is None and not team:  # one's own jobs: no groups to look up
         owners: list[str | None] = [current_user(), None]
+    elif _others(owner, team):  # hub mode: the service says whose jobs the view shows
+        from .hub import remote
+
+        owners = remote.view_owners(owner=owner, team=team)
     else:
         owners = Caller.local(cfg.team).owners(owner=owner, team=team)
     try:
@@ -271,8 +280,15 @@ def jobs(status: Any = None, backend: str | None = None, limit: int = 50, *,
     backend or a tag, or the start of the id; any case) and created ``since`` (a
     ``datetime``, epoch seconds, ISO 8601 text or a duration ago such as ``"7d"``);
     ``owner``: a teammate's instead; ``team=True``: every member's of the user's groups
-    (JupyterHub groups under a hub, ``[team.groups]`` of the config otherwise)."""
+    (JupyterHub groups under a hub, ``[team.groups]`` of the config otherwise; in hub
+    mode the hub service's answer, other users' jobs as their rows)."""
     store = get_store()
+    if _others(owner, team):
+        from .hub import remote
+
+        own = job_filters(status, backend, session, tag, search, since)
+        return [make_job(r, store) for r in remote.records(
+            remote.query(own, owner=owner, team=team), limit)]
     records, _ = store.list(limit=limit, **job_filters(status, backend, session, tag, search,
                                                     since, owner=owner, team=team))
     return [make_job(r, store) for r in records]
@@ -287,11 +303,32 @@ def jobs_frame(status: Any = None, backend: str | None = None, *, session: Any =
     from . import export
 
     me = current_user()
+    if _others(owner, team):  # hub mode: the rows the service gives, results of one's own
+        from .hub import remote
+
+        store = get_store()
+        found = remote.records(remote.query(job_filters(
+            status, backend, session, tag, search, since), owner=owner, team=team), None)
+        return export.frame((export.row(r, store.result(r.id) if counts and r.owner in (
+            None, me) and r.status is JobStatus.DONE else None, counts=counts)
+            for r in reversed(found)), counts=counts)
     return export.frame(export.rows(get_store(), counts=counts,
                                     results_of=lambda r: r.owner in (None, me),
                                     **job_filters(status, backend, session, tag, search, since,
                                                   owner=owner, team=team)),
                         counts=counts)
+
+
+def _hub_mode() -> bool:
+    """Whether the hub service decides about other users' jobs (``QNB_HUB_SERVICE``)."""
+    from .hub.client import service_url
+
+    return service_url() is not None
+
+
+def _others(owner: str | None, team: bool) -> bool:
+    """Whether a view of other users' jobs is the hub service's to answer."""
+    return bool(team or (owner is not None and owner != current_user())) and _hub_mode()
 
 
 def usage(by: str = "backend", since: Any = None) -> list[dict[str, Any]]:

@@ -228,11 +228,23 @@ class Job:
     # -- results ------------------------------------------------------------------------
     def _stored_result(self, timeout: float | None) -> dict[str, Any]:
         """Wait for the job; what it stored, or ``JobFailed`` if it did not finish DONE."""
+        self._check_result_is_mine()  # before waiting: another's job would wait for nothing
         status = self.wait(timeout)
         if status is not JobStatus.DONE:
             rec = self.record
             raise JobFailed(f"job {self.id} ended {status}: {rec.error or 'no reason given'}")
         return self._store.result(self.id) or {}
+
+    def _check_result_is_mine(self) -> None:
+        """In hub mode (``QNB_HUB_SERVICE``), another user's job is its row only, as the
+        hub service shows it: its result is ``NotAllowed``."""
+        from .hub.client import service_url
+        from .teams.groups import NotAllowed, current_user
+
+        owner = self.record.owner
+        if owner is not None and owner != current_user() and service_url():
+            raise NotAllowed(f"job {self.id} belongs to {owner!r}: its result is theirs "
+                             "alone; you see its row (status, times, backend)", "ownership")
 
     def result(self, timeout: float | None = None) -> JobResult:
         """Wait for the job and return its ``JobResult``; ``JobFailed`` if it did not finish DONE."""
@@ -281,10 +293,16 @@ class Job:
 
     def cancel(self) -> JobStatus:
         """Cancel the job: at once when queued; the runner stops it when running. Another
-        user's job needs the admin scope (``NotAllowed``, see ``qnb.teams.access``)."""
+        user's job needs the admin scope (``NotAllowed``, see ``qnb.teams.access``); in hub
+        mode (``QNB_HUB_SERVICE``) the hub service decides, and cancels it."""
         owner = self.record.owner
+        from .hub.client import service_url
         from .teams.groups import current_user
 
+        if owner is not None and owner != current_user() and service_url():
+            from .hub import remote
+
+            return remote.cancel(self.id)
         if owner is not None and owner != current_user():
             from .config import load_config
             from .teams.access import Caller
