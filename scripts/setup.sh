@@ -2,8 +2,9 @@
 # Set up everything qnb needs on a fresh machine: a virtualenv from the lock file, the
 # JupyterLab extension built from labextension/, qnb installed (editable) with its server
 # and lab extensions enabled. With --test, also what the tests start: Debian's Chromium (the
-# browser tests) and Debian's PostgreSQL server (the shared store's tests; they start their
-# own server, so none is left running). --browser is the old name of --test.
+# browser tests), Debian's PostgreSQL server (the shared store's tests; they start their
+# own server, so none is left running) and configurable-http-proxy (the JupyterHub test's
+# proxy, from npm). --browser is the old name of --test.
 # Safe to run again: steps whose inputs did not change are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +77,15 @@ fi
 # initdb and pg_trgm/citext (postgresql-contrib) for the shared store's tests
 if [[ $browser == 1 ]] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   apt_packages+=(postgresql postgresql-contrib)
+fi
+# configurable-http-proxy (JupyterHub's default proxy, Node.js) for the hub's end-to-end test,
+# into the venv at one exact version; skipped when that version is already there.
+CHP_VERSION=5.3.0
+chp="$VENV/chp/node_modules/.bin/configurable-http-proxy"
+if [[ $browser == 1 && "$("$chp" --version 2>/dev/null)" != "$CHP_VERSION" ]]; then
+  log "installing configurable-http-proxy $CHP_VERSION for the hub test"
+  npm install --prefix "$VENV/chp" --no-audit --no-fund --loglevel=error \
+    "configurable-http-proxy@$CHP_VERSION" >/dev/null
 fi
 if (( ${#apt_packages[@]} )); then
   log "installing Debian's ${apt_packages[*]} for the tests"
