@@ -109,3 +109,16 @@ def filesystem_type(path: Path) -> str:
                 best, cached = mount, part.fstype
         _fs_types[path] = cached
     return cached
+
+
+_resolved: dict[Path, Path] = {}
+
+
+def resolved(home: Path | str) -> Path:
+    """``Path(home).resolve()``, remembered: a home's real path is looked up once per process
+    (each lookup is a system call per folder of the path, at every submit and every end)."""
+    path = Path(home)
+    found = _resolved.get(path)
+    if found is None:
+        found = _resolved[path] = path.resolve()
+    return found

@@ -5,14 +5,16 @@ Two kinds of process wait so, each in its own folder of ``QNB_HOME``:
 - ``waiters``: processes waiting for jobs to end (``job.wait()``, ``job.result()``), woken
   by whoever ends jobs (a worker, the runner);
 - ``workers``: the runner's idle worker processes, waiting for local jobs to claim, woken by
-  whoever queues one (``qnb.submit``).
+  whoever queues one (``qnb.submit``). All of them are woken: the first to be scheduled
+  claims the job (waking one alone was measured slower on two cores: the one chosen may
+  have to wait for the core the submitting kernel holds).
 
 A process registers once per ``QNB_HOME`` and folder: it binds a datagram socket in Linux's
 abstract namespace and leaves an empty file named after it in the folder. A poke sends one
-byte to every registered socket; the process then reads the store at once instead of at its
-next timed look. The byte says only "look again", so a stray one costs a store read and
-nothing else. A registration whose process has gone is removed by the next poke. Elsewhere
-than Linux, waits keep their timed looks.
+byte to every registered socket; the process then reads the store at once
+instead of at its next timed look. The byte says only "look again", so a stray one costs a
+store read and nothing else. A registration whose process has gone is removed by the next
+poke. Elsewhere than Linux, waits keep their timed looks.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from .files import open_private, private_dir
+from .files import open_private, private_dir, resolved
 
 DIRECTORY = "waiters"  # processes waiting for jobs to end
 WORKERS = "workers"  # idle worker processes waiting for local jobs
@@ -76,7 +78,7 @@ def waiter(home: Path) -> Waiter | None:
     """This process's waiter for ``home`` (made on first use); None where there is none."""
     if not sys.platform.startswith("linux"):
         return None
-    home = Path(home).resolve()
+    home = resolved(home)
     with _lock:
         found = _waiters.get(home)
         if found is not None and found.name.startswith(f"{os.getpid()}-"):
@@ -99,24 +101,39 @@ def _close_all() -> None:
 def poke(home: Path, folder_name: str = DIRECTORY) -> int:
     """Wake every process registered in ``folder_name`` of ``home`` (by default those waiting
     on jobs); how many were woken."""
-    home = Path(home).resolve()
+    home = resolved(home)
     folder = home / folder_name
     try:
         names = os.listdir(folder)
     except OSError:
         return 0
     woken = 0
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        sock.setblocking(False)
-        for name in names:
-            try:
-                sock.sendto(b"!", _address(home, name))
-                woken += 1
-            except BlockingIOError:
-                woken += 1  # its queue is full of wake-ups already
-            except (ConnectionRefusedError, FileNotFoundError):
-                with contextlib.suppress(OSError):  # its process has gone
-                    (folder / name).unlink()
-            except OSError:
-                pass
+    sock = _sender()
+    for name in names:
+        try:
+            sock.sendto(b"!", _address(home, name))
+            woken += 1
+        except BlockingIOError:
+            woken += 1  # its queue is full of wake-ups already
+        except (ConnectionRefusedError, FileNotFoundError):
+            with contextlib.suppress(OSError):  # its process has gone
+                (folder / name).unlink()
+        except OSError:
+            pass
     return woken
+
+
+_senders: dict[int, socket.socket] = {}
+
+
+def _sender() -> socket.socket:
+    """This process's socket for sending pokes (one per process: a fork makes its own)."""
+    pid = os.getpid()
+    sock = _senders.get(pid)
+    if sock is None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        _senders.clear()  # a forked child's copy of its parent's is not its own
+        _senders[pid] = sock
+    return sock
+

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import autostart_runner
+from ..files import resolved
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def ensure_runner(home: Path, *, nudge: bool = True) -> bool:
     needs no runner to start: its workers claim it). True if one was started."""
     if wake(home, nudge=nudge):
         return False
-    home = Path(home).resolve()
+    home = resolved(home)
     if not autostart_runner(home):
         return False  # runners started as services serve this store
     starting = _spawned.get(home)

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from ..config import qnb_home, store_url
+from ..files import resolved
 from ..models import StoreError
 from .contract import JobStore
 from .records import new_job_id
@@ -94,7 +95,7 @@ _stores_lock = threading.Lock()
 
 def get_store(home: Path | None = None) -> JobStore:
     """The store of ``home`` (default ``QNB_HOME``), opened once per process."""
-    path = (home or qnb_home()).resolve()
+    path = resolved(home or qnb_home())
     with _stores_lock:
         store = _stores.get(path)
         if store is None:

@@ -20,6 +20,7 @@ Under JupyterHub the groups are the hub's (``qnb/hub/``), in the same ``Team`` s
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from collections.abc import Iterable
@@ -45,10 +46,17 @@ def current_user() -> str:
     hub = os.environ.get("JUPYTERHUB_USER", "").strip()
     if hub:
         return hub
+    return _unix_user(os.getuid(), os.environ.get("LOGNAME"), os.environ.get("USER"))
+
+
+@functools.lru_cache(maxsize=8)
+def _unix_user(uid: int, logname: str | None, user: str | None) -> str:
+    """``getpass.getuser()`` (which reads those variables, then the passwd entry of
+    ``uid``), looked up once per process and answer: every submit asks."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (a bare container): the numeric id
-        return f"uid-{os.getuid()}"
+        return f"uid-{uid}"
 
 
 @dataclass(frozen=True)
