@@ -401,6 +401,7 @@ for what, act in (("counts", job.counts), ("cancel", job.cancel)):
         out[what] = [str(exc), exc.missing]
 frame = qnb.jobs_frame(team=True, counts=True).set_index("id")
 out["frame_counts"] = frame.loc[BOB, "counts"]
+out["owners"] = qnb.api.job_filters(team=True)["owner"]  # what %qjobs --team lists
 print("RESULT " + json.dumps(out))
 """
 
@@ -421,5 +422,6 @@ def test_in_hub_mode_a_kernel_of_alices_asks_the_service_with_her_servers_token(
     message, missing = out["cancel"]  # the service's refusal, with its words
     assert missing == "custom:qnb:admin" and "needs the admin scope" in message
     assert out["frame_counts"] is None
+    assert {"alice", "bob"} <= set(out["owners"])  # whose jobs the service shows her
     assert hub.qnb("bob", f"/jobs/{his['id']}")[1]["status"] == "QUEUED"
     assert hub.qnb("bob", f"/jobs/{his['id']}/cancel", "POST")[0] == 202
