@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..sql.base import Connection, SQLBase
+from ..sql.base import SQLBase
 
 
 def like_pattern(text: str) -> str:
@@ -18,11 +18,11 @@ class PostgresDialect(SQLBase):
     """How PostgreSQL says what the shared SQL leaves open."""
 
     LOCK_ROWS = " FOR UPDATE SKIP LOCKED"
+    CLAIM_LOOKS_FIRST = False
     USAGE_ROW = "row_id"
 
-    def _next_seq(self, c: Connection) -> int:
-        # drawn under the write lock, so numbers commit in order (see ``connection``)
-        return c.execute("SELECT nextval(pg_get_serial_sequence('jobs', 'seq'))").fetchone()[0]
+    # drawn under the write lock, so numbers commit in order (see ``connection``)
+    NEXT_SEQ = "nextval(pg_get_serial_sequence('jobs', 'seq'))"
 
     def _state_int(self, key: str) -> str:
         return f"(provider_state::jsonb->>'{key}')::bigint"

@@ -53,6 +53,10 @@ class SQLBase(ABC):
 
     #: how the claiming read locks the row it picks (PostgreSQL: skip rows others hold)
     LOCK_ROWS = ""
+    #: whether a claim first looks for a waiting job outside any transaction: SQLite's
+    #: write transactions lock the whole file, so an idle worker's look must not take one;
+    #: PostgreSQL's lock rows only, and the look would be one more trip to the server
+    CLAIM_LOOKS_FIRST = True
     #: the usage ledger's row number, in order of entry
     USAGE_ROW = "rowid"
     #: a tag's jobs, read from the tag's rows first (they are in ``seq`` order)
@@ -103,9 +107,11 @@ class SQLBase(ABC):
         return
 
     # -- dialect parts of the shared SQL ------------------------------------------------
+    @property
     @abstractmethod
-    def _next_seq(self, c: Connection) -> int:
-        """The next job's sequence number, inside the inserting transaction."""
+    def NEXT_SEQ(self) -> str:
+        """SQL for the next job's sequence number, in the inserting statement (each dialect
+        sets it as a class attribute)."""
 
     @abstractmethod
     def _state_int(self, key: str) -> str:

@@ -20,13 +20,12 @@ class Claims(Transitions):
         meanwhile (or is no longer queued)."""
         with self._write(ordered=False) as c:
             attempts = c.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if attempts is None or not self._move(
-                    c, job_id, JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
-                    where="AND cancel_requested = 0 AND submitting = 0 AND remote_id IS NULL",
-                    sets={"attempts": attempts[0] + 1,
-                          "provider_status": "running on a local worker"}):
-                return None
-        return self.get(job_id)
+            row = None if attempts is None else self._move_row(
+                c, job_id, JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
+                where="AND cancel_requested = 0 AND submitting = 0 AND remote_id IS NULL",
+                sets={"attempts": attempts[0] + 1,
+                      "provider_status": "running on a local worker"})
+        return None if row is None else to_record(row)
 
     def claim_next(self, worker: int, runner: int, *,
                    remote: Collection[str] = ()) -> JobRecord | None:
@@ -38,17 +37,16 @@ class Claims(Transitions):
         names = sorted(set(remote))
         skip = f"AND provider NOT IN ({', '.join('?' * len(names))}) " if names else ""
         head = f"SELECT id, attempts FROM jobs WHERE {self._WAITING} {skip}ORDER BY seq LIMIT 1"
-        if self._conn().execute(head, names).fetchone() is None:
+        if self.CLAIM_LOOKS_FIRST and self._conn().execute(head, names).fetchone() is None:
             return None  # nothing to claim
         with self._write(ordered=False) as c:
             pick = c.execute(head + self.LOCK_ROWS, names).fetchone()
-            if pick is None or not self._move(
-                    c, pick[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
-                    sets={"attempts": pick[1] + 1,
-                          "provider_status": "running on a local worker",
-                          "provider_state": {"worker": worker, "runner": runner}}):
-                return None
-        return self.get(pick[0])
+            row = None if pick is None else self._move_row(
+                c, pick[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
+                sets={"attempts": pick[1] + 1,
+                      "provider_status": "running on a local worker",
+                      "provider_state": {"worker": worker, "runner": runner}})
+        return None if row is None else to_record(row)
 
     def held_by(self, worker: int, runner: int) -> list[tuple[str, bool]]:
         """(id, cancel requested) of the RUNNING jobs worker ``worker`` of runner ``runner``

@@ -25,11 +25,13 @@ LEDGER_ENTRY = """
 """
 
 
-def enter_ledger_row(c: Connection, job_id: str) -> None:
-    """The ledger row of a job that has just ended (a row it had is replaced)."""
+def enter_ledger_row(c: Connection, job_id: str, *, settling: bool = True) -> None:
+    """The ledger row of a job that has just ended (a row it had is replaced), and its
+    budget reservation settled (``settling=False``: the caller knows it holds none)."""
     c.execute("DELETE FROM usage WHERE job_id = ?", (job_id,))
     c.execute(LEDGER_ENTRY, (job_id,))
-    settle(c, job_id)
+    if settling:
+        settle(c, job_id)
 
 
 def enter_usage(c: Connection, job_id: str, result: dict[str, Any] | None) -> None:

@@ -12,37 +12,41 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...models import JobNotFound, JobRecord, JobStatus, check_tags, validate_job_id
-from ...teams.budgets import Reservation
+from ...teams.budgets import PAID_PROVIDERS, Reservation
 from ..records import COLUMNS, FIELDS, check_fields, to_column
 from ..transitions import move_changes, sources
 from .base import Connection, SQLBase
 from .budgets import reserve
 from .ledger import enter_ledger_row, enter_service_usage, enter_usage
 
+_PROVIDER = FIELDS.index("provider")
+
 
 def move(c: Connection, job_id: str, to: JobStatus, *,
           only_from: Iterable[JobStatus] | None = None, where: str = "",
-          sets: dict[str, Any] | None = None, detail: str | None = None) -> bool:
+          sets: dict[str, Any] | None = None, detail: str | None = None) -> Any | None:
     """Move one job to ``to`` inside the caller's transaction, if ``TRANSITIONS`` (narrowed
-    to ``only_from``) allows it from the job's status; False, changing nothing, if not.
+    to ``only_from``) allows it from the job's status: the job's row as it is now (its
+    ``COLUMNS``, so that a claim needs no second read), or None, changing nothing, if not.
     A move to the same status records nothing and only updates ``sets``."""
     allowed = sources(to, only_from)
     if not allowed:
-        return False
+        return None
     changes = move_changes(to, sets)
     check_fields(list(changes))
     assignments = ", ".join(f"{k} = ?" for k in changes)
     marks = ", ".join("?" * len(allowed))
-    cur = c.execute(
-        f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks}) {where}",
-        (*(to_column(k, v) for k, v in changes.items()), job_id, *allowed))
-    if cur.rowcount == 0:
-        return False
+    rows = c.execute(
+        f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks}) {where} "
+        f"RETURNING {COLUMNS}",
+        (*(to_column(k, v) for k, v in changes.items()), job_id, *allowed)).fetchall()
+    if not rows:
+        return None
     c.execute("INSERT INTO events (job_id, at, status, detail) VALUES (?, ?, ?, ?)",
               (job_id, changes["updated_at"], str(to), detail))
-    if to.is_final:
-        enter_ledger_row(c, job_id)
-    return True
+    if to.is_final:  # only paid jobs hold reservations to settle
+        enter_ledger_row(c, job_id, settling=rows[0][_PROVIDER] in PAID_PROVIDERS)
+    return rows[0]
 
 
 def set_fields(c: Connection, job_id: str, values: dict[str, Any]) -> None:
@@ -57,10 +61,14 @@ class Transitions(SQLBase):
 
     def _move(self, c: Connection, job_id: str, to: JobStatus, **how: Any) -> bool:
         """``move``, and listeners told when a job waits (again) or has ended."""
-        moved = move(c, job_id, to, **how)
-        if moved and (to is JobStatus.QUEUED or to.is_final):
+        return self._move_row(c, job_id, to, **how) is not None
+
+    def _move_row(self, c: Connection, job_id: str, to: JobStatus, **how: Any) -> Any | None:
+        """``_move``, giving the job's row after the move (None if it did not move)."""
+        row = move(c, job_id, to, **how)
+        if row is not None and (to is JobStatus.QUEUED or to.is_final):
             self._announce(c, "submit" if to is JobStatus.QUEUED else f"end {job_id}")
-        return moved
+        return row
 
     def add_job(self, record: JobRecord, payload_format: str, payload: bytes, *,
                 reservation: Reservation | None = None) -> JobRecord:
@@ -88,10 +96,11 @@ class Transitions(SQLBase):
         with self._write() as c:
             if reservation is not None:  # first: a refusal writes nothing
                 reserve(c, record.id, record.backend, reservation, now)
-            seq = self._next_seq(c)
-            c.execute(
-                f"INSERT INTO jobs ({COLUMNS}, seq) VALUES ({', '.join('?' * (len(FIELDS) + 1))})",
-                (*(to_column(f, getattr(record, f)) for f in FIELDS), seq))
+            # the job's number is drawn by the insert itself (one statement, not two)
+            seq = c.execute(
+                f"INSERT INTO jobs ({COLUMNS}, seq) VALUES ({', '.join('?' * len(FIELDS))}, "
+                f"{self.NEXT_SEQ}) RETURNING seq",
+                [to_column(f, getattr(record, f)) for f in FIELDS]).fetchall()[0][0]
             c.execute("INSERT INTO payloads (job_id, format, data) VALUES (?, ?, ?)",
                       (record.id, payload_format, payload))
             c.executemany("INSERT INTO job_tags (tag, seq, job_id) VALUES (?, ?, ?)",
@@ -212,10 +221,9 @@ class Transitions(SQLBase):
             if not self._move(c, job_id, status, only_from=only_from, sets=sets,
                               detail=error or provider_status):
                 return False
-            if result is not None:
-                c.execute("DELETE FROM results WHERE job_id = ?", (job_id,))
-                c.execute("INSERT INTO results (job_id, data) VALUES (?, ?)",
-                          (job_id, json.dumps(result)))
+            if result is not None:  # replacing one it had: one statement, either store
+                c.execute("INSERT INTO results (job_id, data) VALUES (?, ?) ON CONFLICT (job_id) "
+                          "DO UPDATE SET data = excluded.data", (job_id, json.dumps(result)))
                 enter_service_usage(c, job_id, result)
         return True
 

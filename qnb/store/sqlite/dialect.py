@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..sql.base import Connection, SQLBase
+from ..sql.base import SQLBase
 
 
 def _values_containing(table: str, column: str) -> str:
@@ -32,9 +32,8 @@ class SQLiteDialect(SQLBase):
     # CROSS JOIN: SQLite's way to keep the tag's rows first (its planner never reorders it)
     TAG_JOIN = "job_tags t CROSS JOIN jobs j ON j.seq = t.seq"
 
-    def _next_seq(self, c: Connection) -> int:
-        # the write lock (BEGIN IMMEDIATE) is held: no other insert can take the same number
-        return c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]
+    # the write lock (BEGIN IMMEDIATE) is held: no other insert can take the same number
+    NEXT_SEQ = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs)"
 
     def _state_int(self, key: str) -> str:
         return f"json_extract(provider_state, '$.{key}')"
