@@ -183,9 +183,10 @@ class Job:
 
     def wait(self, timeout: float | None = None) -> JobStatus:
         """Block until the job is DONE, ERROR or CANCELLED; ``TimeoutError`` after ``timeout``."""
-        from .waiters import waiter
+        from .waiters import follow_ends, waiter
 
-        woken = waiter(self._store.home)  # the runner wakes it when jobs end
+        woken = waiter(self._store.home)  # the worker or runner ending jobs wakes it
+        follow_ends(self._store)  # and, on a shared store, jobs ending on other machines
         steps = self._wait_steps(timeout, woken is not None)
         sleep = woken.sleep if woken is not None else time.sleep
         try:

@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from .files import open_private, private_dir, resolved
 
@@ -121,6 +122,44 @@ def poke(home: Path, folder_name: str = DIRECTORY) -> int:
         except OSError:
             pass
     return woken
+
+
+_following: dict[tuple[int, Path], Any] = {}
+
+
+def follow_ends(store: Any) -> Any:
+    """On a store that other machines' runners serve (``store.shared``), wake this process's
+    waits when a job ends anywhere: one listener per process and store (``store.listen``,
+    topic "end"), poking this process's own waiter; the listener (None on other stores). A
+    job run on this machine wakes them through ``poke`` anyway; this is for the others."""
+    if not store.shared:
+        return None
+    home = resolved(store.home)
+    own = waiter(home)
+    if own is None:
+        return None
+    with _lock:
+        key = (os.getpid(), home)
+        if key not in _following:
+            address = _address(home, own.name)
+
+            def heard(note: str) -> None:
+                with contextlib.suppress(OSError):
+                    _sender().sendto(b"!", address)
+
+            _following[key] = store.listen(heard, topic="end")
+        return _following[key]
+
+
+def stop_following_ends(home: Path | None = None) -> None:
+    """Stop this process's listeners of ``follow_ends``, for ``home`` or all (a store
+    forgotten, tests): each holds a connection to the database."""
+    with _lock:
+        keys = [k for k in _following if home is None or k[1] == resolved(home)]
+        listeners = [_following.pop(k) for k in keys]
+    for listener in listeners:
+        if listener is not None:
+            listener.stop()
 
 
 _senders: dict[int, socket.socket] = {}

@@ -273,3 +273,54 @@ def test_no_credential_of_a_runners_environment_reaches_the_shared_database(tmp_
                  if (FAKE_TOKEN.encode() in bytes(v) if isinstance(v, bytes | memoryview)
                      else FAKE_TOKEN in str(v))]
         assert not leaks, leaks
+
+
+def test_a_job_ending_on_another_machine_wakes_the_kernel_waiting_on_it(tmp_path):
+    # the waiting process (home 0) has no runner; the job is claimed and ended through
+    # another home's handle on the store, as another machine's runner would. The kernel's
+    # waiter socket must receive the wake-up (a NOTIFY on the ends' channel), not only
+    # come round to its 50 ms safety-net look
+    import select
+
+    from qnb.store import open_store
+    from qnb.waiters import follow_ends, stop_following_ends, waiter
+
+    with shared_homes(tmp_path, 2, config(tmp_path), env={"QNB_RUNNER_AUTOSTART": "0"}) as (
+            homes, url):
+        import qnb
+
+        job = qnb.submit(bell(), shots=10)
+        own = waiter(homes[0])
+        listening = follow_ends(job._store)
+        elsewhere = open_store(homes[1], url=url)
+        runner_heard: list[str] = []
+        runner_ear = elsewhere.listen(runner_heard.append)  # what a runner listens to
+        try:
+            wait_for(lambda: listening.connected.is_set() and runner_ear.connected.is_set(),
+                     30, "the listeners to connect")
+            _drain(own)
+            assert elsewhere.claim(job.id) is not None
+            assert elsewhere.finish(job.id, JobStatus.DONE, result={"counts": [{"00": 10}]})
+            ready, _, _ = select.select([own.sock], [], [], 60)
+            assert own.sock in ready, "no wake-up reached the waiting kernel"
+            assert job.wait(timeout=60) is JobStatus.DONE
+            assert job.counts() == {"00": 10}
+            # a runner hears submits only (notifications arrive in commit order: once this
+            # submit is heard, the end above would have been heard before it, if listened to)
+            last = qnb.submit(bell(), shots=10)
+            wait_for(lambda: runner_heard, 30, "the submit to be heard")
+            assert runner_heard == [f"submit {last.record.provider}"], runner_heard
+            elsewhere.finish(last.id, JobStatus.CANCELLED, error="not run")
+        finally:
+            runner_ear.stop()
+            stop_following_ends()
+            elsewhere.close()
+
+
+def _drain(own) -> None:
+    """Read away the wake-ups already queued (the submit's own)."""
+    import contextlib
+
+    with contextlib.suppress(BlockingIOError):
+        while own.sock.recv(64):
+            pass

@@ -14,8 +14,8 @@ expired left behind, step by step:
    their remote ids; a job caught while being handed over ends in ERROR, as it may or may
    not have reached its service and must not be sent twice.
 
-On a shared store it also listens for submits and ends made anywhere, and wakes this
-machine's idle workers and waiting kernels.
+On a shared store it also listens for submits made anywhere, and wakes this machine's idle
+workers (kernels listen for the ends themselves: ``waiters.follow_ends``).
 """
 
 from __future__ import annotations
@@ -124,8 +124,9 @@ class Lease:
 
     def _heard(self, what: str) -> None:
         """A job queued anywhere: wake this machine's idle workers, and this runner's loop
-        when the job is (or may be) a remote one to hand over. (Ends are not for runners:
-        a kernel of this home is woken by the worker that ended its job; others poll.)"""
+        when the job is (or may be) a remote one to hand over. (Runners hear no ends: a
+        kernel of this home is woken by the worker that ended its job, others by their own
+        listener.)"""
         kind, _, provider = what.partition(" ")
         if kind != "submit":
             return

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..config import qnb_home, store_url
 from ..files import resolved
 from ..models import StoreError
+from ..waiters import stop_following_ends
 from .contract import JobStore
 from .records import new_job_id
 from .sqlite import backups as sqlite_backups
@@ -109,6 +110,7 @@ def forget_store(home: Path) -> None:
     with _stores_lock:
         store = _stores.pop(Path(home).resolve(), None)
     if store is not None:
+        stop_following_ends(home)
         store.close()
 
 

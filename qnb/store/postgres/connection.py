@@ -21,7 +21,7 @@ from psycopg.types.numeric import NumericLoader
 from ...models import StoreError
 from ..sql.base import Cursor, SQLBase
 from .listen import Listener
-from .schema import CHANNEL, SCHEMA_VERSION, WRITE_LOCK, migrate
+from .schema import CHANNELS, SCHEMA_VERSION, WRITE_LOCK, migrate
 
 CONNECT_TIMEOUT = 10  # seconds before an unreachable server is reported
 
@@ -123,8 +123,8 @@ class Connections(SQLBase):
     def home(self) -> Path:
         return self._home
 
-    def listen(self, callback: Any) -> Listener:
-        return Listener(self._url, self.where, callback)
+    def listen(self, callback: Any, topic: str = "submit") -> Listener:
+        return Listener(self._url, self.where, CHANNELS[topic], callback)
 
     @property
     def url(self) -> str:
@@ -188,7 +188,8 @@ class Connections(SQLBase):
                     raw.execute("SELECT nextval('qnb_changes')")
                 yield conn
                 for note in conn.notes:  # delivered only if the transaction commits
-                    raw.execute("SELECT pg_notify(%s, %s)", (CHANNEL, note))
+                    channel = CHANNELS[note.partition(" ")[0]]
+                    raw.execute("SELECT pg_notify(%s, %s)", (channel, note))
                 raw.execute("COMMIT")
         except BaseException as exc:
             with suppress(psycopg.Error):  # failed, or left by an error: undone whole
@@ -211,8 +212,8 @@ class Connections(SQLBase):
             yield None
 
     def _announce(self, c: Any, what: str) -> None:
-        """``NOTIFY qnb_jobs``, sent with the transaction's ``COMMIT`` (so delivered only if
-        it commits)."""
+        """``NOTIFY`` on the channel of ``what``'s kind (``schema.CHANNELS``), sent with the
+        transaction's ``COMMIT`` (so delivered only if it commits)."""
         c.notes.append(what)
 
     def _read_failed(self, exc: Exception) -> None:

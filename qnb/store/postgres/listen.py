@@ -1,5 +1,6 @@
-"""Wake-ups across machines: a thread that ``LISTEN``s on ``qnb_jobs`` and hands each
-notification ("submit", "end <id>") to a callback. A dropped connection is retried every
+"""Wake-ups across machines: a thread that ``LISTEN``s on one channel (``schema.CHANNELS``:
+submits, or ends) and hands each notification ("submit <provider>", "end <id>") to a
+callback. A dropped connection is retried every
 few seconds; meanwhile the callers' own slow polls keep everything moving."""
 
 from __future__ import annotations
@@ -10,18 +11,17 @@ from collections.abc import Callable
 
 import psycopg
 
-from .schema import CHANNEL
-
 log = logging.getLogger("qnb.store")
 
 RETRY_SECONDS = 2.0
 
 
 class Listener:
-    """``LISTEN qnb_jobs`` on a connection of its own, in a daemon thread."""
+    """``LISTEN`` on ``channel``, on a connection of its own, in a daemon thread."""
 
-    def __init__(self, url: str, where: str, callback: Callable[[str], None]) -> None:
-        self.url, self.where, self.callback = url, where, callback
+    def __init__(self, url: str, where: str, channel: str,
+                 callback: Callable[[str], None]) -> None:
+        self.url, self.where, self.channel, self.callback = url, where, channel, callback
         self._stop = threading.Event()
         self.connected = threading.Event()
         self._thread = threading.Thread(target=self._run, name="qnb-listen", daemon=True)
@@ -36,7 +36,7 @@ class Listener:
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=10,
                                      application_name="qnb-listen") as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {self.channel}")
                     self.connected.set()
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):

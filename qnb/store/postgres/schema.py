@@ -13,8 +13,10 @@ MIGRATION_LOCK = 0x716E6201
 WRITE_LOCK = 0x716E6202
 #: every write takes a number from it; ``change_counter`` reads the last one
 CHANGES = "qnb_changes"
-#: LISTEN/NOTIFY channel: "submit" when a job is queued, "end" when one ends
-CHANNEL = "qnb_jobs"
+#: LISTEN/NOTIFY channels, one per kind of news, so that a listener wakes only for its
+#: own: "submit <provider>" when a job is queued (runners), "end <id>" when one ends
+#: (waiting kernels)
+CHANNELS = {"submit": "qnb_submits", "end": "qnb_ends"}
 
 # Migration N takes a store from version N-1 to N. Never edit a released entry: append.
 MIGRATIONS: dict[int, str] = {

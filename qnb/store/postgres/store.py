@@ -4,7 +4,7 @@ and machines share (``QNB_STORE=postgresql://...``).
 It runs the same SQL as the SQLite store (``qnb/store/sql/``) with PostgreSQL's own words
 for the rest (``dialect``): claims lock their row with ``FOR UPDATE SKIP LOCKED``, sequence
 numbers come from an identity column, names are searched through ``pg_trgm``, and a queued
-or ended job is announced with ``NOTIFY qnb_jobs``.
+or ended job is announced with ``NOTIFY`` (``schema.CHANNELS``: submits, ends).
 """
 
 from __future__ import annotations

@@ -65,10 +65,11 @@ class SQLBase(ABC):
     #: another; a store that is a file of one home has one runner, the home's lock holder
     shared = False
 
-    def listen(self, callback: Callable[[str], None]) -> Any:
-        """Call ``callback("submit")`` when a job is queued and ``callback("end <id>")`` when
-        one ends, from a thread, for writes made anywhere; an object with ``stop()``, or None
-        where processes of one machine wake each other (``qnb/waiters.py``) instead."""
+    def listen(self, callback: Callable[[str], None], topic: str = "submit") -> Any:
+        """Call ``callback("submit <provider>")`` when a job is queued (``topic="submit"``)
+        or ``callback("end <id>")`` when one ends (``topic="end"``), from a thread, for
+        writes made anywhere; an object with ``stop()``, or None where processes of one
+        machine wake each other (``qnb/waiters.py``) instead."""
         return None
 
     @property
