@@ -237,13 +237,12 @@ class Job:
         return self._store.result(self.id) or {}
 
     def _check_result_is_mine(self) -> None:
-        """In hub mode (``QNB_HUB_SERVICE``), another user's job is its row only, as the
-        hub service shows it: its result is ``NotAllowed``."""
-        from .hub.client import service_url
+        """Another user's job is its row only (as the REST API and the hub service show
+        it): its result is ``NotAllowed``, whoever may read the row."""
         from .teams.groups import NotAllowed, current_user
 
         owner = self.record.owner
-        if owner is not None and owner != current_user() and service_url():
+        if owner is not None and owner != current_user():
             raise NotAllowed(f"job {self.id} belongs to {owner!r}: its result is theirs "
                              "alone; you see its row (status, times, backend)", "ownership")
 

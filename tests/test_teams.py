@@ -112,6 +112,8 @@ def test_a_teammates_job_shows_its_row_but_never_its_result_and_cancel_needs_adm
     code, out, _ = run_cli(capsys, "export", "--team", "--counts")
     [row] = list(csv.DictReader(io.StringIO(out)))
     assert row["owner"] == "bob" and row["counts"] == ""
+    with pytest.raises(NotAllowed, match="its result is theirs alone"):
+        qnb.get_job(bob).counts()  # the Python API gives the row, never the result
     waiting = get_store().list(owner="bob")[0][0]
     as_user(monkeypatch, "bob")
     queued = submit(bell(), shots=50, backend="aer").id  # may already be running or done
