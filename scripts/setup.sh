@@ -79,13 +79,14 @@ if [[ $browser == 1 ]] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/
   apt_packages+=(postgresql postgresql-contrib)
 fi
 # configurable-http-proxy (JupyterHub's default proxy, Node.js) for the hub's end-to-end test,
-# into the venv at one exact version; skipped when that version is already there.
-CHP_VERSION=5.3.0
-chp="$VENV/chp/node_modules/.bin/configurable-http-proxy"
-if [[ $browser == 1 && "$("$chp" --version 2>/dev/null)" != "$CHP_VERSION" ]]; then
-  log "installing configurable-http-proxy $CHP_VERSION for the hub test"
-  npm install --prefix "$VENV/chp" --no-audit --no-fund --loglevel=error \
-    "configurable-http-proxy@$CHP_VERSION" >/dev/null
+# into the venv from scripts/chp's lock file (npm ci: every package at its locked version);
+# skipped when that lock is the one installed.
+chp_dir="$VENV/chp"
+if [[ $browser == 1 ]] && ! cmp -s scripts/chp/package-lock.json "$chp_dir/package-lock.json"; then
+  log "installing configurable-http-proxy (scripts/chp) for the hub test"
+  rm -rf "$chp_dir" && mkdir -p "$chp_dir"
+  cp scripts/chp/package.json scripts/chp/package-lock.json "$chp_dir/"
+  npm ci --prefix "$chp_dir" --no-audit --no-fund --loglevel=error >/dev/null
 fi
 if (( ${#apt_packages[@]} )); then
   log "installing Debian's ${apt_packages[*]} for the tests"
