@@ -86,7 +86,7 @@ def burst(quick: bool) -> dict[str, Any]:
     """500 (50 quick) small jobs at once until all are DONE: on SQLite, on PostgreSQL with one
     runner, and on PostgreSQL with two runners of one worker each against one runner of two
     (the same cores), alternating, medians of several runs."""
-    n, runs = (50, 1) if quick else (500, 3)
+    n, runs = (50, 1) if quick else (500, 5)
     server = tests_module("pg_server").Server()
     sqlite, pg, one_of_two, two_of_one = [], [], [], []
     try:
