@@ -14,6 +14,8 @@ import time
 import weakref
 from typing import Any, Protocol
 
+from ..models import StoreError
+
 log = logging.getLogger("qnb.notebook.watcher")
 
 
@@ -53,6 +55,9 @@ class Watcher:
             for item in items:
                 try:
                     keep = item.tick(now, records)
+                except StoreError as exc:  # the store went away: its message says it all
+                    log.warning("stopped updating %r: %s", item, exc)
+                    keep = False
                 except Exception:  # a broken widget must not stop the others
                     log.exception("updating %r failed", item)
                     keep = False
