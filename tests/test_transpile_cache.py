@@ -212,3 +212,31 @@ def test_a_noisy_device_simulator_transpiles_every_bound_circuit_as_it_is(transp
     reference = sim.run(transpile(circuits, sim, seed_transpiler=2), shots=500,
                         seed_simulator=2).result()
     assert out["counts"] == [reference.get_counts(i) for i in range(2)]
+
+
+def test_a_workers_run_gives_aers_own_counts_seed_for_seed_on_every_register_layout():
+    # the worker runs Aer in its own thread and formats the counts itself: the counts must
+    # be those of sim.run(...).result().get_counts(i), seeded, for several circuits with
+    # several classical registers, a register never written, and an unmeasured qubit
+    from qiskit import ClassicalRegister, QuantumRegister, transpile
+    from qiskit_aer import AerSimulator
+
+    sim = AerSimulator()
+    q = QuantumRegister(3, "q")
+    a, b, unused = ClassicalRegister(2, "a"), ClassicalRegister(1, "b"), ClassicalRegister(2, "u")
+    layouts = QuantumCircuit(q, a, b, unused)
+    layouts.h(0)
+    layouts.cx(0, 1)
+    layouts.measure(0, a[0])
+    layouts.measure(1, b[0])
+    layouts.x(2)
+    layouts.measure(2, a[1])
+    circuits = transpile([ghz(4), layouts, ghz(2)], sim)
+    ours = simulator.execute(sim, circuits, 2000, 11)
+    result = sim.run(circuits, shots=2000, seed_simulator=11).result()
+    assert ours == [dict(result.get_counts(i)) for i in range(3)]
+    assert set(ours[1]) <= {"00 1 11", "00 0 10", "00 1 10", "00 0 11"}
+    nothing = QuantumCircuit(1)
+    nothing.h(0)
+    with pytest.raises(RuntimeError, match="measures nothing"):
+        simulator.execute(sim, [nothing], 10, 1)
