@@ -150,6 +150,26 @@ def test_run_batch_and_run_are_one_job_each(home):
     assert single.measurements["m"].shape == (10, 2)
 
 
+def test_global_phase_and_unmeasured_circuits_run_as_cirq_runs_them_with_no_warning(home):
+    # a global phase gate changes no sample; a circuit that measures nothing gives empty
+    # measurements (as cirq.Simulator does) and is not sent at all; neither warns
+    import warnings
+
+    sampler = qnb.cirq.Sampler()
+    q = cirq.LineQubit(0)
+    phased = cirq.Circuit(cirq.X(q), cirq.GlobalPhaseGate(1j).on(), cirq.measure(q, key="r"))
+    unmeasured = cirq.Circuit(cirq.H(q))
+    before = get_store().list()[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        batch = sampler.run_batch([phased, unmeasured], repetitions=[30, 30])
+        alone = sampler.run(unmeasured, repetitions=5)
+    assert batch[0][0].histogram(key="r") == {1: 30}
+    assert batch[1][0].measurements == {} and alone.measurements == {}
+    assert alone.params == cirq.ParamResolver({})
+    assert get_store().list()[1] == before + 1  # the batch's job; the unmeasured run: none
+
+
 def test_cirq_refusals_name_what_is_wrong_and_write_nothing(home):
     q = cirq.LineQubit.range(2)
     before = get_store().list()[1]

@@ -10,7 +10,6 @@ key by key. Nothing here imports Cirq unless the value is already a Cirq object.
 from __future__ import annotations
 
 import sys
-import warnings
 from typing import Any
 
 from ..circuits import parse_qasm
@@ -38,10 +37,11 @@ def from_cirq(circuit: Any) -> Any:
                           "qnb.cirq.Sampler().run_sweep(circuit, params)")
     qubits = tuple(sorted(circuit.all_qubits()))
     try:
-        with warnings.catch_warnings():  # a gate's global phase: no effect on samples
-            warnings.filterwarnings("ignore", "OpenQASM 2.0 does not support global phase")
-            output = cirq.QasmOutput(circuit.all_operations(), qubits, version="2.0")
-            text = str(output)
+        # a global phase gate has no OpenQASM 2 form and no effect on samples: left out
+        operations = [op for op in circuit.all_operations()
+                      if not isinstance(op.gate, cirq.GlobalPhaseGate)]
+        output = cirq.QasmOutput(operations, qubits, version="2.0")
+        text = str(output)
     except (ValueError, TypeError) as exc:
         raise SubmitError(f"the cirq.Circuit has an operation with no OpenQASM form, which qnb "
                           f"needs to run it: {_bad_operation(circuit, exc)}") from None

@@ -3,7 +3,6 @@ is one qnb job of Sampler PUBs on a qnb backend, returning ``cirq.ResultDict``s.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -48,11 +47,9 @@ class Sampler(cirq.Sampler):
     def _run(self, programs: list[Any], sweepables: list[Any],
              repetitions: list[int]) -> list[list[cirq.Result]]:
         made = sweeps.plan(programs, sweepables, repetitions)
-        if not made.pubs:  # an empty sweep: no points, nothing to run
-            return [[] for _ in programs]
-        with warnings.catch_warnings():  # Cirq runs circuits without measurements quietly
-            warnings.filterwarnings("ignore", "One of your circuits has no output classical")
-            self.last_job = job = self._primitive.run(made.pubs)
+        if not made.pubs:  # empty sweeps, or nothing measured: nothing to run
+            return sweeps.results(None, made)
+        self.last_job = job = self._primitive.run(made.pubs)
         return sweeps.results(job.result(), made)
 
     def __repr__(self) -> str:

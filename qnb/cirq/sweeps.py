@@ -23,10 +23,11 @@ from .convert import from_cirq
 @dataclass
 class Plan:
     """The PUBs of a job, and where each point's samples are: ``places[i][j]`` is
-    ``(pub index, index into that PUB's points)`` for point ``j`` of program ``i``."""
+    ``(pub index, index into that PUB's points)`` for point ``j`` of program ``i``, or None
+    for a program that measures nothing (Cirq gives it empty measurements; nothing runs)."""
 
     pubs: list[Any]
-    places: list[list[tuple[int, int]]]
+    places: list[list[tuple[int, int] | None]]
     resolvers: list[list[Any]]
 
 
@@ -36,7 +37,7 @@ def plan(programs: list[Any], sweeps: list[Any], repetitions: list[int]) -> Plan
     import cirq
 
     pubs: list[Any] = []
-    places: list[list[tuple[int, int]]] = []
+    places: list[list[tuple[int, int] | None]] = []
     resolvers: list[list[Any]] = []
     for i, (program, sweep, shots) in enumerate(zip(programs, sweeps, repetitions,
                                                     strict=True)):
@@ -51,17 +52,20 @@ def plan(programs: list[Any], sweeps: list[Any], repetitions: list[int]) -> Plan
                 raise SubmitError(f"program {i}: the sweep gives no value for {missing} "
                                   f"(at point {resolver.param_dict})")
             circuits.append(from_cirq(resolved))
+        resolvers.append(points)
+        if not cirq.is_measurement(program):
+            places.append([None] * len(points))
+            continue
         groups: dict[tuple, list[int]] = {}
         for j, qc in enumerate(circuits):
             groups.setdefault(structure(qc, params=False), []).append(j)
-        where: list[tuple[int, int]] = [(0, 0)] * len(points)
+        where: list[tuple[int, int] | None] = [None] * len(points)
         for members in groups.values():
             for pub, rows in _pubs_of([circuits[j] for j in members], shots):
                 for row, member in enumerate(rows):
                     where[members[member]] = (len(pubs), row)
                 pubs.append(pub)
         places.append(where)
-        resolvers.append(points)
     return Plan(pubs, places, resolvers)
 
 
@@ -112,8 +116,9 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def results(result: Any, made: Plan) -> list[list[Any]]:
-    """``cirq.ResultDict``s per program and point, from the job's ``PrimitiveResult``:
-    each key's bits in the order of the measured qubits, one row per repetition."""
+    """``cirq.ResultDict``s per program and point, from the job's ``PrimitiveResult`` (None
+    when no PUB ran): each key's bits in the order of the measured qubits, one row per
+    repetition; no measurements for a program that measures nothing."""
     import cirq
     import numpy as np
 
@@ -121,7 +126,11 @@ def results(result: Any, made: Plan) -> list[list[Any]]:
     out = []
     for where, points in zip(made.places, made.resolvers, strict=True):
         found = []
-        for (pub, row), resolver in zip(where, points, strict=True):
+        for place, resolver in zip(where, points, strict=True):
+            if place is None:
+                found.append(cirq.ResultDict(params=resolver, measurements={}))
+                continue
+            pub, row = place
             if pub not in arrays:
                 data = result[pub].data
                 arrays[pub] = {key: np.asarray(data[key].to_bool_array(order="little"),
