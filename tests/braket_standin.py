@@ -51,6 +51,16 @@ SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
 GARNET = "arn:aws:braket:eu-north-1::device/qpu/iqm/Garnet"
 BUCKET = "amazon-braket-qnb-tests"
+#: a paid QPU profile on the stand-in, with a published price (the budget tests use it)
+FORTE_PROFILE = f"""
+[backends.forte]
+provider = "braket"
+device = "{FORTE}"
+s3_bucket = "{BUCKET}"
+client_factory = "braket_standin:make_client"
+price = {{task = 0.3, shot = 0.08}}
+describe_timeout = 60
+"""
 IONQ_GATES = ["x", "y", "z", "rx", "ry", "rz", "h", "cnot", "s", "si", "t", "ti", "v", "vi",
               "xx", "yy", "zz", "swap"]
 SIMULATOR_GATES = ["ccnot", "cnot", "cphaseshift", "cphaseshift00", "cphaseshift01",

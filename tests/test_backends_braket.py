@@ -53,13 +53,7 @@ s3_bucket = "{braket_standin.BUCKET}"
 s3_prefix = "qnb/tests"
 client_factory = "braket_standin:make_client"
 describe_timeout = 60
-[backends.forte]
-provider = "braket"
-device = "{FORTE}"
-s3_bucket = "{braket_standin.BUCKET}"
-client_factory = "braket_standin:make_client"
-price = {{task = 0.3, shot = 0.08}}
-describe_timeout = 60
+{braket_standin.FORTE_PROFILE}
 [backends.garnet]
 provider = "braket"
 device = "{GARNET}"

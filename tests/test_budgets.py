@@ -24,14 +24,7 @@ CONFIG = f"""
 [runner]
 workers = 1
 
-[backends.forte]
-provider = "braket"
-device = "{braket_standin.FORTE}"
-s3_bucket = "{braket_standin.BUCKET}"
-client_factory = "braket_standin:make_client"
-price = {{task = 0.3, shot = 0.08}}
-describe_timeout = 60
-
+{braket_standin.FORTE_PROFILE}
 [backends.sv1]
 provider = "braket"
 device = "{braket_standin.SV1}"

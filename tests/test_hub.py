@@ -45,14 +45,7 @@ workers = 1
 provider = "delayed"
 queue_seconds = 3600
 
-[backends.forte]
-provider = "braket"
-device = "{braket_standin.FORTE}"
-s3_bucket = "{braket_standin.BUCKET}"
-client_factory = "braket_standin:make_client"
-price = {{task = 0.3, shot = 0.08}}
-describe_timeout = 60
-
+{braket_standin.FORTE_PROFILE}
 [budgets.users]
 "*" = {{ usd = 10, period = "month" }}
 """

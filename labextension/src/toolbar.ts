@@ -115,6 +115,16 @@ function selectItem(select: HTMLSelectElement): Widget {
   return item;
 }
 
+/** A toolbar item holding a filter's chip (class `kind`), hidden until the filter is set. */
+function chipItem(chip: HTMLElement, kind: string): Widget {
+  const item = new Widget({ node: document.createElement('div') });
+  item.addClass('qnb-FilterChipItem');
+  item.addClass(kind);
+  item.node.appendChild(chip);
+  item.hide();
+  return item;
+}
+
 /**
  * A filter's chip: "<word> <value> ×", where the value goes in `value` (filled in
  * by the caller) and × is a button that clears the filter.
@@ -282,11 +292,7 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
     }
     handlers.onFilter({ owner: null });
   });
-  const ownerItem = new Widget({ node: document.createElement('div') });
-  ownerItem.addClass('qnb-FilterChipItem');
-  ownerItem.addClass('qnb-OwnerFilterItem');
-  ownerItem.node.appendChild(owner);
-  ownerItem.hide();
+  const ownerItem = chipItem(owner, 'qnb-OwnerFilterItem');
 
   // a chip goes away with its filter: leave the focus in the toolbar
   const { chip: tag, clear: clearTag } = tagFilterChip(() => {
@@ -295,11 +301,7 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
     }
     handlers.onFilter({ tag: null });
   });
-  const tagItem = new Widget({ node: document.createElement('div') });
-  tagItem.addClass('qnb-FilterChipItem');
-  tagItem.addClass('qnb-TagFilterItem');
-  tagItem.node.appendChild(tag);
-  tagItem.hide();
+  const tagItem = chipItem(tag, 'qnb-TagFilterItem');
 
   const { chip: session, clear: clearSession } = sessionChip(() => {
     if (session.contains(document.activeElement)) {
@@ -307,11 +309,7 @@ export function createToolbar(handlers: IJobsToolbarHandlers): IJobsToolbar {
     }
     handlers.onFilter({ session: null });
   });
-  const sessionItem = new Widget({ node: document.createElement('div') });
-  sessionItem.addClass('qnb-FilterChipItem');
-  sessionItem.addClass('qnb-SessionFilterItem');
-  sessionItem.node.appendChild(session);
-  sessionItem.hide();
+  const sessionItem = chipItem(session, 'qnb-SessionFilterItem');
 
   const toolbar = new Toolbar();
   toolbar.addClass('qnb-Toolbar');
