@@ -80,7 +80,7 @@ class HubApiHandler(JSONReplies, HubOAuthenticated, web.RequestHandler):
     def caller(self) -> Caller:
         model = self.current_user
         name = model["name"]
-        return Caller.from_scopes(name, model.get("scopes"), self.teams.of(name))
+        return Caller.from_scopes(name, model.get("scopes"), lambda: self.teams.of(name))
 
     async def call(self, fn: Callable[..., Any], *args: Any, http_status: int = 200,
                    **kwargs: Any) -> None:

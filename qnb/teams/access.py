@@ -13,7 +13,9 @@ own user's behalf.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .groups import NotAllowed, Team, current_user, team_of, view_owners
@@ -24,25 +26,32 @@ ADMIN_SCOPE = "custom:qnb:admin"
 
 @dataclass(frozen=True)
 class Caller:
-    """The user a request acts for, their groups and their scopes."""
+    """The user a request acts for, their groups and their scopes. The groups are asked
+    for (``groups``: the hub, under one) only when a check needs them: a user's own jobs
+    need none."""
 
     name: str
-    team: Team
+    groups: Callable[[], Team] = field(repr=False, compare=False)
     team_read: bool = True
     admin: bool = False
+
+    @functools.cached_property
+    def team(self) -> Team:
+        return self.groups()
 
     @classmethod
     def local(cls, configured: Team) -> Caller:
         """The user of this process (``JUPYTERHUB_USER``, else the Unix user), with the
         groups that apply here; the admin scope when ``[team] admins`` names them."""
         name = current_user()
-        return cls(name, team_of(configured), True, name in configured.admins)
+        return cls(name, lambda: team_of(configured), True, name in configured.admins)
 
     @classmethod
-    def from_scopes(cls, name: str, scopes: Any, team: Team) -> Caller:
+    def from_scopes(cls, name: str, scopes: Any, groups: Callable[[], Team]) -> Caller:
         """A hub user whose token carries ``scopes`` (the hub's expanded scope strings)."""
         held = {str(s).split("!", 1)[0] for s in scopes or ()}
-        return cls(name, team, TEAM_SCOPE in held or ADMIN_SCOPE in held, ADMIN_SCOPE in held)
+        return cls(name, groups, TEAM_SCOPE in held or ADMIN_SCOPE in held,
+                   ADMIN_SCOPE in held)
 
     def owns(self, record: Any) -> bool:
         return record.owner is None or record.owner == self.name
@@ -52,7 +61,8 @@ class Caller:
         for any one user's)."""
         if self.admin and owner is not None:
             return [owner]
-        return view_owners(self.name, self.team, owner=owner, team_view=team,
+        return view_owners(self.name, lambda: self.team.teammates(self.name), owner=owner,
+                           team_view=team,
                            team_scope=self.team_read)
 
     def check_read(self, record: Any) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import getpass
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,10 +174,12 @@ def caps_for(user: str, team: Team, budgets: Iterable[Budget], now: float) -> tu
     return tuple(caps)
 
 
-def view_owners(user: str, team: Team, *, owner: str | None = None, team_view: bool = False,
+def view_owners(user: str, teammates: Callable[[], Iterable[str]], *,
+                owner: str | None = None, team_view: bool = False,
                 team_scope: bool = True) -> list[str | None]:
     """The owners whose jobs ``user`` sees: their own by default; every teammate's with
-    ``team_view``; one ``owner``'s when asked, who must be the user or a teammate.
+    ``team_view``; one ``owner``'s when asked, who must be the user or a teammate
+    (``teammates()``, asked only then).
     ``NotAllowed`` says what is missing. Jobs without an owner (written before owners were
     recorded) stay where everyone who could see them before still does: in every view."""
     if owner is not None and owner != user:
@@ -185,7 +187,7 @@ def view_owners(user: str, team: Team, *, owner: str | None = None, team_view: b
             raise NotAllowed(f"reading the jobs of {owner!r} needs the team scope "
                              f"(custom:qnb:team-read), which {user!r} does not have",
                              "custom:qnb:team-read")
-        if owner not in team.teammates(user):
+        if owner not in teammates():
             raise NotAllowed(f"{owner!r} is not in any group of {user!r}; a user sees only "
                              "the jobs of their own groups' members", "group membership")
         return [owner]
@@ -194,4 +196,4 @@ def view_owners(user: str, team: Team, *, owner: str | None = None, team_view: b
     if not team_scope:
         raise NotAllowed(f"the team view needs the team scope (custom:qnb:team-read), which "
                          f"{user!r} does not have", "custom:qnb:team-read")
-    return [*sorted(team.teammates(user)), None]
+    return [*sorted(teammates()), None]
