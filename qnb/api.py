@@ -281,13 +281,11 @@ def job_filters(status: Any = None, backend: str | None = None, session: Any = N
         cfg = load_config(home)
     except ConfigError as exc:
         raise SubmitError(str(exc)) from None
-    if owner is None and not team:  # one's own jobs: no groups to look up
-        owners: list[str | None] = [current_user(), None]
-    elif _others(owner, team):  # hub mode: the service says whose jobs the view shows
+    if _others(owner, team):  # hub mode: the service says whose jobs the view shows
         from .hub import remote
 
         owners = remote.view_owners(owner=owner, team=team)
-    else:
+    else:  # (groups are looked up only for a view that needs them)
         owners = Caller.local(cfg.team).owners(owner=owner, team=team)
     try:
         when = parse_since(since)

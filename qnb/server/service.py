@@ -132,7 +132,7 @@ class JobService:
         circuit the figures of ``azure_estimator.summary``. Another user's job: its row
         only, for a teammate with the team scope (403 otherwise), never its result."""
         record = self._record(job_id)
-        if self.hub is not None and caller is None and foreign(current_user(), record.owner):
+        if self._forwards_job(caller, record):
             return self._relay("GET", f"jobs/{record.id}", {})
         who = caller or self.caller()
         _allowed(lambda: who.check_read(record))
@@ -220,7 +220,7 @@ class JobService:
         user's job needs the admin scope: 403 saying so.
         """
         record = self._record(job_id)
-        if self.hub is not None and caller is None and foreign(current_user(), record.owner):
+        if self._forwards_job(caller, record):
             return self._relay("POST", f"jobs/{record.id}/cancel", {})
         who = caller or self.caller()
         _allowed(lambda: who.check_cancel(record))
@@ -250,6 +250,11 @@ class JobService:
         (the service itself passes its caller), asking for others' jobs."""
         return (self.hub is not None and caller is None
                 and involves_others(current_user(), owner, team))
+
+    def _forwards_job(self, caller: Caller | None, record: JobRecord) -> bool:
+        """Whether reading or cancelling a job goes to the hub service: hub mode, for this
+        server's own user, and another user's job."""
+        return self.hub is not None and caller is None and foreign(current_user(), record.owner)
 
     def _relay(self, method: str, path: str, query: dict[str, str | None]) -> Any:
         """The hub service's answer: its JSON (or CSV text) when it agrees, else a
