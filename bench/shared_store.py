@@ -16,7 +16,9 @@ from typing import Any
 from .common import fresh_home, summary, tests_module
 from .round_trips import _circuit
 
-WARM_JOBS = 40  # submitted at once before each timed burst, so that every worker runs some
+WARM_JOBS = 40  # submitted at once, again and again before a timed burst, until every
+#                worker of every runner has run one (``_warm``)
+WARM_SECONDS = 120.0  # more than a cold runner's start, on a slow machine
 
 
 @contextmanager
@@ -47,10 +49,7 @@ def _burst_s(n: int, *, extra_runner: bool = False, workers: int | None = None) 
             (home / "config.toml").write_text(f"[runner]\nworkers = {workers}\n")
         other = _second_runner(workers) if extra_runner else None
         try:
-            # warm workers, every one of them (a worker's first job builds its transpiler
-            # and its simulator): a burst of its own, not timed
-            for job in [qnb.submit(qc, shots=1000) for _ in range(WARM_JOBS)]:
-                job.wait(timeout=300)
+            _warm(qc, (workers or os.cpu_count() or 1) * (2 if extra_runner else 1))
             t0 = time.perf_counter()
             jobs = [qnb.submit(qc, shots=1000) for _ in range(n)]
             for job in jobs:
@@ -63,6 +62,26 @@ def _burst_s(n: int, *, extra_runner: bool = False, workers: int | None = None) 
                 other[0].wait(30)
                 other[1].cleanup()
     return took
+
+
+def _warm(qc: Any, workers: int) -> None:
+    """Bursts of their own, not timed, until ``workers`` workers have each run a job (a
+    worker's first job builds its transpiler and its simulator). One burst is not enough:
+    a warm runner's workers can run all of it while a runner just started by the first
+    submit still imports, and its worker would then start cold in the middle of the timed
+    burst."""
+    import qnb
+
+    seen: set[tuple[int, int]] = set()
+    deadline = time.perf_counter() + WARM_SECONDS
+    while len(seen) < workers:
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"only {len(seen)} of {workers} workers ran a job in "
+                               f"{WARM_SECONDS:.0f} s")
+        for job in [qnb.submit(qc, shots=1000) for _ in range(WARM_JOBS)]:
+            job.wait(timeout=300)
+            state = job.refresh().provider_state
+            seen.add((state["runner"], state["worker"]))
 
 
 def _second_runner(workers: int | None) -> tuple[subprocess.Popen, Any]:
@@ -78,27 +97,26 @@ def _second_runner(workers: int | None) -> tuple[subprocess.Popen, Any]:
     deadline = time.time() + 60
     while not (home / "runner.json").exists() and time.time() < deadline:
         time.sleep(0.1)
-    time.sleep(2.0)  # its workers warm up
-    return proc, tmp
+    return proc, tmp  # its workers are warmed with the first home's (``_warm``)
 
 
 def burst(quick: bool) -> dict[str, Any]:
     """500 (50 quick) small jobs at once until all are DONE: on SQLite, on PostgreSQL with one
     runner, and on PostgreSQL with two runners of one worker each against one runner of two
-    (the same cores), alternating, medians of several runs."""
-    n, runs = (50, 1) if quick else (500, 5)
+    (the same cores), alternating, medians of seven runs."""
+    n, runs = (50, 1) if quick else (500, 7)
     server = tests_module("pg_server").Server()
     sqlite, pg, one_of_two, two_of_one = [], [], [], []
     try:
-        for _ in range(runs):
-            with _store_env(None):
-                sqlite.append(_burst_s(n))
-            with _store_env(server.fresh_database()):
-                pg.append(_burst_s(n))
-            with _store_env(server.fresh_database()):
-                one_of_two.append(_burst_s(n, workers=2))
-            with _store_env(server.fresh_database()):
-                two_of_one.append(_burst_s(n, workers=1, extra_runner=True))
+        for i in range(runs):
+            # each pair in turn first, as this machine's speed drifts within a run
+            pairs = [(sqlite, None, {}), (pg, "pg", {})]
+            pairs = pairs if i % 2 == 0 else pairs[::-1]
+            runners = [(one_of_two, "pg", {"workers": 2}),
+                       (two_of_one, "pg", {"workers": 1, "extra_runner": True})]
+            for times, store, how in pairs + (runners if i % 2 == 0 else runners[::-1]):
+                with _store_env(store and server.fresh_database()):
+                    times.append(_burst_s(n, **how))
     finally:
         server.stop()
     s, p = statistics.median(sqlite), statistics.median(pg)
