@@ -169,6 +169,7 @@ class Job:
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + RUNNER_CHECK_SECONDS
                 self._ensure_runner()
+                self._follow_ends()
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 raise TimeoutError(f"job {self.id} still {status} after {timeout} s")
@@ -181,12 +182,28 @@ class Job:
 
         ensure_runner(self._store.home)
 
+    def _follow_ends(self) -> None:
+        """On a shared store, be woken when a job ends on another machine: by this home's
+        runner, which hears every end (``runner.hears_ends``), or else by a listener of
+        this process's own (``waiters.follow_ends``), given up once the runner hears them
+        (every listener costs the database a wake-up for each notification)."""
+        store = self._store
+        if not store.shared:
+            return
+        from .runner import hears_ends
+        from .waiters import follow_ends, stop_following_ends
+
+        if hears_ends(store.home, store.url):
+            stop_following_ends(store.home)
+        else:
+            follow_ends(store)
+
     def wait(self, timeout: float | None = None) -> JobStatus:
         """Block until the job is DONE, ERROR or CANCELLED; ``TimeoutError`` after ``timeout``."""
-        from .waiters import follow_ends, waiter
+        from .waiters import waiter
 
         woken = waiter(self._store.home)  # the worker or runner ending jobs wakes it
-        follow_ends(self._store)  # and, on a shared store, jobs ending on other machines
+        self._follow_ends()  # and, on a shared store, jobs ending on other machines
         steps = self._wait_steps(timeout, woken is not None)
         sleep = woken.sleep if woken is not None else time.sleep
         try:

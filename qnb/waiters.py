@@ -131,7 +131,8 @@ def follow_ends(store: Any) -> Any:
     """On a store that other machines' runners serve (``store.shared``), wake this process's
     waits when a job ends anywhere: one listener per process and store (``store.listen``,
     topic "end"), poking this process's own waiter; the listener (None on other stores). A
-    job run on this machine wakes them through ``poke`` anyway; this is for the others."""
+    job run on this machine wakes them through ``poke`` anyway; this is for the others, for
+    a process whose home has no runner hearing them (``Job._follow_ends``)."""
     if not store.shared:
         return None
     home = resolved(store.home)

@@ -293,10 +293,10 @@ def test_a_job_ending_on_another_machine_wakes_the_kernel_waiting_on_it(tmp_path
         own = waiter(homes[0])
         listening = follow_ends(job._store)
         elsewhere = open_store(homes[1], url=url)
-        runner_heard: list[str] = []
-        runner_ear = elsewhere.listen(runner_heard.append)  # what a runner listens to
+        submits_heard: list[str] = []
+        submits_ear = elsewhere.listen(submits_heard.append)  # topic "submit" alone
         try:
-            wait_for(lambda: listening.connected.is_set() and runner_ear.connected.is_set(),
+            wait_for(lambda: listening.connected.is_set() and submits_ear.connected.is_set(),
                      30, "the listeners to connect")
             _drain(own)
             assert elsewhere.claim(job.id) is not None
@@ -305,14 +305,14 @@ def test_a_job_ending_on_another_machine_wakes_the_kernel_waiting_on_it(tmp_path
             assert own.sock in ready, "no wake-up reached the waiting kernel"
             assert job.wait(timeout=60) is JobStatus.DONE
             assert job.counts() == {"00": 10}
-            # a runner hears submits only (notifications arrive in commit order: once this
-            # submit is heard, the end above would have been heard before it, if listened to)
+            # a listener of submits hears no ends (notifications arrive in commit order: once
+            # this submit is heard, the end above would have been heard before it, if it were)
             last = qnb.submit(bell(), shots=10)
-            wait_for(lambda: runner_heard, 30, "the submit to be heard")
-            assert runner_heard == [f"submit {last.record.provider}"], runner_heard
+            wait_for(lambda: submits_heard, 30, "the submit to be heard")
+            assert submits_heard == [f"submit {last.record.provider}"], submits_heard
             elsewhere.finish(last.id, JobStatus.CANCELLED, error="not run")
         finally:
-            runner_ear.stop()
+            submits_ear.stop()
             stop_following_ends()
             elsewhere.close()
 
@@ -324,3 +324,63 @@ def _drain(own) -> None:
     with contextlib.suppress(BlockingIOError):
         while own.sock.recv(64):
             pass
+
+
+def _listeners(url: str) -> int:
+    """Connections listening to the store's notifications (each costs the server a wake-up
+    for every notification in its database)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = "
+                            "current_database() AND application_name = 'qnb-listen'"
+                            ).fetchone()[0]
+
+
+def test_a_home_whose_runner_hears_the_ends_needs_no_listener_of_its_own(tmp_path):
+    # a home's runner listens for submits and ends on one connection, and wakes the home's
+    # waiting kernels when a job ends anywhere: a kernel there opens no listener of its own,
+    # and a job ended through another home still wakes it at once. Once the runner has
+    # stopped, the kernel listens itself again.
+    import select
+    import time
+
+    import qnb
+    from qnb.runner.control import HEARS_SECONDS, hears_ends, stop_runner
+    from qnb.store import get_store, open_store
+    from qnb.waiters import stop_following_ends, waiter
+
+    with shared_homes(tmp_path, 2, config(tmp_path), env={"QNB_RUNNER_AUTOSTART": "0"}) as (
+            homes, url):
+        store = get_store()
+        job = qnb.submit(bell(), shots=10)  # no runner yet: it waits, QUEUED
+        elsewhere = open_store(homes[1], url=url)
+        lease = 4242  # another machine's runner, alive, whose worker 1 runs the jobs
+        elsewhere.join(lease, host="elsewhere", pid=1, workers=1, lease=600, service=True)
+        try:
+            assert elsewhere.claim_next(1, lease).id == job.id
+            runner = start_runner(homes[0])
+            wait_for(lambda: hears_ends(homes[0], store.url), 120,
+                     "the runner to hear the ends", interval=0.2)
+            assert _listeners(url) == 1  # the runner's
+            with pytest.raises(TimeoutError):
+                job.wait(timeout=0.05)
+            assert _listeners(url) == 1  # no listener of the kernel's beside it
+            own = waiter(homes[0])
+            _drain(own)
+            assert elsewhere.finish(job.id, JobStatus.DONE, result={"counts": [{"00": 10}]})
+            ready, _, _ = select.select([own.sock], [], [], 60)
+            assert own.sock in ready, "the runner did not wake the waiting kernel"
+            assert job.wait(timeout=60) is JobStatus.DONE
+
+            assert stop_runner(homes[0]) and runner.wait(30) is not None
+            time.sleep(HEARS_SECONDS)  # what the kernel last saw of the runner is stale
+            second = qnb.submit(bell(), shots=10)
+            assert elsewhere.claim_next(1, lease).id == second.id
+            with pytest.raises(TimeoutError):
+                second.wait(timeout=0.05)
+            wait_for(lambda: _listeners(url) == 1, 30, "the kernel to listen itself")
+            elsewhere.finish(second.id, JobStatus.CANCELLED, error="not run")
+            assert second.wait(timeout=60) is JobStatus.CANCELLED
+        finally:
+            stop_following_ends()
+            elsewhere.leave(lease)
+            elsewhere.close()

@@ -6,6 +6,6 @@
 them on ``schedule``; ``outcomes`` is what the remote helpers hand back.
 """
 
-from .control import ensure_runner, runner_info, stop_runner, wake
+from .control import ensure_runner, hears_ends, runner_info, stop_runner, wake
 
-__all__ = ["ensure_runner", "runner_info", "stop_runner", "wake"]
+__all__ = ["ensure_runner", "hears_ends", "runner_info", "stop_runner", "wake"]

@@ -147,6 +147,31 @@ def ensure_runner(home: Path, *, nudge: bool = True) -> bool:
     return True
 
 
+HEARS_SECONDS = 1.0  # how long a look at whether a home's runner hears ends is believed
+_hears: dict[tuple[Path, str], tuple[float, bool]] = {}
+
+
+def hears_ends(home: Path, url: str) -> bool:
+    """Whether the runner of ``home`` serves the shared store at ``url`` and hears jobs end
+    anywhere, waking this home's waits (its ``runner.json`` says so, and it holds its FIFO
+    open: it is alive). Then a kernel of this home needs no listener of its own. Looked at
+    once a second at most per home and store: a wait asks it each time it starts."""
+    now = time.monotonic()
+    seen = _hears.get((home, url))
+    if seen is not None and now - seen[0] < HEARS_SECONDS:
+        return seen[1]
+    hears = False
+    if wake(home, nudge=False):
+        try:
+            info = json.loads(RunnerFiles(home).info.read_text())
+        except (OSError, ValueError):
+            info = None
+        hears = isinstance(info, dict) and info.get("store") == url and info.get(
+            "hears_ends") is True
+    _hears[(home, url)] = (now, hears)
+    return hears
+
+
 def runner_info(home: Path) -> dict[str, Any] | None:
     """The runner that serves ``home`` (its last heartbeat: pid, start, workers, active jobs),
     or None if none runs. A ``runner.json`` that names another process than the lock's

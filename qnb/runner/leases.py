@@ -14,8 +14,10 @@ expired left behind, step by step:
    their remote ids; a job caught while being handed over ends in ERROR, as it may or may
    not have reached its service and must not be sent twice.
 
-On a shared store it also listens for submits made anywhere, and wakes this machine's idle
-workers (kernels listen for the ends themselves: ``waiters.follow_ends``).
+On a shared store it also listens, on one connection, for submits made anywhere, and wakes
+this home's idle workers; and for jobs ending anywhere, and wakes this home's waiting
+kernels. So a home's kernels need no listener of their own while its runner serves
+(``hears_ends``); a kernel of a home without one listens itself (``waiters.follow_ends``).
 """
 
 from __future__ import annotations
@@ -68,7 +70,13 @@ class Lease:
             if gone:
                 log.info("took over from %d runner(s) of this home that stopped", len(gone))
         self.take_over()
-        self.listener = self.store.listen(self._heard)
+        self.listener = self.store.listen(self._heard, topic=("submit", "end"))
+
+    @property
+    def hears_ends(self) -> bool:
+        """Whether this runner hears jobs end anywhere now (its listener is connected), and
+        wakes this home's waits: what the kernels of this home read in ``runner.json``."""
+        return self.listener is not None and self.listener.connected.is_set()
 
     def renew(self, running: int, following: int) -> bool:
         """The heartbeat's renewal; False if the lease was lost (it expired meanwhile). A
@@ -123,11 +131,14 @@ class Lease:
         return other in self._alive
 
     def _heard(self, what: str) -> None:
-        """A job queued anywhere: wake this machine's idle workers, and this runner's loop
-        when the job is (or may be) a remote one to hand over. (Runners hear no ends: a
-        kernel of this home is woken by the worker that ended its job, others by their own
-        listener.)"""
+        """A job queued anywhere: wake this home's idle workers, and this runner's loop when
+        the job is (or may be) a remote one to hand over. A job ended anywhere: wake this
+        home's waits (a job one of its workers ended has woken them already; a second
+        wake-up costs a waiting kernel one read)."""
         kind, _, provider = what.partition(" ")
+        if kind == "end":
+            poke(self.store.home)
+            return
         if kind != "submit":
             return
         poke(self.store.home, WORKERS)

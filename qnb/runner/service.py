@@ -172,6 +172,7 @@ class Runner:
             "heartbeat": now, "lease": f"{self.lease.id:x}", "store": self.store.url,
             "workers": self.workers, "running_local": running,
             "following_remote": following, "finished": self._ended(),
+            "hears_ends": self.lease.hears_ends,
             "python": sys.executable})
         if not force and not self.lease.renew(running, following):
             log.error("this runner's lease on %s expired before it was renewed (was the "

@@ -53,11 +53,13 @@ class JobStore(Protocol):
     def close(self) -> None:
         """Close this thread's connection (a later call opens another)."""
 
-    def listen(self, callback: Callable[[str], None], topic: str = "submit") -> Any:
+    def listen(self, callback: Callable[[str], None],
+               topic: str | tuple[str, ...] = "submit") -> Any:
         """Call ``callback`` from a thread for writes made anywhere: with ``"submit
         <provider>"`` when a job is queued (``topic="submit"``), or ``"end <id>"`` when one
-        ends (``topic="end"``); an object with ``stop()``, or None where the processes of
-        one machine wake each other instead (``qnb/waiters.py``)."""
+        ends (``topic="end"``), or both (``topic=("submit", "end")``, one listener); an
+        object with ``stop()``, or None where the processes of one machine wake each other
+        instead (``qnb/waiters.py``)."""
 
     def snapshot(self) -> AbstractContextManager[None]:
         """A read transaction: the reads of this thread inside see one state of the store."""

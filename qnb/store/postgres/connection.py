@@ -123,8 +123,9 @@ class Connections(SQLBase):
     def home(self) -> Path:
         return self._home
 
-    def listen(self, callback: Any, topic: str = "submit") -> Listener:
-        return Listener(self._url, self.where, CHANNELS[topic], callback)
+    def listen(self, callback: Any, topic: str | tuple[str, ...] = "submit") -> Listener:
+        topics = (topic,) if isinstance(topic, str) else topic
+        return Listener(self._url, self.where, [CHANNELS[t] for t in topics], callback)
 
     @property
     def url(self) -> str:
