@@ -20,6 +20,8 @@ _RUNNER_KEYS = ("id", "host", "pid", "workers", "service", "started_at", "heartb
                 "expires_at", "running", "following")
 #: a remote job that a runner follows: handed to its service, or being handed over
 _REMOTE = ("status IN ('QUEUED', 'RUNNING') AND (remote_id IS NOT NULL OR submitting = 1)")
+_UNFOLLOWED = ("(follower IS NULL OR NOT EXISTS "
+               "(SELECT 1 FROM runners r WHERE r.id = jobs.follower))")
 
 
 class Runners(SQLBase):
@@ -90,18 +92,20 @@ class Runners(SQLBase):
     def adopt(self, runner: int, *, limit: int = 500) -> list[JobRecord]:
         """The remote jobs no runner with a lease follows, now followed by ``runner`` (each
         taken by one runner only); oldest first."""
+        # Where writers run side by side (PostgreSQL), the rows picked are locked, and ones
+        # another runner is adopting are skipped; the update checks again that nobody
+        # follows them, so that two runners never both take a job.
         with self._write(ordered=False) as c:
             ids = [r[0] for r in c.execute(
-                f"SELECT id FROM jobs WHERE {_REMOTE} AND (follower IS NULL OR NOT EXISTS "
-                "(SELECT 1 FROM runners r WHERE r.id = jobs.follower)) ORDER BY seq LIMIT ?",
-                (limit,))]
+                f"SELECT id FROM jobs WHERE {_REMOTE} AND {_UNFOLLOWED} ORDER BY seq "
+                f"LIMIT ?{self.LOCK_ROWS}", (limit,))]
             if not ids:
                 return []
             marks = ", ".join("?" * len(ids))
-            c.execute(f"UPDATE jobs SET follower = ? WHERE id IN ({marks})", (runner, *ids))
-            rows = c.execute(f"SELECT {COLUMNS} FROM jobs WHERE id IN ({marks}) ORDER BY seq",
-                             ids).fetchall()
-        return [to_record(r) for r in rows]
+            rows = c.execute(f"UPDATE jobs SET follower = ? WHERE id IN ({marks}) AND "
+                             f"{_UNFOLLOWED} RETURNING {COLUMNS}", (runner, *ids)).fetchall()
+        order = {job_id: i for i, job_id in enumerate(ids)}  # oldest first, as picked
+        return sorted((to_record(r) for r in rows), key=lambda rec: order[rec.id])
 
     def follower(self, job_id: str) -> int | None:
         """The runner following a remote job, if any."""
