@@ -183,10 +183,10 @@ class Connections(SQLBase):
         try:
             with raw.pipeline() as conn.pipeline:
                 raw.execute("BEGIN")
-                if ordered:
-                    raw.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
-                if counted:
-                    raw.execute("SELECT nextval('qnb_changes')")
+                first = ([f"pg_advisory_xact_lock({WRITE_LOCK})"] if ordered else []) + (
+                    ["nextval('qnb_changes')"] if counted else [])
+                if first:  # one statement for both: each costs the server and psycopg
+                    raw.execute(f"SELECT {', '.join(first)}")
                 yield conn
                 for note in conn.notes:  # delivered only if the transaction commits
                     channel = CHANNELS[note.partition(" ")[0]]
