@@ -124,6 +124,17 @@ def poke(home: Path, folder_name: str = DIRECTORY) -> int:
     return woken
 
 
+def waiting(home: Path, folder_name: str = DIRECTORY) -> bool:
+    """Whether some process is registered in ``folder_name`` of ``home`` to be woken (for
+    ``waiters``: a process that has waited on a job there). A registration left by a process
+    that died goes with the next poke."""
+    try:
+        with os.scandir(resolved(home) / folder_name) as found:
+            return next(found, None) is not None
+    except OSError:
+        return False
+
+
 _following: dict[tuple[int, Path], Any] = {}
 
 

@@ -336,15 +336,15 @@ def _listeners(url: str) -> int:
 
 
 def test_a_home_whose_runner_hears_the_ends_needs_no_listener_of_its_own(tmp_path):
-    # a home's runner listens for submits and ends on one connection, and wakes the home's
-    # waiting kernels when a job ends anywhere: a kernel there opens no listener of its own,
-    # and a job ended through another home still wakes it at once. Once the runner has
-    # stopped, the kernel listens itself again.
+    # a home's runner listens for submits, and for ends while a kernel of its home waits:
+    # then it wakes that kernel when a job ends anywhere, and the kernel gives up a
+    # listener of its own; a job ended through another home still wakes it at once. Once
+    # the runner has stopped, the kernel listens itself again.
     import select
     import time
 
     import qnb
-    from qnb.runner.control import HEARS_SECONDS, hears_ends, stop_runner
+    from qnb.runner.control import HEARS_SECONDS, hears_ends, runner_info, stop_runner
     from qnb.store import get_store, open_store
     from qnb.waiters import stop_following_ends, waiter
 
@@ -358,18 +358,24 @@ def test_a_home_whose_runner_hears_the_ends_needs_no_listener_of_its_own(tmp_pat
         try:
             assert elsewhere.claim_next(1, lease).id == job.id
             runner = start_runner(homes[0])
-            wait_for(lambda: hears_ends(homes[0], store.url), 120,
-                     "the runner to hear the ends", interval=0.2)
-            assert _listeners(url) == 1  # the runner's
+            wait_for(lambda: (runner_info(homes[0]) or {}).get("state") == "serving", 120,
+                     "the runner to serve", interval=0.2)
+            assert _listeners(url) == 1  # the runner's, for submits: nobody here waits yet
+            assert not hears_ends(homes[0], store.url)
             with pytest.raises(TimeoutError):
-                job.wait(timeout=0.05)
-            assert _listeners(url) == 1  # no listener of the kernel's beside it
+                job.wait(timeout=0.05)  # the kernel waits, with a listener of its own
+            wait_for(lambda: hears_ends(homes[0], store.url), 60,
+                     "the runner to hear the ends for the waiting kernel", interval=0.2)
+            with pytest.raises(TimeoutError):
+                job.wait(timeout=0.05)  # ... which it gives up now
+            wait_for(lambda: _listeners(url) == 1, 30, "the kernel's listener to close")
             own = waiter(homes[0])
             _drain(own)
             assert elsewhere.finish(job.id, JobStatus.DONE, result={"counts": [{"00": 10}]})
             ready, _, _ = select.select([own.sock], [], [], 60)
             assert own.sock in ready, "the runner did not wake the waiting kernel"
             assert job.wait(timeout=60) is JobStatus.DONE
+            assert _listeners(url) == 1
 
             assert stop_runner(homes[0]) and runner.wait(30) is not None
             time.sleep(HEARS_SECONDS)  # what the kernel last saw of the runner is stale

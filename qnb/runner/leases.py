@@ -15,9 +15,10 @@ expired left behind, step by step:
    not have reached its service and must not be sent twice.
 
 On a shared store it also listens, on one connection, for submits made anywhere, and wakes
-this home's idle workers; and for jobs ending anywhere, and wakes this home's waiting
-kernels. So a home's kernels need no listener of their own while its runner serves
-(``hears_ends``); a kernel of a home without one listens itself (``waiters.follow_ends``).
+this home's idle workers; and, while a kernel of this home waits on jobs, for jobs ending
+anywhere, and wakes this home's waits. So a home's kernels need no listener of their own
+while its runner serves (``hears_ends``); a kernel of a home without one listens itself
+(``waiters.follow_ends``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 from ..backends.registry import provider_kind
 from ..models import JobRecord, JobStatus
 from ..store import JobStore
-from ..waiters import WORKERS, poke
+from ..waiters import WORKERS, poke, waiting
 
 log = logging.getLogger("qnb.runner")
 
@@ -70,13 +71,20 @@ class Lease:
             if gone:
                 log.info("took over from %d runner(s) of this home that stopped", len(gone))
         self.take_over()
-        self.listener = self.store.listen(self._heard, topic=("submit", "end"))
+        self.listener = self.store.listen(self._heard, topic=self._topics)
+
+    def _topics(self) -> tuple[str, ...]:
+        """What this runner listens to: submits always; ends while a process of this home
+        waits on jobs (a runner serving as a service, with no kernels, hears none)."""
+        return ("submit", "end") if waiting(self.store.home) else ("submit",)
 
     @property
     def hears_ends(self) -> bool:
-        """Whether this runner hears jobs end anywhere now (its listener is connected), and
-        wakes this home's waits: what the kernels of this home read in ``runner.json``."""
-        return self.listener is not None and self.listener.connected.is_set()
+        """Whether this runner hears jobs end anywhere now, and wakes this home's waits:
+        what the kernels of this home read in ``runner.json``."""
+        listener = self.listener
+        return (listener is not None and listener.connected.is_set()
+                and "end" in listener.topics)
 
     def renew(self, running: int, following: int) -> bool:
         """The heartbeat's renewal; False if the lease was lost (it expired meanwhile). A

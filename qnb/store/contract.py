@@ -29,6 +29,10 @@ from typing import Any, Protocol, runtime_checkable
 from ..models import JobRecord, JobStatus
 from ..teams.budgets import Cap, Reservation
 
+#: What a ``listen`` hears: a topic ("submit", "end"), several, or a function naming the
+#: ones wanted now (asked again every half second)
+Topics = str | tuple[str, ...] | Callable[[], Collection[str]]
+
 
 @runtime_checkable
 class JobStore(Protocol):
@@ -53,13 +57,12 @@ class JobStore(Protocol):
     def close(self) -> None:
         """Close this thread's connection (a later call opens another)."""
 
-    def listen(self, callback: Callable[[str], None],
-               topic: str | tuple[str, ...] = "submit") -> Any:
+    def listen(self, callback: Callable[[str], None], topic: Topics = "submit") -> Any:
         """Call ``callback`` from a thread for writes made anywhere: with ``"submit
         <provider>"`` when a job is queued (``topic="submit"``), or ``"end <id>"`` when one
-        ends (``topic="end"``), or both (``topic=("submit", "end")``, one listener); an
-        object with ``stop()``, or None where the processes of one machine wake each other
-        instead (``qnb/waiters.py``)."""
+        ends (``topic="end"``), or both (``topic=("submit", "end")``, one listener), or
+        those a function names at the time; an object with ``stop()``, or None where the
+        processes of one machine wake each other instead (``qnb/waiters.py``)."""
 
     def snapshot(self) -> AbstractContextManager[None]:
         """A read transaction: the reads of this thread inside see one state of the store."""

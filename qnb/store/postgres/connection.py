@@ -19,6 +19,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.types.numeric import NumericLoader
 
 from ...models import StoreError
+from ..contract import Topics
 from ..sql.base import Cursor, SQLBase
 from .listen import Listener
 from .schema import CHANNELS, SCHEMA_VERSION, WRITE_LOCK, migrate
@@ -123,9 +124,11 @@ class Connections(SQLBase):
     def home(self) -> Path:
         return self._home
 
-    def listen(self, callback: Any, topic: str | tuple[str, ...] = "submit") -> Listener:
-        topics = (topic,) if isinstance(topic, str) else topic
-        return Listener(self._url, self.where, [CHANNELS[t] for t in topics], callback)
+    def listen(self, callback: Any, topic: Topics = "submit") -> Listener:
+        if callable(topic):
+            return Listener(self._url, self.where, topic, callback)
+        topics = (topic,) if isinstance(topic, str) else tuple(topic)
+        return Listener(self._url, self.where, lambda: topics, callback)
 
     @property
     def url(self) -> str:

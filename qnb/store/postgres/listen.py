@@ -1,5 +1,5 @@
-"""Wake-ups across machines: a thread that ``LISTEN``s on some channels (``schema.CHANNELS``:
-submits, ends) and hands each notification ("submit <provider>", "end <id>") to a
+"""Wake-ups across machines: a thread that ``LISTEN``s on the channels of some topics
+(``schema.CHANNELS``: submits, ends) and hands each notification ("submit <provider>", "end <id>") to a
 callback. A dropped connection is retried every few seconds; meanwhile the callers' own
 slow polls keep everything moving.
 
@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection
 
 import psycopg
+
+from .schema import CHANNELS
 
 log = logging.getLogger("qnb.store")
 
 RETRY_SECONDS = 2.0
+LOOK_SECONDS = 0.5  # how often the topics wanted are looked at again
 
 
 class Listener:
-    """``LISTEN`` on ``channels``, on a connection of its own, in a daemon thread."""
+    """``LISTEN`` on the channels of the topics ``topics()`` names ("submit", "end"), on a
+    connection of its own, in a daemon thread; ``topics`` is asked again every
+    ``LOOK_SECONDS``, so a listener can take up a topic or drop it as it needs it."""
 
-    def __init__(self, url: str, where: str, channels: Sequence[str],
+    def __init__(self, url: str, where: str, topics: Callable[[], Collection[str]],
                  callback: Callable[[str], None]) -> None:
-        self.url, self.where, self.callback = url, where, callback
-        self.channels = list(channels)
+        self.url, self.where, self.callback, self._topics = url, where, callback, topics
+        self.topics: frozenset[str] = frozenset()  # the topics listened to now
         self._stop = threading.Event()
         self.connected = threading.Event()
         self._thread = threading.Thread(target=self._run, name="qnb-listen", daemon=True)
@@ -41,17 +46,31 @@ class Listener:
             try:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=10,
                                      application_name="qnb-listen") as conn:
-                    for channel in self.channels:
-                        conn.execute(f"LISTEN {channel}")
-                    self.connected.set()
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=0.5):
+                        self._listen(conn)
+                        self.connected.set()
+                        for note in conn.notifies(timeout=LOOK_SECONDS):
                             self._tell(note.payload)
             except psycopg.Error as exc:
-                self.connected.clear()
                 log.warning("qnb: listening to %s failed (%s); retrying in %.0f s", self.where,
                             " ".join(str(exc).split())[:200], RETRY_SECONDS)
                 self._stop.wait(RETRY_SECONDS)
+            finally:
+                self.connected.clear()
+                self.topics = frozenset()
+
+    def _listen(self, conn: psycopg.Connection) -> None:
+        """``LISTEN`` to the topics wanted now and ``UNLISTEN`` the others."""
+        try:
+            wanted = frozenset(self._topics())
+        except Exception:
+            log.exception("qnb: asking which notifications to listen to failed")
+            return
+        for topic in sorted(wanted - self.topics):
+            conn.execute(f"LISTEN {CHANNELS[topic]}")
+        for topic in sorted(self.topics - wanted):
+            conn.execute(f"UNLISTEN {CHANNELS[topic]}")
+        self.topics = wanted
 
     def _tell(self, payload: str) -> None:
         try:

@@ -13,6 +13,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from ..contract import Topics
+
 
 class Cursor(Protocol):
     rowcount: int
@@ -65,12 +67,12 @@ class SQLBase(ABC):
     #: another; a store that is a file of one home has one runner, the home's lock holder
     shared = False
 
-    def listen(self, callback: Callable[[str], None],
-               topic: str | tuple[str, ...] = "submit") -> Any:
+    def listen(self, callback: Callable[[str], None], topic: Topics = "submit") -> Any:
         """Call ``callback("submit <provider>")`` when a job is queued (``topic="submit"``)
-        or ``callback("end <id>")`` when one ends (``topic="end"``), or both (a tuple of
-        topics), from a thread, for writes made anywhere; an object with ``stop()``, or None
-        where processes of one machine wake each other (``qnb/waiters.py``) instead."""
+        or ``callback("end <id>")`` when one ends (``topic="end"``), or for several topics
+        (``contract.Topics``), from a thread, for writes made anywhere; an object with
+        ``stop()``, or None where processes of one machine wake each other
+        (``qnb/waiters.py``) instead."""
         return None
 
     @property
