@@ -194,7 +194,7 @@ class Job:
         from .waiters import follow_ends, stop_following_ends
 
         if hears_ends(store.home, store.url):
-            stop_following_ends(store.home)
+            stop_following_ends(store.home, wait=False)
         else:
             follow_ends(store)
 

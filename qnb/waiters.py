@@ -163,15 +163,18 @@ def follow_ends(store: Any) -> Any:
         return _following[key]
 
 
-def stop_following_ends(home: Path | None = None) -> None:
+def stop_following_ends(home: Path | None = None, *, wait: bool = True) -> None:
     """Stop this process's listeners of ``follow_ends``, for ``home`` or all (a store
-    forgotten, tests): each holds a connection to the database."""
+    forgotten, tests): each holds a connection to the database. ``wait=False``: do not wait
+    for their threads to close it (a wait that gives its listener up must not pause)."""
     with _lock:
+        if not _following:
+            return
         keys = [k for k in _following if home is None or k[1] == resolved(home)]
         listeners = [_following.pop(k) for k in keys]
     for listener in listeners:
         if listener is not None:
-            listener.stop()
+            listener.stop(wait=wait)
 
 
 _senders: dict[int, socket.socket] = {}

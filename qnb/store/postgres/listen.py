@@ -37,9 +37,12 @@ class Listener:
         self._thread = threading.Thread(target=self._run, name="qnb-listen", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Stop listening; with ``wait``, once the connection is closed (up to
+        ``LOOK_SECONDS`` later), else the thread closes it by itself."""
         self._stop.set()
-        self._thread.join(5)
+        if wait:
+            self._thread.join(5)
 
     def _run(self) -> None:
         while not self._stop.is_set():
