@@ -1,7 +1,7 @@
 """Wake-ups across machines: a thread that ``LISTEN``s on the channels of some topics
-(``schema.CHANNELS``: submits, ends) and hands each notification ("submit <provider>", "end <id>") to a
-callback. A dropped connection is retried every few seconds; meanwhile the callers' own
-slow polls keep everything moving.
+(``schema.CHANNELS``: submits, ends) and hands each notification ("submit <provider>",
+"end <id>") to a callback. A dropped connection is retried every few seconds; meanwhile
+the callers' own slow polls keep everything moving.
 
 Every listening connection costs the server a wake-up for every notification in its
 database, whatever the channel (PostgreSQL 15, Debian's, signals all of a database's
