@@ -19,6 +19,7 @@ class PostgresDialect(SQLBase):
 
     LOCK_ROWS = " FOR UPDATE SKIP LOCKED"
     CLAIM_LOOKS_FIRST = False
+    WITH_WRITES = True
     USAGE_ROW = "row_id"
 
     # drawn under the write lock, so numbers commit in order (see ``connection``)

@@ -59,6 +59,10 @@ class SQLBase(ABC):
     #: write transactions lock the whole file, so an idle worker's look must not take one;
     #: PostgreSQL's lock rows only, and the look would be one more trip to the server
     CLAIM_LOOKS_FIRST = True
+    #: whether a WITH may hold INSERT, UPDATE and DELETE (PostgreSQL; not SQLite): then a
+    #: job's insert, and each move of its status, is one statement with what goes with it
+    #: (its payload, its events, its ledger row), each statement costing client and server
+    WITH_WRITES = False
     #: the usage ledger's row number, in order of entry
     USAGE_ROW = "rowid"
     #: a tag's jobs, read from the tag's rows first (they are in ``seq`` order)

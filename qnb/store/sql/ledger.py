@@ -13,16 +13,18 @@ from ...models import JobRecord, JobStatus
 from .base import Connection, SQLBase, guarded
 from .budgets import settle
 
-#: A job's ledger row, from its own row as it ends (``?``: its id). Queue time is from
-#: submission until it started (or ended, if it never started); run time until it ended.
-LEDGER_ENTRY = """
+#: A job's ledger row, from its own row as it ends (``{source}``: that row). Queue time is
+#: from submission until it started (or ended, if it never started); run time until it
+#: ended.
+LEDGER_ROW = """
     INSERT INTO usage (job_id, backend, provider, status, finished_at, shots,
                                   circuits, queue_seconds, run_seconds, tags, owner)
     SELECT id, backend, provider, status, COALESCE(finished_at, updated_at), shots,
            num_circuits, COALESCE(started_at, finished_at) - created_at,
            COALESCE(finished_at - started_at, 0), tags, owner
-    FROM jobs WHERE id = ?
+    FROM {source}
 """
+LEDGER_ENTRY = LEDGER_ROW.format(source="jobs WHERE id = ?")  # ``?``: the job's id
 
 
 def enter_ledger_row(c: Connection, job_id: str, *, settling: bool = True) -> None:

@@ -16,19 +16,20 @@ from ...teams.budgets import PAID_PROVIDERS, Reservation
 from ..records import COLUMNS, FIELDS, check_fields, to_column
 from ..transitions import move_changes, sources
 from .base import Connection, SQLBase
-from .budgets import reserve
-from .ledger import enter_ledger_row, enter_service_usage, enter_usage
+from .budgets import reserve, settle
+from .ledger import LEDGER_ROW, enter_ledger_row, enter_service_usage, enter_usage
 
 _PROVIDER = FIELDS.index("provider")
 
 
 def move(c: Connection, job_id: str, to: JobStatus, *,
           only_from: Iterable[JobStatus] | None = None, where: str = "",
-          sets: dict[str, Any] | None = None, detail: str | None = None) -> Any | None:
+          sets: dict[str, Any] | None = None, detail: str | None = None,
+          one_statement: bool = False) -> Any | None:
     """Move one job to ``to`` inside the caller's transaction, if ``TRANSITIONS`` (narrowed
     to ``only_from``) allows it from the job's status: the job's row as it is now (its
     ``COLUMNS``, so that a claim needs no second read), or None, changing nothing, if not.
-    A move to the same status records nothing and only updates ``sets``."""
+    The move's event is written with it (``one_statement``: in the same statement)."""
     allowed = sources(to, only_from)
     if not allowed:
         return None
@@ -36,14 +37,26 @@ def move(c: Connection, job_id: str, to: JobStatus, *,
     check_fields(list(changes))
     assignments = ", ".join(f"{k} = ?" for k in changes)
     marks = ", ".join("?" * len(allowed))
-    rows = c.execute(
-        f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks}) {where} "
-        f"RETURNING {COLUMNS}",
-        (*(to_column(k, v) for k, v in changes.items()), job_id, *allowed)).fetchall()
+    update = (f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks}) {where} "
+              f"RETURNING {COLUMNS}")
+    params = (*(to_column(k, v) for k, v in changes.items()), job_id, *allowed)
+    event = (changes["updated_at"], str(to), detail)
+    if one_statement:  # the event, and an ending job's ledger row, only if the row moved
+        ledger = (", gone AS (DELETE FROM usage WHERE job_id IN (SELECT id FROM moved)), "
+                  f"entered AS ({LEDGER_ROW.format(source='moved')})") if to.is_final else ""
+        rows = c.execute(f"WITH moved AS ({update}), logged AS (INSERT INTO events (job_id, "
+                         f"at, status, detail) SELECT id, ?, ?, ? FROM moved){ledger} "
+                         "SELECT * FROM moved", (*params, *event)).fetchall()
+        if not rows:
+            return None
+        if to.is_final and rows[0][_PROVIDER] in PAID_PROVIDERS:
+            settle(c, job_id)  # only paid jobs hold reservations to settle
+        return rows[0]
+    rows = c.execute(update, params).fetchall()
     if not rows:
         return None
     c.execute("INSERT INTO events (job_id, at, status, detail) VALUES (?, ?, ?, ?)",
-              (job_id, changes["updated_at"], str(to), detail))
+              (job_id, *event))
     if to.is_final:  # only paid jobs hold reservations to settle
         enter_ledger_row(c, job_id, settling=rows[0][_PROVIDER] in PAID_PROVIDERS)
     return rows[0]
@@ -65,7 +78,7 @@ class Transitions(SQLBase):
 
     def _move_row(self, c: Connection, job_id: str, to: JobStatus, **how: Any) -> Any | None:
         """``_move``, giving the job's row after the move (None if it did not move)."""
-        row = move(c, job_id, to, **how)
+        row = move(c, job_id, to, one_statement=self.WITH_WRITES, **how)
         if row is not None and (to is JobStatus.QUEUED or to.is_final):
             self._announce(c, "submit" if to is JobStatus.QUEUED else f"end {job_id}")
         return row
@@ -96,20 +109,30 @@ class Transitions(SQLBase):
         with self._write() as c:
             if reservation is not None:  # first: a refusal writes nothing
                 reserve(c, record.id, record.backend, reservation, now)
-            # the job's number is drawn by the insert itself (one statement, not two)
-            seq = c.execute(
-                f"INSERT INTO jobs ({COLUMNS}, seq) VALUES ({', '.join('?' * len(FIELDS))}, "
-                f"{self.NEXT_SEQ}) RETURNING seq",
-                [to_column(f, getattr(record, f)) for f in FIELDS]).fetchall()[0][0]
-            c.execute("INSERT INTO payloads (job_id, format, data) VALUES (?, ?, ?)",
-                      (record.id, payload_format, payload))
-            c.executemany("INSERT INTO job_tags (tag, seq, job_id) VALUES (?, ?, ?)",
-                          [(tag, seq, record.id) for tag in record.tags])
+            # the job's number is drawn by the insert itself (one statement, not two), and
+            # read back only for its tags (reading it waits for the server)
+            insert = (f"INSERT INTO jobs ({COLUMNS}, seq) VALUES "
+                      f"({', '.join('?' * len(FIELDS))}, {self.NEXT_SEQ}) RETURNING seq")
+            row = [to_column(f, getattr(record, f)) for f in FIELDS]
+            payload_row = (record.id, payload_format, payload)
+            event = (record.id, now, str(record.status))
+            if self.WITH_WRITES:  # its payload and first event in the same statement
+                inserted = c.execute(
+                    f"WITH j AS ({insert}), p AS (INSERT INTO payloads (job_id, format, data) "
+                    "VALUES (?, ?, ?)), e AS (INSERT INTO events (job_id, at, status) VALUES "
+                    "(?, ?, ?)) SELECT seq FROM j", (*row, *payload_row, *event))
+                seq = inserted.fetchall()[0][0] if record.tags else None
+            else:
+                seq = c.execute(insert, row).fetchall()[0][0]
+                c.execute("INSERT INTO payloads (job_id, format, data) VALUES (?, ?, ?)",
+                          payload_row)
+                c.execute("INSERT INTO events (job_id, at, status) VALUES (?, ?, ?)", event)
+            if record.tags:
+                c.executemany("INSERT INTO job_tags (tag, seq, job_id) VALUES (?, ?, ?)",
+                              [(tag, seq, record.id) for tag in record.tags])
             if result is not None:
                 c.execute("INSERT INTO results (job_id, data) VALUES (?, ?)",
                           (record.id, json.dumps(result)))
-            c.execute("INSERT INTO events (job_id, at, status) VALUES (?, ?, ?)",
-                      (record.id, now, str(record.status)))
             if record.status.is_final:
                 enter_usage(c, record.id, result)
             else:
