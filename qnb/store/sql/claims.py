@@ -5,6 +5,7 @@ job; the rows keep who holds a running job. Also the queue's views that a runner
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from ...models import JobRecord, JobStatus
 from ..records import COLUMNS, to_record
@@ -19,12 +20,10 @@ class Claims(Transitions):
         """QUEUED -> RUNNING for a local worker about to run it; None if it was cancelled
         meanwhile (or is no longer queued)."""
         with self._write(ordered=False) as c:
-            attempts = c.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            row = None if attempts is None else self._move_row(
+            row = self._move_row(
                 c, job_id, JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
                 where="AND cancel_requested = 0 AND submitting = 0 AND remote_id IS NULL",
-                sets={"attempts": attempts[0] + 1,
-                      "provider_status": "running on a local worker"})
+                counting=["attempts"], sets={"provider_status": "running on a local worker"})
         return None if row is None else to_record(row)
 
     def claim_next(self, worker: int, runner: int, *,
@@ -36,16 +35,21 @@ class Claims(Transitions):
         worker's look takes no write lock."""
         names = sorted(set(remote))
         skip = f"AND provider NOT IN ({', '.join('?' * len(names))}) " if names else ""
-        head = f"SELECT id, attempts FROM jobs WHERE {self._WAITING} {skip}ORDER BY seq LIMIT 1"
+        head = f"SELECT id FROM jobs WHERE {self._WAITING} {skip}ORDER BY seq LIMIT 1"
         if self.CLAIM_LOOKS_FIRST and self._conn().execute(head, names).fetchone() is None:
             return None  # nothing to claim
+        how: dict[str, Any] = {
+            "only_from": [JobStatus.QUEUED], "counting": ["attempts"],
+            "sets": {"provider_status": "running on a local worker",
+                     "provider_state": {"worker": worker, "runner": runner}}}
         with self._write(ordered=False) as c:
-            pick = c.execute(head + self.LOCK_ROWS, names).fetchone()
-            row = None if pick is None else self._move_row(
-                c, pick[0], JobStatus.RUNNING, only_from=[JobStatus.QUEUED],
-                sets={"attempts": pick[1] + 1,
-                      "provider_status": "running on a local worker",
-                      "provider_state": {"worker": worker, "runner": runner}})
+            if self.WITH_WRITES:  # the pick inside the move: one statement
+                row = self._move_row(c, None, JobStatus.RUNNING,
+                                     pick=(head + self.LOCK_ROWS, names), **how)
+            else:
+                pick = c.execute(head + self.LOCK_ROWS, names).fetchone()
+                row = None if pick is None else self._move_row(
+                    c, pick[0], JobStatus.RUNNING, **how)
         return None if row is None else to_record(row)
 
     def held_by(self, worker: int, runner: int) -> list[tuple[str, bool]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ...models import JobNotFound, JobRecord, JobStatus, check_tags, validate_job_id
@@ -17,48 +17,61 @@ from ..records import COLUMNS, FIELDS, check_fields, to_column
 from ..transitions import move_changes, sources
 from .base import Connection, SQLBase
 from .budgets import reserve, settle
-from .ledger import LEDGER_ROW, enter_ledger_row, enter_service_usage, enter_usage
+from .ledger import LEDGER_ROW, enter_service_usage, enter_usage
 
 _PROVIDER = FIELDS.index("provider")
+_ID = FIELDS.index("id")
 
 
-def move(c: Connection, job_id: str, to: JobStatus, *,
+def move(c: Connection, job_id: str | None, to: JobStatus, *,
           only_from: Iterable[JobStatus] | None = None, where: str = "",
           sets: dict[str, Any] | None = None, detail: str | None = None,
-          one_statement: bool = False) -> Any | None:
+          one_statement: bool = False, pick: tuple[str, Sequence[Any]] | None = None,
+          counting: Sequence[str] = (),
+          then: Sequence[tuple[str, Sequence[Any]]] = ()) -> Any | None:
     """Move one job to ``to`` inside the caller's transaction, if ``TRANSITIONS`` (narrowed
     to ``only_from``) allows it from the job's status: the job's row as it is now (its
     ``COLUMNS``, so that a claim needs no second read), or None, changing nothing, if not.
-    The move's event is written with it (``one_statement``: in the same statement)."""
+
+    The job is ``job_id``, or (``job_id`` None) the one the query ``pick`` (SQL, parameters)
+    selects. ``sets`` are the fields written besides the status, ``counting`` the ones
+    raised by one. The move's event is written with it, and, when it moved, the statements
+    of ``then`` (SQL, parameters), each reading the moved row from ``{source}`` (after its
+    own parameters). With ``one_statement``, all of that is one statement."""
     allowed = sources(to, only_from)
     if not allowed:
         return None
     changes = move_changes(to, sets)
-    check_fields(list(changes))
-    assignments = ", ".join(f"{k} = ?" for k in changes)
+    check_fields([*changes, *counting])
+    assignments = ", ".join([f"{k} = ?" for k in changes] + [f"{k} = {k} + 1" for k in counting])
     marks = ", ".join("?" * len(allowed))
-    update = (f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks}) {where} "
-              f"RETURNING {COLUMNS}")
-    params = (*(to_column(k, v) for k, v in changes.items()), job_id, *allowed)
+    chosen, chosen_params = (f"({pick[0]})", tuple(pick[1])) if job_id is None else ("?", (job_id,))
+    update = (f"UPDATE jobs SET {assignments} WHERE id = {chosen} AND status IN ({marks}) "
+              f"{where} RETURNING {COLUMNS}")
+    params = (*(to_column(k, v) for k, v in changes.items()), *chosen_params, *allowed)
     event = (changes["updated_at"], str(to), detail)
-    if one_statement:  # the event, and an ending job's ledger row, only if the row moved
-        ledger = (", gone AS (DELETE FROM usage WHERE job_id IN (SELECT id FROM moved)), "
-                  f"entered AS ({LEDGER_ROW.format(source='moved')})") if to.is_final else ""
+    if to.is_final:  # an ending job's ledger row (a row it had is replaced)
+        then = [("DELETE FROM usage WHERE job_id IN (SELECT id FROM {source})", ()),
+                (LEDGER_ROW, ()), *then]
+    if one_statement:  # the event and the rest only if the row moved
+        extra = "".join(f", then{i} AS ({sql.format(source='moved')})"
+                        for i, (sql, _) in enumerate(then))
         rows = c.execute(f"WITH moved AS ({update}), logged AS (INSERT INTO events (job_id, "
-                         f"at, status, detail) SELECT id, ?, ?, ? FROM moved){ledger} "
-                         "SELECT * FROM moved", (*params, *event)).fetchall()
-        if not rows:
-            return None
-        if to.is_final and rows[0][_PROVIDER] in PAID_PROVIDERS:
-            settle(c, job_id)  # only paid jobs hold reservations to settle
-        return rows[0]
-    rows = c.execute(update, params).fetchall()
+                         f"at, status, detail) SELECT id, ?, ?, ? FROM moved){extra} "
+                         "SELECT * FROM moved",
+                         (*params, *event, *(p for _, ps in then for p in ps))).fetchall()
+    else:
+        rows = c.execute(update, params).fetchall()
+        if rows:
+            moved_id = rows[0][_ID]
+            c.execute("INSERT INTO events (job_id, at, status, detail) VALUES (?, ?, ?, ?)",
+                      (moved_id, *event))
+            for sql, ps in then:
+                c.execute(sql.format(source="jobs WHERE id = ?"), (*ps, moved_id))
     if not rows:
         return None
-    c.execute("INSERT INTO events (job_id, at, status, detail) VALUES (?, ?, ?, ?)",
-              (job_id, *event))
-    if to.is_final:  # only paid jobs hold reservations to settle
-        enter_ledger_row(c, job_id, settling=rows[0][_PROVIDER] in PAID_PROVIDERS)
+    if to.is_final and rows[0][_PROVIDER] in PAID_PROVIDERS:
+        settle(c, rows[0][_ID])  # only paid jobs hold reservations to settle
     return rows[0]
 
 
@@ -76,11 +89,12 @@ class Transitions(SQLBase):
         """``move``, and listeners told when a job waits (again) or has ended."""
         return self._move_row(c, job_id, to, **how) is not None
 
-    def _move_row(self, c: Connection, job_id: str, to: JobStatus, **how: Any) -> Any | None:
+    def _move_row(self, c: Connection, job_id: str | None, to: JobStatus,
+                  **how: Any) -> Any | None:
         """``_move``, giving the job's row after the move (None if it did not move)."""
         row = move(c, job_id, to, one_statement=self.WITH_WRITES, **how)
         if row is not None and (to is JobStatus.QUEUED or to.is_final):
-            self._announce(c, "submit" if to is JobStatus.QUEUED else f"end {job_id}")
+            self._announce(c, "submit" if to is JobStatus.QUEUED else f"end {row[_ID]}")
         return row
 
     def add_job(self, record: JobRecord, payload_format: str, payload: bytes, *,
@@ -240,13 +254,15 @@ class Transitions(SQLBase):
                                 "provider_status": provider_status or str(status).lower()}
         if error is not None:
             sets["error"] = error
+        # the result with the move (replacing one it had)
+        then = [] if result is None else [(
+            "INSERT INTO results (job_id, data) SELECT id, ? FROM {source} ON CONFLICT "
+            "(job_id) DO UPDATE SET data = excluded.data", (json.dumps(result),))]
         with self._write() as c:
             if not self._move(c, job_id, status, only_from=only_from, sets=sets,
-                              detail=error or provider_status):
+                              detail=error or provider_status, then=then):
                 return False
-            if result is not None:  # replacing one it had: one statement, either store
-                c.execute("INSERT INTO results (job_id, data) VALUES (?, ?) ON CONFLICT (job_id) "
-                          "DO UPDATE SET data = excluded.data", (job_id, json.dumps(result)))
+            if result is not None:
                 enter_service_usage(c, job_id, result)
         return True
 
