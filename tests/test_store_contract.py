@@ -125,6 +125,24 @@ def test_the_oldest_waiting_job_is_claimed_first(store):
     assert store.claim_next(9, 1) is None
 
 
+def test_a_claimed_job_gives_its_own_payload_and_attempt_count(store):
+    # the shared store reads a claimed job's payload with the claim: each job must still
+    # give its own, whichever was claimed last by this thread
+    first = store.add_job(JobRecord(id=new_job_id(), backend="aer", provider="aer",
+                                    status=JobStatus.QUEUED, shots=1, num_circuits=1,
+                                    created_at=time.time()), "qpy", b"first circuit")
+    second = store.add_job(JobRecord(id=new_job_id(), backend="aer", provider="aer",
+                                     status=JobStatus.QUEUED, shots=1, num_circuits=1,
+                                     created_at=time.time()), "qasm3", b"second circuit")
+    claimed = [store.claim_next(7, 1), store.claim_next(8, 1)]
+    assert [c.id for c in claimed] == [first.id, second.id]
+    assert [c.attempts for c in claimed] == [1, 1]
+    assert store.payload(first.id) == ("qpy", b"first circuit")
+    assert store.payload(second.id) == ("qasm3", b"second circuit")
+    assert store.payload(second.id) == ("qasm3", b"second circuit")  # asked again
+    assert store.requeue(first.id, "again") and store.claim_next(9, 1).attempts == 2
+
+
 def _race(url: str, home: str, jobs: list[str], cancel: bool, out) -> None:
     store = open_store(Path(home), url=url)
     wins = 0

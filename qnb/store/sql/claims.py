@@ -10,6 +10,7 @@ from typing import Any
 from ...models import JobRecord, JobStatus
 from ..records import COLUMNS, to_record
 from .base import guarded
+from .reads import keep_payload
 from .transitions import Transitions
 
 
@@ -43,9 +44,12 @@ class Claims(Transitions):
             "sets": {"provider_status": "running on a local worker",
                      "provider_state": {"worker": worker, "runner": runner}}}
         with self._write(ordered=False) as c:
-            if self.WITH_WRITES:  # the pick inside the move: one statement
-                row = self._move_row(c, None, JobStatus.RUNNING,
+            if self.WITH_WRITES:  # the pick inside the move, and the payload: one statement
+                row = self._move_row(c, None, JobStatus.RUNNING, with_payload=True,
                                      pick=(head + self.LOCK_ROWS, names), **how)
+                if row is not None:
+                    keep_payload(self, row[0], row[-2], row[-1])
+                    row = row[:-2]
             else:
                 pick = c.execute(head + self.LOCK_ROWS, names).fetchone()
                 row = None if pick is None else self._move_row(

@@ -5,12 +5,28 @@ payload, result and history."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ...models import JobNotFound, JobRecord, JobStatus, validate_job_id
 from ..records import COLUMNS, J_COLUMNS, to_record
 from .base import SQLBase, guarded
+
+
+def keep_payload(store: object, job_id: str, fmt: str | None, data: Any) -> None:
+    """Keep the payload a claim read with its job for this thread's next ``payload(job_id)``
+    (``kept_payload``), as the worker that claimed it reads it next: one trip to the
+    server less. A job's payload never changes once written."""
+    if fmt is not None:
+        store.__dict__.setdefault("_kept_payloads", {})[threading.get_ident()] = (
+            job_id, fmt, bytes(data))
+
+
+def kept_payload(store: object, job_id: str) -> tuple[str, bytes] | None:
+    """The payload of ``job_id`` this thread's last claim kept (``keep_payload``), taken."""
+    kept = store.__dict__.get("_kept_payloads", {}).pop(threading.get_ident(), None)
+    return (kept[1], kept[2]) if kept is not None and kept[0] == job_id else None
 
 
 class Reads(SQLBase):
@@ -138,6 +154,9 @@ class Reads(SQLBase):
 
     @guarded
     def payload(self, job_id: str) -> tuple[str, bytes]:
+        kept = kept_payload(self, job_id)  # read with the job by this thread's claim
+        if kept is not None:
+            return kept
         row = self._conn().execute("SELECT format, data FROM payloads WHERE job_id = ?",
                                    (job_id,)).fetchone()
         if row is None:

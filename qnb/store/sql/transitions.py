@@ -28,7 +28,8 @@ def move(c: Connection, job_id: str | None, to: JobStatus, *,
           sets: dict[str, Any] | None = None, detail: str | None = None,
           one_statement: bool = False, pick: tuple[str, Sequence[Any]] | None = None,
           counting: Sequence[str] = (),
-          then: Sequence[tuple[str, Sequence[Any]]] = ()) -> Any | None:
+          then: Sequence[tuple[str, Sequence[Any]]] = (),
+          with_payload: bool = False) -> Any | None:
     """Move one job to ``to`` inside the caller's transaction, if ``TRANSITIONS`` (narrowed
     to ``only_from``) allows it from the job's status: the job's row as it is now (its
     ``COLUMNS``, so that a claim needs no second read), or None, changing nothing, if not.
@@ -37,7 +38,8 @@ def move(c: Connection, job_id: str | None, to: JobStatus, *,
     selects. ``sets`` are the fields written besides the status, ``counting`` the ones
     raised by one. The move's event is written with it, and, when it moved, the statements
     of ``then`` (SQL, parameters), each reading the moved row from ``{source}`` (after its
-    own parameters). With ``one_statement``, all of that is one statement."""
+    own parameters). With ``one_statement``, all of that is one statement, and the row it
+    gives ends with the job's payload format and data if ``with_payload``."""
     allowed = sources(to, only_from)
     if not allowed:
         return None
@@ -58,7 +60,8 @@ def move(c: Connection, job_id: str | None, to: JobStatus, *,
                         for i, (sql, _) in enumerate(then))
         rows = c.execute(f"WITH moved AS ({update}), logged AS (INSERT INTO events (job_id, "
                          f"at, status, detail) SELECT id, ?, ?, ? FROM moved){extra} "
-                         "SELECT * FROM moved",
+                         + ("SELECT moved.*, p.format, p.data FROM moved LEFT JOIN payloads p "
+                            "ON p.job_id = moved.id" if with_payload else "SELECT * FROM moved"),
                          (*params, *event, *(p for _, ps in then for p in ps))).fetchall()
     else:
         rows = c.execute(update, params).fetchall()
