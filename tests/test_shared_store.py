@@ -390,3 +390,16 @@ def test_a_home_whose_runner_hears_the_ends_needs_no_listener_of_its_own(tmp_pat
             stop_following_ends()
             elsewhere.leave(lease)
             elsewhere.close()
+
+
+def test_listening_to_a_topic_that_does_not_exist_is_refused_naming_it(tmp_path):
+    from qnb.store import open_store
+
+    store = open_store(tmp_path, url=shared_server().fresh_database())
+    try:
+        with pytest.raises(ValueError, match="cannot listen to 'ends': the topics are "
+                                             "'submit', 'end'"):
+            store.listen(lambda note: None, topic=("submit", "ends"))
+        assert _listeners(store.url) == 0  # nothing started
+    finally:
+        store.close()

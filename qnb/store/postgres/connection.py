@@ -125,9 +125,13 @@ class Connections(SQLBase):
         return self._home
 
     def listen(self, callback: Any, topic: Topics = "submit") -> Listener:
-        if callable(topic):
+        if callable(topic):  # its names are checked each time it is asked (``Listener``)
             return Listener(self._url, self.where, topic, callback)
         topics = (topic,) if isinstance(topic, str) else tuple(topic)
+        unknown = sorted(set(topics) - set(CHANNELS))
+        if unknown:
+            raise ValueError(f"cannot listen to {', '.join(map(repr, unknown))}: the topics "
+                             f"are {', '.join(map(repr, CHANNELS))}")
         return Listener(self._url, self.where, lambda: topics, callback)
 
     @property

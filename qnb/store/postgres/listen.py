@@ -69,6 +69,10 @@ class Listener:
         except Exception:
             log.exception("qnb: asking which notifications to listen to failed")
             return
+        if not wanted <= CHANNELS.keys():
+            log.error("qnb: cannot listen to %s: the topics are %s",
+                      ", ".join(sorted(wanted - CHANNELS.keys())), ", ".join(CHANNELS))
+            wanted &= CHANNELS.keys()
         for topic in sorted(wanted - self.topics):
             conn.execute(f"LISTEN {CHANNELS[topic]}")
         for topic in sorted(self.topics - wanted):
