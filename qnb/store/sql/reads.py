@@ -13,20 +13,24 @@ from ...models import JobNotFound, JobRecord, JobStatus, validate_job_id
 from ..records import COLUMNS, J_COLUMNS, to_record
 from .base import SQLBase, guarded
 
+_kept = threading.local()  # this thread's last claimed payload: (store, job id, format, data)
+
 
 def keep_payload(store: object, job_id: str, fmt: str | None, data: Any) -> None:
     """Keep the payload a claim read with its job for this thread's next ``payload(job_id)``
     (``kept_payload``), as the worker that claimed it reads it next: one trip to the
     server less. A job's payload never changes once written."""
     if fmt is not None:
-        store.__dict__.setdefault("_kept_payloads", {})[threading.get_ident()] = (
-            job_id, fmt, bytes(data))
+        _kept.item = (id(store), job_id, fmt, bytes(data))
 
 
 def kept_payload(store: object, job_id: str) -> tuple[str, bytes] | None:
     """The payload of ``job_id`` this thread's last claim kept (``keep_payload``), taken."""
-    kept = store.__dict__.get("_kept_payloads", {}).pop(threading.get_ident(), None)
-    return (kept[1], kept[2]) if kept is not None and kept[0] == job_id else None
+    kept = getattr(_kept, "item", None)
+    if kept is None or kept[:2] != (id(store), job_id):
+        return None
+    del _kept.item
+    return kept[2], kept[3]
 
 
 class Reads(SQLBase):
