@@ -13,32 +13,27 @@ from ...models import JobRecord, JobStatus
 from .base import Connection, SQLBase, guarded
 from .budgets import settle
 
-#: A job's ledger row, from its own row as it ends (``{source}``: that row). Queue time is
-#: from submission until it started (or ended, if it never started); run time until it
-#: ended.
-LEDGER_ROW = """
+#: A job's ledger row, from its own row as it ends (``{source}``: that row), replacing one
+#: it had. Queue time is from submission until it started (or ended, if it never started);
+#: run time until it ended.
+LEDGER_ROW = [
+    "DELETE FROM usage WHERE job_id IN (SELECT id FROM {source})",
+    """
     INSERT INTO usage (job_id, backend, provider, status, finished_at, shots,
                                   circuits, queue_seconds, run_seconds, tags, owner)
     SELECT id, backend, provider, status, COALESCE(finished_at, updated_at), shots,
            num_circuits, COALESCE(started_at, finished_at) - created_at,
            COALESCE(finished_at - started_at, 0), tags, owner
     FROM {source}
-"""
-LEDGER_ENTRY = LEDGER_ROW.format(source="jobs WHERE id = ?")  # ``?``: the job's id
-
-
-def enter_ledger_row(c: Connection, job_id: str, *, settling: bool = True) -> None:
-    """The ledger row of a job that has just ended (a row it had is replaced), and its
-    budget reservation settled (``settling=False``: the caller knows it holds none)."""
-    c.execute("DELETE FROM usage WHERE job_id = ?", (job_id,))
-    c.execute(LEDGER_ENTRY, (job_id,))
-    if settling:
-        settle(c, job_id)
+    """]
 
 
 def enter_usage(c: Connection, job_id: str, result: dict[str, Any] | None) -> None:
-    """A finished job's ledger row, with what its result says it used at the service."""
-    enter_ledger_row(c, job_id)
+    """A finished job's ledger row, its budget reservation settled, and what its result says
+    it used at the service."""
+    for sql in LEDGER_ROW:
+        c.execute(sql.format(source="jobs WHERE id = ?"), (job_id,))
+    settle(c, job_id)
     enter_service_usage(c, job_id, result)
 
 

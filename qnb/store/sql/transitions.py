@@ -53,8 +53,7 @@ def move(c: Connection, job_id: str | None, to: JobStatus, *,
     params = (*(to_column(k, v) for k, v in changes.items()), *chosen_params, *allowed)
     event = (changes["updated_at"], str(to), detail)
     if to.is_final:  # an ending job's ledger row (a row it had is replaced)
-        then = [("DELETE FROM usage WHERE job_id IN (SELECT id FROM {source})", ()),
-                (LEDGER_ROW, ()), *then]
+        then = [*((sql, ()) for sql in LEDGER_ROW), *then]
     if one_statement:  # the event and the rest only if the row moved
         extra = "".join(f", then{i} AS ({sql.format(source='moved')})"
                         for i, (sql, _) in enumerate(then))
